@@ -1,0 +1,289 @@
+//! The embedded event store: one SQLite database in WAL mode.
+//!
+//! All writes go through one writer thread that owns the only write
+//! connection. It takes every request waiting in its queue, applies them in
+//! one transaction (each in its own savepoint, so one failing request does
+//! not affect the others) and commits once: concurrent appends share one
+//! fsync (group commit). Because a single writer assigns positions inside the
+//! transaction and commits in order, positions have no gaps and a reader can
+//! never see position N+1 before N.
+//!
+//! Reads use a small pool of read-only connections on blocking threads; WAL
+//! lets them run while the writer commits.
+
+mod position;
+mod read;
+mod schema;
+mod write;
+
+use std::{
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+    thread,
+    time::Duration,
+};
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OpenFlags};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use uuid::Uuid;
+
+use self::write::{WriteOp, Writer};
+use crate::core::{
+    model::{
+        AllSlice, AppendResult, CommitNotice, ExpectedRevision, ProposedEvent, ReadAllQuery,
+        ReadStreamQuery, RecordedEvent, StreamInfo, StreamMetadata, StreamSlice,
+    },
+    ports::{EventStore, StoreError},
+};
+
+/// When an acknowledged append is on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Durability {
+    /// Every commit is fsync'd before any append in it is acknowledged
+    /// (SQLite `synchronous=FULL`). Survives process crashes and power loss.
+    #[default]
+    Full,
+    /// Commits are acknowledged once written to the OS; fsync happens at WAL
+    /// checkpoints (SQLite `synchronous=NORMAL`). Survives process crashes,
+    /// not power loss. Never the default.
+    Relaxed,
+}
+
+/// Settings of the embedded event store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SqliteEventStoreConfig {
+    /// When an acknowledged append is on disk (`full` or `relaxed`).
+    pub durability: Durability,
+    /// Most events one group commit may hold.
+    pub max_batch_events: usize,
+    /// Most write requests waiting for the writer before callers wait too.
+    pub queue_capacity: usize,
+}
+
+impl Default for SqliteEventStoreConfig {
+    fn default() -> Self {
+        Self { durability: Durability::Full, max_batch_events: 8192, queue_capacity: 4096 }
+    }
+}
+
+/// The SQLite [`EventStore`].
+pub struct SqliteEventStore {
+    path: PathBuf,
+    writer: Mutex<Option<mpsc::Sender<WriteOp>>>,
+    writer_thread: Mutex<Option<thread::JoinHandle<()>>>,
+    readers: Arc<ReadPool>,
+    commits: broadcast::Sender<Arc<CommitNotice>>,
+}
+
+impl SqliteEventStore {
+    /// Opens (creating if needed) the store at `path`.
+    pub fn open(path: impl AsRef<Path>, config: SqliteEventStoreConfig) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let conn = open_write_connection(&path, config.durability)?;
+        let (commits, _) = broadcast::channel(1024);
+        let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
+        let writer = Writer::new(conn, rx, commits.clone(), config.max_batch_events.max(1))?;
+        let writer_thread = thread::Builder::new()
+            .name("nexus-sqlite-writer".into())
+            .spawn(move || writer.run())
+            .map_err(|e| StoreError::Internal(format!("cannot start writer thread: {e}")))?;
+        Ok(Self {
+            readers: Arc::new(ReadPool { path: path.clone(), idle: Mutex::new(Vec::new()) }),
+            path,
+            writer: Mutex::new(Some(tx)),
+            writer_thread: Mutex::new(Some(writer_thread)),
+            commits,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn write<T>(&self, make: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> WriteOp) -> Result<T, StoreError> {
+        let sender = self.writer.lock().map_err(|_| poisoned())?.clone().ok_or(StoreError::ShuttingDown)?;
+        let (reply, response) = oneshot::channel();
+        sender.send(make(reply)).await.map_err(|_| StoreError::ShuttingDown)?;
+        response.await.map_err(|_| StoreError::ShuttingDown)?
+    }
+
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let pool = self.readers.clone();
+        tokio::task::spawn_blocking(move || pool.with(f))
+            .await
+            .map_err(|e| StoreError::Internal(format!("read task failed: {e}")))?
+    }
+}
+
+#[async_trait]
+impl EventStore for SqliteEventStore {
+    async fn append(
+        &self,
+        stream_id: &str,
+        expected: ExpectedRevision,
+        events: Vec<ProposedEvent>,
+    ) -> Result<AppendResult, StoreError> {
+        check_distinct_ids(&events)?;
+        let stream_id = stream_id.to_string();
+        self.write(|reply| WriteOp::Append { stream_id, expected, events, reply }).await
+    }
+
+    async fn read_stream(&self, query: ReadStreamQuery) -> Result<StreamSlice, StoreError> {
+        self.read(move |conn| read::read_stream(conn, &query)).await
+    }
+
+    async fn read_all(&self, query: ReadAllQuery) -> Result<AllSlice, StoreError> {
+        self.read(move |conn| read::read_all(conn, &query)).await
+    }
+
+    async fn find_event(&self, event_id: Uuid) -> Result<Option<RecordedEvent>, StoreError> {
+        self.read(move |conn| read::find_event(conn, event_id)).await
+    }
+
+    async fn stream_info(&self, stream_id: &str) -> Result<StreamInfo, StoreError> {
+        let stream_id = stream_id.to_string();
+        self.read(move |conn| read::stream_info(conn, &stream_id)).await
+    }
+
+    async fn set_stream_metadata(
+        &self,
+        stream_id: &str,
+        metadata: StreamMetadata,
+    ) -> Result<StreamMetadata, StoreError> {
+        let stream_id = stream_id.to_string();
+        self.write(|reply| WriteOp::SetMetadata { stream_id, metadata, reply }).await
+    }
+
+    async fn delete_stream(
+        &self,
+        stream_id: &str,
+        expected: ExpectedRevision,
+        tombstone: bool,
+    ) -> Result<Option<u64>, StoreError> {
+        let stream_id = stream_id.to_string();
+        self.write(|reply| WriteOp::Delete { stream_id, expected, tombstone, reply }).await
+    }
+
+    fn commits(&self) -> broadcast::Receiver<Arc<CommitNotice>> {
+        self.commits.subscribe()
+    }
+
+    async fn shutdown(&self) {
+        // Dropping the sender lets the writer drain its queue and stop.
+        let sender = self.writer.lock().ok().and_then(|mut w| w.take());
+        drop(sender);
+        let handle = self.writer_thread.lock().ok().and_then(|mut h| h.take());
+        if let Some(handle) = handle {
+            let _ = tokio::task::spawn_blocking(move || handle.join()).await;
+        }
+    }
+}
+
+impl Drop for SqliteEventStore {
+    fn drop(&mut self) {
+        if let Ok(mut writer) = self.writer.lock() {
+            writer.take();
+        }
+    }
+}
+
+fn check_distinct_ids(events: &[ProposedEvent]) -> Result<(), StoreError> {
+    let mut seen = std::collections::HashSet::with_capacity(events.len());
+    for event in events {
+        if !seen.insert(event.event_id) {
+            return Err(StoreError::EventIdConflict {
+                event_id: event.event_id,
+                detail: "the id appears twice in one append".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn poisoned() -> StoreError {
+    StoreError::Internal("event store lock poisoned".into())
+}
+
+pub(crate) fn sqlite_error(e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode;
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Unavailable(e.to_string()),
+        Some(ErrorCode::DiskFull | ErrorCode::SystemIoFailure) => StoreError::Unavailable(e.to_string()),
+        _ => StoreError::Internal(e.to_string()),
+    }
+}
+
+fn open_write_connection(path: &Path, durability: Durability) -> Result<Connection, StoreError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    let conn = Connection::open(path).map_err(sqlite_error)?;
+    let synchronous = match durability {
+        Durability::Full => "FULL",
+        Durability::Relaxed => "NORMAL",
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = {synchronous};
+         PRAGMA busy_timeout = 5000;
+         PRAGMA cache_size = -65536;
+         PRAGMA temp_store = MEMORY;"
+    ))
+    .map_err(sqlite_error)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).map_err(sqlite_error)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Internal(format!("cannot enable WAL mode on {} (got {mode})", path.display())));
+    }
+    conn.execute_batch(schema::SCHEMA).map_err(sqlite_error)?;
+    Ok(conn)
+}
+
+/// Read-only connections, opened on demand and kept for reuse.
+struct ReadPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReadPool {
+    const MAX_IDLE: usize = 16;
+
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let conn = self.idle.lock().map_err(|_| poisoned())?.pop();
+        let mut conn = match conn {
+            Some(conn) => conn,
+            None => self.open()?,
+        };
+        let result = f(&mut conn);
+        // A connection whose read failed midway is dropped rather than reused.
+        if result.is_ok() || conn.is_autocommit() {
+            let mut idle = self.idle.lock().map_err(|_| poisoned())?;
+            if idle.len() < Self::MAX_IDLE {
+                idle.push(conn);
+            }
+        }
+        result
+    }
+
+    fn open(&self) -> Result<Connection, StoreError> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sqlite_error)?;
+        conn.busy_timeout(Duration::from_secs(5)).map_err(sqlite_error)?;
+        conn.execute_batch("PRAGMA cache_size = -16384;").map_err(sqlite_error)?;
+        Ok(conn)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,47 @@
+//! Schema of the embedded event store.
+
+/// Applied at every start; every statement is idempotent.
+pub(super) const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS events (
+    -- The global position: assigned by the single writer in commit order,
+    -- starting at 1 with no gaps.
+    position        INTEGER PRIMARY KEY,
+    stream_id       TEXT    NOT NULL,
+    revision        INTEGER NOT NULL,
+    event_id        BLOB    NOT NULL,
+    event_type      TEXT    NOT NULL,
+    schema_version  INTEGER NOT NULL,
+    content_type    TEXT    NOT NULL,
+    data            BLOB    NOT NULL,
+    metadata        TEXT    NOT NULL,
+    recorded_at     INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream ON events (stream_id, revision);
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (event_id);
+
+CREATE TABLE IF NOT EXISTS streams (
+    stream_id        TEXT PRIMARY KEY,
+    -- Revision of the stream's last event; NULL if it never had one.
+    last_revision    INTEGER,
+    -- 1 active, 2 soft-deleted, 3 tombstoned.
+    state            INTEGER NOT NULL,
+    max_count        INTEGER,
+    max_age_us       INTEGER,
+    truncate_before  INTEGER
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS nexus_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO nexus_meta (key, value) VALUES ('event_store_schema', '1');
+"#;
+
+pub(super) const STATE_ACTIVE: i64 = 1;
+pub(super) const STATE_DELETED: i64 = 2;
+pub(super) const STATE_TOMBSTONED: i64 = 3;
+
+/// Columns selected for a [`crate::core::model::RecordedEvent`], with the
+/// events table aliased `e`.
+pub(super) const EVENT_COLUMNS: &str = "e.position, e.stream_id, e.revision, e.event_id, e.event_type, \
+     e.schema_version, e.content_type, e.data, e.metadata, e.recorded_at";

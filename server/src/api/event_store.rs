@@ -1,0 +1,219 @@
+//! `nexus.v1.EventStoreService`.
+
+use std::{pin::Pin, sync::Arc};
+
+use futures::Stream;
+use nexus_sdk::proto;
+use tokio_stream::{StreamExt, wrappers::ReceiverStream};
+use tonic::{Request, Response, Status};
+
+use super::{ApiState, convert, principal, status::invalid};
+use crate::core::{
+    model::{ReadAllQuery, ReadStreamQuery, StreamState},
+    subscription::{self, StreamFrom, SubscriptionMessage},
+    validate,
+};
+
+type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
+
+pub struct EventStoreApi {
+    state: Arc<ApiState>,
+}
+
+impl EventStoreApi {
+    pub fn new(state: Arc<ApiState>) -> Self {
+        Self { state }
+    }
+}
+
+fn check(violations: Vec<crate::core::error::FieldViolation>) -> Result<(), Status> {
+    if violations.is_empty() { Ok(()) } else { Err(invalid(violations)) }
+}
+
+#[tonic::async_trait]
+impl proto::event_store_service_server::EventStoreService for EventStoreApi {
+    async fn append_to_stream(
+        &self,
+        request: Request<proto::AppendToStreamRequest>,
+    ) -> Result<Response<proto::AppendToStreamResponse>, Status> {
+        let principal = principal(&request);
+        let request = request.into_inner();
+        let mut violations = Vec::new();
+        validate::stream_id("stream_id", &request.stream_id, &mut violations);
+        let events = convert::proposed_events(request.events, &principal, &self.state.limits, &mut violations);
+        check(violations)?;
+        let expected = convert::expected_revision(request.expected_revision);
+        let result = self.state.store.append(&request.stream_id, expected, events).await?;
+        Ok(Response::new(convert::append_result(result)))
+    }
+
+    async fn read_stream(
+        &self,
+        request: Request<proto::ReadStreamRequest>,
+    ) -> Result<Response<proto::ReadStreamResponse>, Status> {
+        let request = request.into_inner();
+        let mut violations = Vec::new();
+        validate::stream_id("stream_id", &request.stream_id, &mut violations);
+        let direction = convert::direction(request.direction, &mut violations);
+        let limit = convert::page_size("page_size", request.page_size, &self.state.limits, &mut violations);
+        check(violations)?;
+        let slice = self
+            .state
+            .store
+            .read_stream(ReadStreamQuery { stream_id: request.stream_id, direction, from_revision: request.from_revision, limit })
+            .await?;
+        Ok(Response::new(proto::ReadStreamResponse {
+            events: slice.events.into_iter().map(convert::recorded_event).collect(),
+            next_revision: slice.next_revision,
+            current_revision: slice.current_revision,
+        }))
+    }
+
+    async fn read_all(&self, request: Request<proto::ReadAllRequest>) -> Result<Response<proto::ReadAllResponse>, Status> {
+        let request = request.into_inner();
+        let mut violations = Vec::new();
+        let direction = convert::direction(request.direction, &mut violations);
+        let from = convert::all_from(request.from, direction, &mut violations);
+        let limit = convert::page_size("page_size", request.page_size, &self.state.limits, &mut violations);
+        let filter = convert::filter(request.filter, &mut violations);
+        check(violations)?;
+        let slice = self.state.store.read_all(ReadAllQuery { from, direction, limit, filter }).await?;
+        Ok(Response::new(proto::ReadAllResponse {
+            events: slice.events.into_iter().map(convert::recorded_event).collect(),
+            next_position: slice.next.map(convert::position),
+            end_of_log: slice.end_of_log,
+        }))
+    }
+
+    type SubscribeAllStream = ResponseStream<proto::SubscribeAllResponse>;
+
+    async fn subscribe_all(
+        &self,
+        request: Request<proto::SubscribeAllRequest>,
+    ) -> Result<Response<Self::SubscribeAllStream>, Status> {
+        use proto::subscribe_all_response::Content;
+        let request = request.into_inner();
+        let mut violations = Vec::new();
+        let from = convert::all_from(request.from, crate::core::model::Direction::Forwards, &mut violations);
+        let filter = convert::filter(request.filter, &mut violations);
+        let heartbeat = convert::heartbeat(request.heartbeat_interval, &mut violations);
+        check(violations)?;
+        if let crate::core::model::AllFrom::After(position) = &from {
+            // Reject a bad token now, as a status, rather than as the
+            // stream's first message.
+            self.state
+                .store
+                .read_all(ReadAllQuery {
+                    from: crate::core::model::AllFrom::After(position.clone()),
+                    direction: crate::core::model::Direction::Forwards,
+                    limit: 1,
+                    filter: Default::default(),
+                })
+                .await?;
+        }
+        let rx = subscription::subscribe_all(self.state.store.clone(), from, filter, heartbeat, self.state.shutdown.clone());
+        let stream = ReceiverStream::new(rx).map(|item| {
+            let content = match item.map_err(Status::from)? {
+                SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(event)),
+                SubscriptionMessage::CaughtUp(position) => {
+                    Content::CaughtUp(proto::CaughtUp { position: position.map(convert::position) })
+                }
+                SubscriptionMessage::Checkpoint(position) => {
+                    Content::Checkpoint(proto::Checkpoint { position: position.map(convert::position) })
+                }
+                SubscriptionMessage::Heartbeat => Content::Checkpoint(proto::Checkpoint { position: None }),
+            };
+            Ok(proto::SubscribeAllResponse { content: Some(content) })
+        });
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    type SubscribeStreamStream = ResponseStream<proto::SubscribeStreamResponse>;
+
+    async fn subscribe_stream(
+        &self,
+        request: Request<proto::SubscribeStreamRequest>,
+    ) -> Result<Response<Self::SubscribeStreamStream>, Status> {
+        use proto::{stream_from::Kind, subscribe_stream_response::Content};
+        let request = request.into_inner();
+        let mut violations = Vec::new();
+        validate::stream_id("stream_id", &request.stream_id, &mut violations);
+        let heartbeat = convert::heartbeat(request.heartbeat_interval, &mut violations);
+        check(violations)?;
+        let from = match request.from.and_then(|f| f.kind) {
+            None | Some(Kind::Start(())) => StreamFrom::Start,
+            Some(Kind::End(())) => StreamFrom::End,
+            Some(Kind::AfterRevision(r)) => StreamFrom::AfterRevision(r),
+        };
+        if self.state.store.stream_info(&request.stream_id).await?.state == StreamState::Tombstoned {
+            return Err(crate::core::ports::StoreError::StreamTombstoned(request.stream_id).into());
+        }
+        let rx = subscription::subscribe_stream(
+            self.state.store.clone(),
+            request.stream_id,
+            from,
+            heartbeat,
+            self.state.shutdown.clone(),
+        );
+        let stream = ReceiverStream::new(rx).map(|item| {
+            let content = match item.map_err(Status::from)? {
+                SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(event)),
+                SubscriptionMessage::CaughtUp(position) => {
+                    Content::CaughtUp(proto::CaughtUp { position: position.map(convert::position) })
+                }
+                SubscriptionMessage::Checkpoint(_) | SubscriptionMessage::Heartbeat => Content::Heartbeat(()),
+            };
+            Ok(proto::SubscribeStreamResponse { content: Some(content) })
+        });
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn get_stream_metadata(
+        &self,
+        request: Request<proto::GetStreamMetadataRequest>,
+    ) -> Result<Response<proto::GetStreamMetadataResponse>, Status> {
+        let request = request.into_inner();
+        let mut violations = Vec::new();
+        validate::stream_id("stream_id", &request.stream_id, &mut violations);
+        check(violations)?;
+        let info = self.state.store.stream_info(&request.stream_id).await?;
+        let state = match info.state {
+            StreamState::Absent => proto::StreamState::Unspecified,
+            StreamState::Active => proto::StreamState::Active,
+            StreamState::Deleted => proto::StreamState::Deleted,
+            StreamState::Tombstoned => proto::StreamState::Tombstoned,
+        };
+        Ok(Response::new(proto::GetStreamMetadataResponse {
+            stream_id: info.stream_id,
+            metadata: Some(convert::stream_metadata_to_proto(info.metadata)),
+            state: state as i32,
+            last_revision: info.last_revision,
+        }))
+    }
+
+    async fn set_stream_metadata(
+        &self,
+        request: Request<proto::SetStreamMetadataRequest>,
+    ) -> Result<Response<proto::SetStreamMetadataResponse>, Status> {
+        let request = request.into_inner();
+        let mut violations = Vec::new();
+        validate::stream_id("stream_id", &request.stream_id, &mut violations);
+        let metadata = convert::stream_metadata(request.metadata, &mut violations);
+        check(violations)?;
+        let metadata = self.state.store.set_stream_metadata(&request.stream_id, metadata).await?;
+        Ok(Response::new(proto::SetStreamMetadataResponse { metadata: Some(convert::stream_metadata_to_proto(metadata)) }))
+    }
+
+    async fn delete_stream(
+        &self,
+        request: Request<proto::DeleteStreamRequest>,
+    ) -> Result<Response<proto::DeleteStreamResponse>, Status> {
+        let request = request.into_inner();
+        let mut violations = Vec::new();
+        validate::stream_id("stream_id", &request.stream_id, &mut violations);
+        check(violations)?;
+        let expected = convert::expected_revision(request.expected_revision);
+        let last_revision = self.state.store.delete_stream(&request.stream_id, expected, request.tombstone).await?;
+        Ok(Response::new(proto::DeleteStreamResponse { last_revision }))
+    }
+}

@@ -1,0 +1,131 @@
+//! The one place where core errors become gRPC statuses with `google.rpc`
+//! details.
+
+use std::{collections::HashMap, time::Duration};
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+use crate::core::{
+    error::{DomainError, FieldViolation, NexusError},
+    ports::StoreError,
+    subscription::SubscriptionError,
+};
+
+/// `ErrorInfo.domain` of every Nexus error.
+pub const ERROR_DOMAIN: &str = "nexus";
+
+fn status(code: Code, message: String, reason: &str, metadata: HashMap<String, String>, violations: &[FieldViolation]) -> Status {
+    let mut details = ErrorDetails::with_error_info(reason, ERROR_DOMAIN, metadata);
+    for v in violations {
+        details.add_bad_request_violation(v.field.clone(), v.description.clone());
+    }
+    if code == Code::Unavailable {
+        details.set_retry_info(Some(Duration::from_secs(1)));
+    }
+    Status::with_error_details(code, message, details)
+}
+
+fn meta<const N: usize>(pairs: [(&str, String); N]) -> HashMap<String, String> {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// Request fields that fail validation.
+pub fn invalid(violations: Vec<FieldViolation>) -> Status {
+    NexusError::InvalidArgument(violations).into()
+}
+
+impl From<NexusError> for Status {
+    fn from(error: NexusError) -> Self {
+        let message = error.to_string();
+        match error {
+            NexusError::InvalidArgument(violations) => {
+                status(Code::InvalidArgument, message, "INVALID_REQUEST", HashMap::new(), &violations)
+            }
+            NexusError::UnknownAggregateType { given, valid } => status(
+                Code::InvalidArgument,
+                message,
+                "UNKNOWN_AGGREGATE_TYPE",
+                meta([("aggregate_type", given), ("valid_aggregate_types", valid.join(","))]),
+                &[FieldViolation::new("aggregate_type", format!("must be one of: {}", valid.join(", ")))],
+            ),
+            NexusError::UnknownCommandType { aggregate_type, given, valid } => status(
+                Code::InvalidArgument,
+                message,
+                "UNKNOWN_COMMAND_TYPE",
+                meta([("aggregate_type", aggregate_type), ("command_type", given), ("valid_command_types", valid.join(","))]),
+                &[FieldViolation::new("command_type", format!("must be one of: {}", valid.join(", ")))],
+            ),
+            NexusError::Domain(DomainError::Rejected { reason, message, metadata }) => {
+                status(Code::FailedPrecondition, message, reason, metadata.into_iter().collect(), &[])
+            }
+            NexusError::Domain(DomainError::Invalid(violations)) => {
+                status(Code::InvalidArgument, message, "INVALID_COMMAND", HashMap::new(), &violations)
+            }
+            NexusError::Store(e) => e.into(),
+            NexusError::CorruptHistory(detail) => {
+                tracing::error!(detail, "stored history cannot be applied");
+                status(Code::Internal, message, "CORRUPT_HISTORY", HashMap::new(), &[])
+            }
+            NexusError::Internal(detail) => {
+                tracing::error!(detail, "internal error");
+                status(Code::Internal, message, "INTERNAL", HashMap::new(), &[])
+            }
+        }
+    }
+}
+
+impl From<StoreError> for Status {
+    fn from(error: StoreError) -> Self {
+        let message = error.to_string();
+        match error {
+            StoreError::WrongExpectedVersion { stream_id, expected, actual } => status(
+                Code::Aborted,
+                message,
+                "WRONG_EXPECTED_VERSION",
+                meta([
+                    ("stream_id", stream_id),
+                    ("expected_revision", expected.to_string()),
+                    ("actual_revision", actual.map_or("none".into(), |r| r.to_string())),
+                ]),
+                &[],
+            ),
+            StoreError::EventIdConflict { event_id, .. } => {
+                status(Code::AlreadyExists, message, "EVENT_ID_CONFLICT", meta([("event_id", event_id.to_string())]), &[])
+            }
+            StoreError::StreamNotFound(stream_id) => {
+                status(Code::NotFound, message, "STREAM_NOT_FOUND", meta([("stream_id", stream_id)]), &[])
+            }
+            StoreError::StreamTombstoned(stream_id) => {
+                status(Code::FailedPrecondition, message, "STREAM_TOMBSTONED", meta([("stream_id", stream_id)]), &[])
+            }
+            StoreError::InvalidPosition(token) => status(
+                Code::InvalidArgument,
+                message,
+                "INVALID_POSITION",
+                meta([("token", token)]),
+                &[FieldViolation::new("from.after", "is not a position token issued by this server")],
+            ),
+            StoreError::ShuttingDown => status(Code::Unavailable, message, "SHUTTING_DOWN", HashMap::new(), &[]),
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(detail, "event store unavailable");
+                status(Code::Unavailable, message, "BACKEND_UNAVAILABLE", HashMap::new(), &[])
+            }
+            StoreError::Internal(detail) => {
+                tracing::error!(detail, "event store failure");
+                status(Code::Internal, "event store failure".into(), "INTERNAL", HashMap::new(), &[])
+            }
+        }
+    }
+}
+
+impl From<SubscriptionError> for Status {
+    fn from(error: SubscriptionError) -> Self {
+        match error {
+            SubscriptionError::Store(e) => e.into(),
+            SubscriptionError::ShuttingDown => {
+                status(Code::Unavailable, error.to_string(), "SHUTTING_DOWN", HashMap::new(), &[])
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Command handlers: the decide/evolve model of an aggregate, and its
+//! type-erased form that the command bus drives.
+
+use std::{collections::BTreeMap, marker::PhantomData, sync::Arc};
+
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::{Value, json};
+
+use super::{
+    error::{DomainError, FieldViolation, NexusError},
+    model::{JSON_CONTENT_TYPE, RecordedEvent},
+};
+
+/// An aggregate written in Rust: a consistency boundary whose state is the
+/// fold of its events.
+///
+/// `Command` must deserialize from `{"command_type": ..., "payload": ...}`
+/// (`#[serde(tag = "command_type", content = "payload")]`) and `Event` must
+/// serialize as `{"type": ..., "data": ...}` (`#[serde(tag = "type",
+/// content = "data")]`), so that the stored event type and JSON data are the
+/// enum's variant name and fields.
+pub trait Aggregate: Send + Sync + 'static {
+    /// The aggregate type clients name, e.g. `"account"`.
+    const TYPE: &'static str;
+    /// Every command type `Command` accepts.
+    const COMMAND_TYPES: &'static [&'static str];
+    type State: Default + Send;
+    type Command: DeserializeOwned;
+    type Event: Serialize + DeserializeOwned;
+
+    /// Decides which events a command produces given the current state, or
+    /// refuses it. Must be pure: no I/O, no clock, no randomness.
+    fn decide(state: &Self::State, command: Self::Command) -> Result<Vec<Self::Event>, DomainError>;
+
+    /// Applies one event to the state.
+    fn evolve(state: &mut Self::State, event: Self::Event);
+}
+
+/// An event a handler produced, before it is stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub event_type: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+/// A command handler the bus can drive without knowing its types. In-process
+/// Rust aggregates get one through [`handler`]; remote handlers implement it
+/// directly.
+pub trait CommandHandler: Send + Sync {
+    fn aggregate_type(&self) -> &str;
+    fn command_types(&self) -> Vec<String>;
+    /// Rebuilds the state from `history` and decides `command_type` with
+    /// `payload`.
+    fn handle(&self, history: &[RecordedEvent], command_type: &str, payload: Value) -> Result<Vec<NewEvent>, NexusError>;
+}
+
+/// The [`CommandHandler`] of a Rust [`Aggregate`].
+pub fn handler<A: Aggregate>() -> Arc<dyn CommandHandler> {
+    Arc::new(TypedHandler::<A>(PhantomData))
+}
+
+struct TypedHandler<A>(PhantomData<fn() -> A>);
+
+impl<A: Aggregate> CommandHandler for TypedHandler<A> {
+    fn aggregate_type(&self) -> &str {
+        A::TYPE
+    }
+
+    fn command_types(&self) -> Vec<String> {
+        A::COMMAND_TYPES.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn handle(&self, history: &[RecordedEvent], command_type: &str, payload: Value) -> Result<Vec<NewEvent>, NexusError> {
+        let mut state = A::State::default();
+        for recorded in history {
+            A::evolve(&mut state, decode_event::<A::Event>(recorded)?);
+        }
+        let command = decode_command::<A::Command>(command_type, payload)?;
+        let events = A::decide(&state, command)?;
+        events.iter().map(encode_event).collect()
+    }
+}
+
+fn decode_command<C: DeserializeOwned>(command_type: &str, payload: Value) -> Result<C, NexusError> {
+    let tagged = json!({ "command_type": command_type, "payload": payload });
+    serde_path_to_error::deserialize(tagged).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." || path.is_empty() { "payload".to_string() } else { path };
+        NexusError::InvalidArgument(vec![FieldViolation::new(field, e.into_inner().to_string())])
+    })
+}
+
+fn decode_event<E: DeserializeOwned>(recorded: &RecordedEvent) -> Result<E, NexusError> {
+    let corrupt = |why: String| {
+        NexusError::CorruptHistory(format!(
+            "{} at revision {} of stream {}: {why}",
+            recorded.event_type, recorded.revision, recorded.stream_id
+        ))
+    };
+    let data: Value = serde_json::from_slice(&recorded.data).map_err(|e| corrupt(e.to_string()))?;
+    serde_json::from_value(json!({ "type": recorded.event_type, "data": data })).map_err(|e| corrupt(e.to_string()))
+}
+
+fn encode_event<E: Serialize>(event: &E) -> Result<NewEvent, NexusError> {
+    let internal = |why: &str| NexusError::Internal(format!("handler produced an unencodable event: {why}"));
+    let mut value = serde_json::to_value(event).map_err(|e| internal(&e.to_string()))?;
+    let object = value.as_object_mut().ok_or_else(|| internal("not an object"))?;
+    let event_type = match object.remove("type") {
+        Some(Value::String(t)) => t,
+        _ => return Err(internal("no \"type\" tag")),
+    };
+    let data = object.remove("data").unwrap_or_else(|| Value::Object(Default::default()));
+    let data = serde_json::to_vec(&data).map_err(|e| internal(&e.to_string()))?;
+    Ok(NewEvent { event_type, content_type: JSON_CONTENT_TYPE.into(), data })
+}
+
+/// The handlers a server knows, by aggregate type.
+#[derive(Clone, Default)]
+pub struct HandlerRegistry {
+    handlers: BTreeMap<String, Arc<dyn CommandHandler>>,
+}
+
+impl HandlerRegistry {
+    pub fn register(&mut self, handler: Arc<dyn CommandHandler>) {
+        self.handlers.insert(handler.aggregate_type().to_string(), handler);
+    }
+
+    pub fn get(&self, aggregate_type: &str) -> Option<&Arc<dyn CommandHandler>> {
+        self.handlers.get(aggregate_type)
+    }
+
+    /// Aggregate types, sorted.
+    pub fn aggregate_types(&self) -> Vec<String> {
+        self.handlers.keys().cloned().collect()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn CommandHandler>> {
+        self.handlers.values()
+    }
+}

@@ -1,0 +1,265 @@
+//! The command pipeline: load the aggregate, decide, append with optimistic
+//! concurrency, retry on a concurrent write.
+
+use std::{sync::Arc, time::Duration};
+
+use bytes::Bytes;
+use uuid::Uuid;
+
+use super::{
+    aggregate::{HandlerRegistry, NewEvent},
+    error::{FieldViolation, NexusError},
+    model::{Direction, EventMetadata, ExpectedRevision, ProposedEvent, ReadStreamQuery, RecordedEvent},
+    ports::{EventStore, StoreError},
+    principal::Principal,
+    validate,
+};
+
+/// Namespace of the event ids derived from command ids (UUIDv5).
+const COMMAND_EVENT_NAMESPACE: Uuid = Uuid::from_u128(0x6e65_7875_732d_4576_8e6e_7473_2d76_3100);
+
+/// A command to execute.
+#[derive(Debug, Clone)]
+pub struct CommandRequest {
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub command_type: String,
+    pub payload: serde_json::Value,
+    /// When set, the aggregate must be exactly here and conflicts are not retried.
+    pub expected: Option<ExpectedRevision>,
+    /// Idempotency key; generated when absent.
+    pub command_id: Option<String>,
+    pub correlation_id: Option<String>,
+    pub causation_id: Option<String>,
+    pub principal: Principal,
+    /// Extra headers recorded on every produced event.
+    pub custom_metadata: std::collections::BTreeMap<String, String>,
+}
+
+/// What a command did.
+#[derive(Debug, Clone)]
+pub struct CommandOutcome {
+    pub stream_id: String,
+    pub events: Vec<RecordedEvent>,
+    pub revision: Option<u64>,
+    pub command_id: String,
+    pub correlation_id: String,
+    pub already_executed: bool,
+}
+
+/// Settings of the command pipeline.
+#[derive(Debug, Clone)]
+pub struct CommandBusConfig {
+    /// How often a command is re-decided after a concurrent write to its
+    /// aggregate before ABORTED is returned.
+    pub max_conflict_retries: u32,
+}
+
+impl Default for CommandBusConfig {
+    fn default() -> Self {
+        Self { max_conflict_retries: 8 }
+    }
+}
+
+/// Executes commands against aggregates stored in an [`EventStore`].
+pub struct CommandBus {
+    store: Arc<dyn EventStore>,
+    handlers: HandlerRegistry,
+    config: CommandBusConfig,
+}
+
+impl CommandBus {
+    pub fn new(store: Arc<dyn EventStore>, handlers: HandlerRegistry, config: CommandBusConfig) -> Self {
+        Self { store, handlers, config }
+    }
+
+    pub fn handlers(&self) -> &HandlerRegistry {
+        &self.handlers
+    }
+
+    /// The stream holding an aggregate's events.
+    pub fn stream_id(aggregate_type: &str, aggregate_id: &str) -> String {
+        format!("{aggregate_type}-{aggregate_id}")
+    }
+
+    pub async fn execute(&self, request: CommandRequest) -> Result<CommandOutcome, NexusError> {
+        let handler = self.validate(&request)?;
+        let stream_id = Self::stream_id(&request.aggregate_type, &request.aggregate_id);
+        let command_id = request.command_id.clone().unwrap_or_else(|| Uuid::new_v4().to_string());
+        let correlation_id = request.correlation_id.clone().unwrap_or_else(|| command_id.clone());
+        let causation_id = request.causation_id.clone().unwrap_or_else(|| command_id.clone());
+        let metadata = EventMetadata {
+            correlation_id: correlation_id.clone(),
+            causation_id,
+            user_id: request.principal.subject.clone(),
+            tenant_id: request.principal.tenant.clone(),
+            custom: request.custom_metadata.clone(),
+        };
+        let outcome = |events: Vec<RecordedEvent>, revision: Option<u64>, already_executed: bool| CommandOutcome {
+            stream_id: stream_id.clone(),
+            events,
+            revision,
+            command_id: command_id.clone(),
+            correlation_id: correlation_id.clone(),
+            already_executed,
+        };
+
+        let mut attempt = 0;
+        loop {
+            if let Some(previous) = self.previous_execution(&stream_id, &command_id).await? {
+                let revision = previous.last().map(|e| e.revision);
+                return Ok(outcome(previous, revision, true));
+            }
+            let (history, revision) = self.load(&stream_id).await?;
+            if let Some(expected) = request.expected {
+                check_expected(&stream_id, expected, revision)?;
+            }
+            let new_events = handler.handle(&history, &request.command_type, request.payload.clone())?;
+            if new_events.is_empty() {
+                return Ok(outcome(Vec::new(), revision, false));
+            }
+            let proposed = to_proposed(&stream_id, &command_id, new_events, &metadata);
+            let count = proposed.len();
+            let append_expected = request.expected.unwrap_or(match revision {
+                Some(r) => ExpectedRevision::Exact(r),
+                None => ExpectedRevision::NoStream,
+            });
+            match self.store.append(&stream_id, append_expected, proposed).await {
+                Ok(appended) => {
+                    let events = self.read_back(&stream_id, appended.first_revision, count).await?;
+                    return Ok(outcome(events, Some(appended.current_revision), appended.already_appended));
+                }
+                Err(StoreError::WrongExpectedVersion { .. } | StoreError::EventIdConflict { .. })
+                    if request.expected.is_none() && attempt < self.config.max_conflict_retries =>
+                {
+                    // Another writer got there first; decide again on the new state.
+                    attempt += 1;
+                    tracing::debug!(stream_id, attempt, "command conflicted with a concurrent write; retrying");
+                    tokio::time::sleep(Duration::from_micros(100 * u64::from(attempt))).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    fn validate(&self, request: &CommandRequest) -> Result<&Arc<dyn super::aggregate::CommandHandler>, NexusError> {
+        let mut violations = Vec::new();
+        validate::aggregate_id("aggregate_id", &request.aggregate_id, &mut violations);
+        for (field, value) in [
+            ("command_id", &request.command_id),
+            ("correlation_id", &request.correlation_id),
+            ("causation_id", &request.causation_id),
+        ] {
+            if let Some(value) = value {
+                validate::optional_id(field, value, &mut violations);
+            }
+        }
+        if request.aggregate_type.is_empty() {
+            violations.push(FieldViolation::new("aggregate_type", "must not be empty"));
+        }
+        if request.command_type.is_empty() {
+            violations.push(FieldViolation::new("command_type", "must not be empty"));
+        }
+        if !request.payload.is_object() {
+            violations.push(FieldViolation::new("payload", "must be a JSON object"));
+        }
+        if !violations.is_empty() {
+            return Err(NexusError::InvalidArgument(violations));
+        }
+        let handler = self.handlers.get(&request.aggregate_type).ok_or_else(|| NexusError::UnknownAggregateType {
+            given: request.aggregate_type.clone(),
+            valid: self.handlers.aggregate_types(),
+        })?;
+        let valid = handler.command_types();
+        if !valid.iter().any(|c| c == &request.command_type) {
+            return Err(NexusError::UnknownCommandType {
+                aggregate_type: request.aggregate_type.clone(),
+                given: request.command_type.clone(),
+                valid,
+            });
+        }
+        Ok(handler)
+    }
+
+    /// The events an earlier execution of this command id stored, if any.
+    async fn previous_execution(&self, stream_id: &str, command_id: &str) -> Result<Option<Vec<RecordedEvent>>, NexusError> {
+        let mut events = Vec::new();
+        for index in 0.. {
+            match self.store.find_event(derived_event_id(stream_id, command_id, index)).await? {
+                Some(event) => events.push(event),
+                None => break,
+            }
+        }
+        Ok((!events.is_empty()).then_some(events))
+    }
+
+    /// All visible events of a stream and its last revision.
+    async fn load(&self, stream_id: &str) -> Result<(Vec<RecordedEvent>, Option<u64>), NexusError> {
+        let mut history = Vec::new();
+        let mut from = Some(0);
+        let mut revision = None;
+        while let Some(from_revision) = from {
+            let query = ReadStreamQuery {
+                stream_id: stream_id.to_string(),
+                direction: Direction::Forwards,
+                from_revision: Some(from_revision),
+                limit: 1024,
+            };
+            match self.store.read_stream(query).await {
+                Ok(slice) => {
+                    revision = Some(slice.current_revision);
+                    history.extend(slice.events);
+                    from = slice.next_revision;
+                }
+                Err(StoreError::StreamNotFound(_)) => break,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok((history, revision))
+    }
+
+    async fn read_back(&self, stream_id: &str, first_revision: u64, count: usize) -> Result<Vec<RecordedEvent>, NexusError> {
+        let query = ReadStreamQuery {
+            stream_id: stream_id.to_string(),
+            direction: Direction::Forwards,
+            from_revision: Some(first_revision),
+            limit: count,
+        };
+        Ok(self.store.read_stream(query).await?.events)
+    }
+}
+
+fn check_expected(stream_id: &str, expected: ExpectedRevision, actual: Option<u64>) -> Result<(), NexusError> {
+    let ok = match expected {
+        ExpectedRevision::Any => true,
+        ExpectedRevision::NoStream => actual.is_none(),
+        ExpectedRevision::StreamExists => actual.is_some(),
+        ExpectedRevision::Exact(n) => actual == Some(n),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::WrongExpectedVersion { stream_id: stream_id.to_string(), expected, actual }.into())
+    }
+}
+
+/// Event ids are derived from the command id, so a retried command produces
+/// the same ids and the store's idempotency makes the retry harmless.
+fn derived_event_id(stream_id: &str, command_id: &str, index: usize) -> Uuid {
+    Uuid::new_v5(&COMMAND_EVENT_NAMESPACE, format!("{stream_id}\n{command_id}\n{index}").as_bytes())
+}
+
+fn to_proposed(stream_id: &str, command_id: &str, events: Vec<NewEvent>, metadata: &EventMetadata) -> Vec<ProposedEvent> {
+    events
+        .into_iter()
+        .enumerate()
+        .map(|(index, event)| ProposedEvent {
+            event_id: derived_event_id(stream_id, command_id, index),
+            event_type: event.event_type,
+            content_type: event.content_type,
+            schema_version: 0,
+            data: Bytes::from(event.data),
+            metadata: metadata.clone(),
+        })
+        .collect()
+}

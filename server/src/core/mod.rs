@@ -1,0 +1,11 @@
+//! The core: the event-sourcing model, the ports it depends on, the command
+//! pipeline and subscriptions. Nothing here names an adapter.
+
+pub mod aggregate;
+pub mod command;
+pub mod error;
+pub mod model;
+pub mod ports;
+pub mod principal;
+pub mod subscription;
+pub mod validate;

@@ -1,0 +1,3 @@
+//! Example domains shipped in the binary.
+
+pub mod bank;

@@ -1,0 +1,19 @@
+//! Nexus: a gRPC-first event-sourcing and CQRS platform server.
+//!
+//! - [`core`]: the model, the ports (traits) and the command pipeline; it
+//!   depends on no adapter.
+//! - [`adapters`]: backends implementing the ports (embedded SQLite).
+//! - [`api`]: the tonic services of `nexus.v1`.
+//! - [`domain`]: the example bank-account domain.
+//! - [`server`] and [`config`]: wiring and configuration.
+
+pub mod adapters;
+pub mod api;
+pub mod bench;
+pub mod config;
+pub mod core;
+pub mod domain;
+pub mod server;
+
+#[cfg(test)]
+pub(crate) mod conformance;

@@ -1,0 +1,163 @@
+//! Wiring: build the backends the configuration names, the core on top of
+//! them, and serve the gRPC API until a shutdown signal.
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use anyhow::Context;
+use nexus_sdk::proto::{
+    FILE_DESCRIPTOR_SET, command_service_server::CommandServiceServer,
+    event_store_service_server::EventStoreServiceServer,
+};
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    adapters::sqlite::SqliteEventStore,
+    api::{ApiState, command::CommandApi, convert::Limits, event_store::EventStoreApi},
+    config::{Config, EventStoreConfig},
+    core::{
+        aggregate::{HandlerRegistry, handler},
+        command::{CommandBus, CommandBusConfig},
+        ports::EventStore,
+    },
+    domain::bank::Account,
+};
+
+/// Builds the event store the configuration names.
+pub fn open_event_store(config: &Config) -> anyhow::Result<Arc<dyn EventStore>> {
+    match &config.event_store {
+        EventStoreConfig::Embedded(settings) => {
+            let path = config.data_dir.join("events.db");
+            let store = SqliteEventStore::open(&path, settings.clone())
+                .with_context(|| format!("cannot open the embedded event store at {}", path.display()))?;
+            tracing::info!(path = %path.display(), durability = ?settings.durability, "embedded event store open");
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// Runs the server until `signal` resolves, then shuts down gracefully:
+/// no new connections, open subscriptions end with UNAVAILABLE, in-flight
+/// requests finish (up to `shutdown_grace`), and the store flushes.
+pub async fn serve(config: Config, signal: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (set --listen or NEXUS_LISTEN)", config.listen))?;
+    serve_on(listener, config, signal).await
+}
+
+/// Like [`serve`] on an already bound listener.
+pub async fn serve_on(
+    listener: TcpListener,
+    config: Config,
+    signal: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let local_addr: SocketAddr = listener.local_addr()?;
+    if !local_addr.ip().is_loopback() {
+        tracing::warn!(%local_addr, "listening on a non-loopback address without authentication: anyone who can reach it can read and write every stream");
+    }
+    let store = open_event_store(&config)?;
+
+    let mut handlers = HandlerRegistry::default();
+    if config.commands.example_domain {
+        handlers.register(handler::<Account>());
+    }
+    let commands = Arc::new(CommandBus::new(
+        store.clone(),
+        handlers,
+        CommandBusConfig { max_conflict_retries: config.commands.max_conflict_retries },
+    ));
+    let shutdown = CancellationToken::new();
+    let state = Arc::new(ApiState {
+        store: store.clone(),
+        commands,
+        limits: Limits {
+            max_events_per_append: config.limits.max_events_per_append,
+            max_event_bytes: config.limits.max_event_bytes,
+            max_page_size: config.limits.max_page_size,
+        },
+        shutdown: shutdown.clone(),
+    });
+
+    let max_message = config.limits.max_message_bytes;
+    let command_service = CommandServiceServer::new(CommandApi::new(state.clone()))
+        .max_decoding_message_size(max_message)
+        .max_encoding_message_size(max_message);
+    let event_store_service = EventStoreServiceServer::new(EventStoreApi::new(state.clone()))
+        .max_decoding_message_size(max_message)
+        .max_encoding_message_size(max_message);
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<CommandServiceServer<CommandApi>>().await;
+    health.set_serving::<EventStoreServiceServer<EventStoreApi>>().await;
+    let reflection_v1 = reflection().build_v1()?;
+    let reflection_v1alpha = reflection().build_v1alpha()?;
+
+    tracing::info!(%local_addr, data_dir = %config.data_dir.display(), "nexus listening");
+
+    let stop = shutdown.clone();
+    let stopping = async move {
+        signal.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        stop.cancel();
+    };
+    let server = tonic::transport::Server::builder()
+        .tcp_nodelay(true)
+        .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(command_service)
+        .add_service(event_store_service)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopping);
+
+    let grace = config.shutdown_grace;
+    let result = tokio::select! {
+        result = server => result.context("grpc server failed"),
+        _ = async { shutdown.cancelled().await; tokio::time::sleep(grace).await } => {
+            tracing::warn!(?grace, "in-flight requests did not finish within the grace period; stopping anyway");
+            Ok(())
+        }
+    };
+    health.set_not_serving::<CommandServiceServer<CommandApi>>().await;
+    store.shutdown().await;
+    tracing::info!("nexus stopped");
+    result
+}
+
+/// Server reflection over the nexus.v1 API, health, reflection itself and
+/// the `google.rpc` error details, so grpcurl can describe every service and
+/// decode error details with no proto files.
+fn reflection() -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}
