@@ -153,7 +153,10 @@ impl Config {
             None => {}
         }
         let env = Env::prefixed("NEXUS_")
-            .filter(|key| TOP_LEVEL_KEYS.iter().any(|k| key.as_str().split("__").next() == Some(*k)))
+            .filter(|key| {
+                let key = key.as_str().to_ascii_lowercase();
+                TOP_LEVEL_KEYS.iter().any(|k| key.split("__").next() == Some(*k))
+            })
             .split("__");
         let config: Config = figment
             .merge(env)
