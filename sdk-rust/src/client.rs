@@ -5,10 +5,9 @@ use tonic_types::StatusExt;
 use crate::{
     json::json_to_struct,
     proto::{
-        AllFrom, AppendToStreamRequest, AppendToStreamResponse, EventFilter, ExecuteRequest,
-        ExecuteResponse, ExpectedRevision, ProposedEvent, ReadAllRequest, ReadAllResponse,
-        ReadStreamRequest, ReadStreamResponse, SubscribeAllRequest, SubscribeAllResponse,
-        all_from, command_service_client::CommandServiceClient,
+        AllFrom, AppendToStreamRequest, AppendToStreamResponse, EventFilter, ExecuteRequest, ExecuteResponse,
+        ExpectedRevision, ProposedEvent, ReadAllRequest, ReadAllResponse, ReadStreamRequest, ReadStreamResponse,
+        SubscribeAllRequest, SubscribeAllResponse, all_from, command_service_client::CommandServiceClient,
         event_store_service_client::EventStoreServiceClient, expected_revision,
     },
 };
@@ -91,8 +90,7 @@ impl Client {
     /// Wraps an existing channel.
     pub fn from_channel(channel: Channel) -> Self {
         Self {
-            commands: CommandServiceClient::new(channel.clone())
-                .max_decoding_message_size(64 * 1024 * 1024),
+            commands: CommandServiceClient::new(channel.clone()).max_decoding_message_size(64 * 1024 * 1024),
             events: EventStoreServiceClient::new(channel).max_decoding_message_size(64 * 1024 * 1024),
         }
     }
@@ -182,12 +180,7 @@ impl Client {
         page_size: u32,
         filter: Option<EventFilter>,
     ) -> Result<ReadAllResponse, Error> {
-        let request = ReadAllRequest {
-            from: Some(from_token(after)),
-            page_size,
-            filter,
-            ..Default::default()
-        };
+        let request = ReadAllRequest { from: Some(from_token(after)), page_size, filter, ..Default::default() };
         Ok(self.events.read_all(request).await?.into_inner())
     }
 

@@ -30,9 +30,7 @@ pub fn json_to_value(json: Json) -> Value {
         Json::Bool(b) => Kind::BoolValue(b),
         Json::Number(n) => Kind::NumberValue(n.as_f64().unwrap_or(f64::NAN)),
         Json::String(s) => Kind::StringValue(s),
-        Json::Array(items) => {
-            Kind::ListValue(ListValue { values: items.into_iter().map(json_to_value).collect() })
-        }
+        Json::Array(items) => Kind::ListValue(ListValue { values: items.into_iter().map(json_to_value).collect() }),
         Json::Object(map) => Kind::StructValue(object_to_struct(map)),
     };
     Value { kind: Some(kind) }
@@ -51,9 +49,7 @@ pub fn value_to_json(value: Value) -> Json {
         Some(Kind::BoolValue(b)) => Json::Bool(b),
         Some(Kind::NumberValue(n)) => number_to_json(n),
         Some(Kind::StringValue(s)) => Json::String(s),
-        Some(Kind::ListValue(list)) => {
-            Json::Array(list.values.into_iter().map(value_to_json).collect())
-        }
+        Some(Kind::ListValue(list)) => Json::Array(list.values.into_iter().map(value_to_json).collect()),
         Some(Kind::StructValue(s)) => struct_to_json(s),
     }
 }

@@ -25,6 +25,5 @@ pub mod proto {
 
     /// Encoded `FileDescriptorSet` of the nexus.v1 API and its imports, for
     /// gRPC server reflection.
-    pub const FILE_DESCRIPTOR_SET: &[u8] =
-        include_bytes!(concat!(env!("OUT_DIR"), "/nexus_descriptor.bin"));
+    pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/nexus_descriptor.bin"));
 }

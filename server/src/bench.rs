@@ -102,10 +102,7 @@ impl AppendBenchArgs {
     /// Connections actually opened: `--connections`, or the smaller of
     /// `--concurrency` and 8, and never more than there are clients.
     fn effective_connections(&self) -> usize {
-        self.connections
-            .unwrap_or(DEFAULT_MAX_CONNECTIONS)
-            .min(self.concurrency)
-            .max(1)
+        self.connections.unwrap_or(DEFAULT_MAX_CONNECTIONS).min(self.concurrency).max(1)
     }
 
     /// Checks the combinations of options that clap cannot.
@@ -113,8 +110,7 @@ impl AppendBenchArgs {
         if self.duration.is_zero() {
             bail!("--duration must be longer than zero");
         }
-        if self.expected_revision == ExpectedRevisionMode::Exact && self.streams < self.concurrency
-        {
+        if self.expected_revision == ExpectedRevisionMode::Exact && self.streams < self.concurrency {
             bail!(
                 "--expected-revision exact gives each client its own streams: \
                  --streams ({}) must be at least --concurrency ({})",
@@ -155,12 +151,8 @@ pub async fn run_append(args: AppendBenchArgs) -> anyhow::Result<()> {
     let channels = connect(&args.server, connections).await?;
 
     let run_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
-    let plan = Arc::new(AppendPlan {
-        payload: json_payload(args.event_size),
-        batch_size: args.batch_size,
-    });
-    let shared_streams: Arc<[String]> =
-        (0..args.streams).map(|n| stream_name(&run_id, n)).collect();
+    let plan = Arc::new(AppendPlan { payload: json_payload(args.event_size), batch_size: args.batch_size });
+    let shared_streams: Arc<[String]> = (0..args.streams).map(|n| stream_name(&run_id, n)).collect();
 
     if !args.json {
         println!(
@@ -182,10 +174,7 @@ pub async fn run_append(args: AppendBenchArgs) -> anyhow::Result<()> {
     }
 
     let start = Instant::now();
-    let window = Window {
-        start: start + args.warmup,
-        end: start + args.warmup + args.duration,
-    };
+    let window = Window { start: start + args.warmup, end: start + args.warmup + args.duration };
     let mut clients = JoinSet::new();
     for index in 0..args.concurrency {
         let client = EventStoreServiceClient::new(channels[index % channels.len()].clone());
@@ -194,29 +183,18 @@ pub async fn run_append(args: AppendBenchArgs) -> anyhow::Result<()> {
             ExpectedRevisionMode::Exact => Streams::Owned(
                 (index..args.streams)
                     .step_by(args.concurrency)
-                    .map(|n| OwnedStream {
-                        id: stream_name(&run_id, n),
-                        state: StreamState::New,
-                    })
+                    .map(|n| OwnedStream { id: stream_name(&run_id, n), state: StreamState::New })
                     .collect(),
             ),
         };
         let stats = ClientStats::new().context("cannot create a latency histogram")?;
-        clients.spawn(run_client(
-            client,
-            streams,
-            Arc::clone(&plan),
-            window,
-            stats,
-        ));
+        clients.spawn(run_client(client, streams, Arc::clone(&plan), window, stats));
     }
 
     let mut total = ClientStats::new().context("cannot create a latency histogram")?;
     while let Some(joined) = clients.join_next().await {
         let stats = joined.context("a benchmark client failed")?;
-        total
-            .merge(stats)
-            .context("cannot merge latency histograms")?;
+        total.merge(stats).context("cannot merge latency histograms")?;
     }
 
     let report = Report::new(&args, connections, window.end - window.start, &total);
@@ -224,10 +202,7 @@ pub async fn run_append(args: AppendBenchArgs) -> anyhow::Result<()> {
         bail!(no_success_message(&args.server, &total));
     }
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string(&report).context("cannot encode the report")?
-        );
+        println!("{}", serde_json::to_string(&report).context("cannot encode the report")?);
     } else {
         print!("{}", report.human());
     }
@@ -357,12 +332,7 @@ async fn run_client(
                 match stream.state.expected() {
                     Some(expected) => (stream.id.clone(), expected),
                     None => {
-                        match tokio::time::timeout_at(
-                            window.end,
-                            read_state(&mut client, &stream.id),
-                        )
-                        .await
-                        {
+                        match tokio::time::timeout_at(window.end, read_state(&mut client, &stream.id)).await {
                             Err(_elapsed) => break,
                             Ok(Ok(state)) => stream.state = state,
                             Ok(Err(status)) => {
@@ -379,16 +349,12 @@ async fn run_client(
         };
         let request = AppendToStreamRequest {
             stream_id,
-            expected_revision: Some(ExpectedRevision {
-                kind: Some(expected),
-            }),
+            expected_revision: Some(ExpectedRevision { kind: Some(expected) }),
             events: plan.events(),
         };
 
         let sent = Instant::now();
-        let Ok(outcome) =
-            tokio::time::timeout_at(window.end, client.append_to_stream(request)).await
-        else {
+        let Ok(outcome) = tokio::time::timeout_at(window.end, client.append_to_stream(request)).await else {
             break; // the window closed while the append was in flight
         };
         let done = Instant::now();
@@ -424,10 +390,7 @@ async fn pause_if_unavailable(status: &Status, window: Window) {
 }
 
 /// Reads the current state of a stream from the server.
-async fn read_state(
-    client: &mut EventStoreServiceClient<Channel>,
-    stream_id: &str,
-) -> Result<StreamState, Status> {
+async fn read_state(client: &mut EventStoreServiceClient<Channel>, stream_id: &str) -> Result<StreamState, Status> {
     let request = ReadStreamRequest {
         stream_id: stream_id.to_owned(),
         direction: ReadDirection::Backwards as i32,
@@ -507,10 +470,7 @@ impl ClientStats {
         self.errors
             .entry(code_name(status.code()))
             .and_modify(|tally| tally.count += 1)
-            .or_insert_with(|| ErrorTally {
-                count: 1,
-                first_message: status.message().to_owned(),
-            });
+            .or_insert_with(|| ErrorTally { count: 1, first_message: status.message().to_owned() });
     }
 
     fn merge(&mut self, other: ClientStats) -> Result<(), AdditionError> {
@@ -518,10 +478,7 @@ impl ClientStats {
         self.appends += other.appends;
         self.events += other.events;
         for (code, tally) in other.errors {
-            self.errors
-                .entry(code)
-                .and_modify(|mine| mine.count += tally.count)
-                .or_insert(tally);
+            self.errors.entry(code).and_modify(|mine| mine.count += tally.count).or_insert(tally);
         }
         Ok(())
     }
@@ -540,19 +497,13 @@ fn no_success_message(server: &str, stats: &ClientStats) -> String {
             errors_summary(&stats.errors),
             tally.first_message
         ),
-        None => format!(
-            "no append to {server} completed within the measured window: the server did not answer"
-        ),
+        None => format!("no append to {server} completed within the measured window: the server did not answer"),
     }
 }
 
 /// `ABORTED 3, UNAVAILABLE 1`.
 fn errors_summary(errors: &BTreeMap<&'static str, ErrorTally>) -> String {
-    errors
-        .iter()
-        .map(|(code, tally)| format!("{code} {}", tally.count))
-        .collect::<Vec<_>>()
-        .join(", ")
+    errors.iter().map(|(code, tally)| format!("{code} {}", tally.count)).collect::<Vec<_>>().join(", ")
 }
 
 /// Latency percentiles in milliseconds.
@@ -610,19 +561,10 @@ struct Report {
 }
 
 impl Report {
-    fn new(
-        args: &AppendBenchArgs,
-        connections: usize,
-        measured: Duration,
-        stats: &ClientStats,
-    ) -> Self {
+    fn new(args: &AppendBenchArgs, connections: usize, measured: Duration, stats: &ClientStats) -> Self {
         let seconds = measured.as_secs_f64();
         let rate = |count: u64| {
-            if seconds > 0.0 {
-                (count as f64 / seconds * 10.0).round() / 10.0
-            } else {
-                0.0
-            }
+            if seconds > 0.0 { (count as f64 / seconds * 10.0).round() / 10.0 } else { 0.0 }
         };
         Self {
             server: args.server.clone(),
@@ -636,11 +578,7 @@ impl Report {
             events: stats.events,
             appends: stats.appends,
             errors: stats.error_count(),
-            errors_by_code: stats
-                .errors
-                .iter()
-                .map(|(code, tally)| (*code, tally.count))
-                .collect(),
+            errors_by_code: stats.errors.iter().map(|(code, tally)| (*code, tally.count)).collect(),
             events_per_sec: rate(stats.events),
             appends_per_sec: rate(stats.appends),
             latency_ms: LatencyMs::from_micros(&stats.latency_us),
@@ -687,9 +625,9 @@ fn parse_positive(value: &str) -> Result<usize, String> {
 /// Parses an event size of at least [`MIN_EVENT_SIZE`] bytes.
 fn parse_event_size(value: &str) -> Result<usize, String> {
     match value.parse::<usize>() {
-        Ok(n) if n < MIN_EVENT_SIZE => Err(format!(
-            "must be at least {MIN_EVENT_SIZE} bytes, the size of {{\"p\":\"\"}}"
-        )),
+        Ok(n) if n < MIN_EVENT_SIZE => {
+            Err(format!("must be at least {MIN_EVENT_SIZE} bytes, the size of {{\"p\":\"\"}}"))
+        }
         Ok(n) => Ok(n),
         Err(e) => Err(e.to_string()),
     }
@@ -707,8 +645,7 @@ mod tests {
     }
 
     fn parse(argv: &[&str]) -> Result<AppendBenchArgs, clap::Error> {
-        Cli::try_parse_from(std::iter::once("bench").chain(argv.iter().copied()))
-            .map(|cli| cli.args)
+        Cli::try_parse_from(std::iter::once("bench").chain(argv.iter().copied())).map(|cli| cli.args)
     }
 
     #[test]
@@ -754,25 +691,11 @@ mod tests {
 
     #[test]
     fn parses_expected_revision_mode() {
-        assert_eq!(
-            ExpectedRevisionMode::from_str("any", false),
-            Ok(ExpectedRevisionMode::Any)
-        );
-        assert_eq!(
-            ExpectedRevisionMode::from_str("exact", false),
-            Ok(ExpectedRevisionMode::Exact)
-        );
+        assert_eq!(ExpectedRevisionMode::from_str("any", false), Ok(ExpectedRevisionMode::Any));
+        assert_eq!(ExpectedRevisionMode::from_str("exact", false), Ok(ExpectedRevisionMode::Exact));
         assert!(ExpectedRevisionMode::from_str("strict", false).is_err());
 
-        let args = parse(&[
-            "--expected-revision",
-            "exact",
-            "--duration",
-            "1m",
-            "--warmup",
-            "500ms",
-        ])
-        .expect("parses");
+        let args = parse(&["--expected-revision", "exact", "--duration", "1m", "--warmup", "500ms"]).expect("parses");
         assert_eq!(args.expected_revision, ExpectedRevisionMode::Exact);
         assert_eq!(args.duration, Duration::from_secs(60));
         assert_eq!(args.warmup, Duration::from_millis(500));
@@ -814,27 +737,12 @@ mod tests {
         assert_eq!(fast.events, 200);
         assert_eq!(fast.error_count(), 3);
         assert_eq!(fast.errors["ABORTED"].count, 2);
-        assert_eq!(
-            fast.errors["ABORTED"].first_message,
-            "wrong expected version"
-        );
+        assert_eq!(fast.errors["ABORTED"].first_message, "wrong expected version");
         assert_eq!(errors_summary(&fast.errors), "ABORTED 2, UNAVAILABLE 1");
 
         let latency = LatencyMs::from_micros(&fast.latency_us);
-        assert_eq!(
-            latency,
-            LatencyMs {
-                p50: 0.5,
-                p95: 1.5,
-                p99: 1.5,
-                max: 1.5,
-                mean: 1.0
-            }
-        );
-        assert_eq!(
-            latency.human(),
-            "p50 0.500  p95 1.500  p99 1.500  max 1.500  mean 1.000"
-        );
+        assert_eq!(latency, LatencyMs { p50: 0.5, p95: 1.5, p99: 1.5, max: 1.5, mean: 1.0 });
+        assert_eq!(latency.human(), "p50 0.500  p95 1.500  p99 1.500  max 1.500  mean 1.000");
     }
 
     #[test]
@@ -862,10 +770,7 @@ mod tests {
             assert!(json.get(field).is_some(), "missing {field}");
         }
         for field in ["p50", "p95", "p99", "max", "mean"] {
-            assert!(
-                json["latency_ms"].get(field).is_some(),
-                "missing latency_ms.{field}"
-            );
+            assert!(json["latency_ms"].get(field).is_some(), "missing latency_ms.{field}");
         }
         assert_eq!(json["events_per_sec"], 20.0);
         assert_eq!(json["appends_per_sec"], 10.0);
@@ -875,14 +780,9 @@ mod tests {
     #[test]
     fn explains_runs_without_success() {
         let mut stats = ClientStats::new().expect("histogram");
-        stats.record_error(&Status::unimplemented(
-            "unknown service nexus.v1.EventStoreService",
-        ));
+        stats.record_error(&Status::unimplemented("unknown service nexus.v1.EventStoreService"));
         let message = no_success_message("http://x", &stats);
-        assert!(
-            message.contains("every append to http://x failed"),
-            "{message}"
-        );
+        assert!(message.contains("every append to http://x failed"), "{message}");
         assert!(message.contains("UNIMPLEMENTED"), "{message}");
         let silent = no_success_message("http://x", &ClientStats::new().expect("histogram"));
         assert!(silent.contains("did not answer"), "{silent}");

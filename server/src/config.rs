@@ -121,7 +121,12 @@ pub struct LimitsConfig {
 
 impl Default for LimitsConfig {
     fn default() -> Self {
-        Self { max_events_per_append: 10_000, max_event_bytes: 1024 * 1024, max_message_bytes: 32 * 1024 * 1024, max_page_size: 4096 }
+        Self {
+            max_events_per_append: 10_000,
+            max_event_bytes: 1024 * 1024,
+            max_message_bytes: 32 * 1024 * 1024,
+            max_page_size: 4096,
+        }
     }
 }
 
@@ -158,11 +163,8 @@ impl Config {
                 TOP_LEVEL_KEYS.iter().any(|k| key.split("__").next() == Some(*k))
             })
             .split("__");
-        let config: Config = figment
-            .merge(env)
-            .merge(overrides)
-            .extract()
-            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let config: Config =
+            figment.merge(env).merge(overrides).extract().map_err(|e| ConfigError::Invalid(e.to_string()))?;
         config.validate()?;
         Ok(config)
     }
@@ -177,7 +179,8 @@ impl Config {
         if store.max_batch_events == 0 || store.queue_capacity == 0 {
             return invalid("event_store.max_batch_events and event_store.queue_capacity must be positive");
         }
-        if self.limits.max_events_per_append == 0 || self.limits.max_event_bytes == 0 || self.limits.max_page_size == 0 {
+        if self.limits.max_events_per_append == 0 || self.limits.max_event_bytes == 0 || self.limits.max_page_size == 0
+        {
             return invalid("limits must be positive");
         }
         if self.limits.max_message_bytes < self.limits.max_event_bytes {

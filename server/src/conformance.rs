@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use crate::core::{
     model::{
-        AllFrom, Direction, EventFilter, EventMetadata, ExpectedRevision, ProposedEvent, ReadAllQuery,
-        ReadStreamQuery, RecordedEvent, StreamMetadata, StreamState,
+        AllFrom, Direction, EventFilter, EventMetadata, ExpectedRevision, ProposedEvent, ReadAllQuery, ReadStreamQuery,
+        RecordedEvent, StreamMetadata, StreamState,
     },
     ports::{EventStore, StoreError},
     subscription::{self, SubscriptionMessage},
@@ -96,7 +96,12 @@ async fn read_all_events(store: &dyn EventStore, filter: EventFilter, page: usiz
     let mut from = AllFrom::Start;
     loop {
         let slice = store
-            .read_all(ReadAllQuery { from: from.clone(), direction: Direction::Forwards, limit: page, filter: filter.clone() })
+            .read_all(ReadAllQuery {
+                from: from.clone(),
+                direction: Direction::Forwards,
+                limit: page,
+                filter: filter.clone(),
+            })
             .await
             .expect("read_all");
         out.extend(slice.events);
@@ -299,7 +304,8 @@ pub async fn concurrent_appends_to_many_streams_keep_a_gapless_total_order(facto
 pub async fn read_stream_pages_both_ways(factory: &dyn StoreFactory) {
     let store = factory.open().await;
     store.append("p", ExpectedRevision::NoStream, events(10)).await.expect("append");
-    let query = |direction, from_revision, limit| ReadStreamQuery { stream_id: "p".into(), direction, from_revision, limit };
+    let query =
+        |direction, from_revision, limit| ReadStreamQuery { stream_id: "p".into(), direction, from_revision, limit };
     let page = store.read_stream(query(Direction::Forwards, Some(3), 4)).await.expect("read");
     assert_eq!(page.events.iter().map(|e| e.revision).collect::<Vec<_>>(), [3, 4, 5, 6]);
     assert_eq!(page.next_revision, Some(7));
@@ -313,7 +319,8 @@ pub async fn read_stream_pages_both_ways(factory: &dyn StoreFactory) {
     let page = store.read_stream(query(Direction::Backwards, Some(1), 4)).await.expect("read");
     assert_eq!(page.events.iter().map(|e| e.revision).collect::<Vec<_>>(), [1, 0]);
     assert_eq!(page.next_revision, None);
-    let missing = store.read_stream(ReadStreamQuery { stream_id: "nope".into(), ..query(Direction::Forwards, None, 1) }).await;
+    let missing =
+        store.read_stream(ReadStreamQuery { stream_id: "nope".into(), ..query(Direction::Forwards, None, 1) }).await;
     assert!(matches!(missing, Err(StoreError::StreamNotFound(_))));
 }
 
@@ -325,13 +332,17 @@ pub async fn read_all_filters_and_pages(factory: &dyn StoreFactory) {
             1 => (format!("order-{i}"), "OrderShipped"),
             _ => (format!("user-{i}"), "UserRegistered"),
         };
-        store.append(&stream, ExpectedRevision::Any, vec![event(kind, serde_json::json!({ "i": i }))]).await.expect("append");
+        store
+            .append(&stream, ExpectedRevision::Any, vec![event(kind, serde_json::json!({ "i": i }))])
+            .await
+            .expect("append");
     }
     let by_type = EventFilter { event_type_prefixes: vec!["Order".into()], stream_prefixes: vec![] };
     let orders = read_all_events(&*store, by_type, 4).await;
     assert_eq!(orders.len(), 20);
     assert!(orders.iter().all(|e| e.event_type.starts_with("Order")));
-    let by_stream = EventFilter { event_type_prefixes: vec![], stream_prefixes: vec!["user-".into(), "order-2".into()] };
+    let by_stream =
+        EventFilter { event_type_prefixes: vec![], stream_prefixes: vec!["user-".into(), "order-2".into()] };
     let picked = read_all_events(&*store, by_stream.clone(), 3).await;
     let expected: Vec<_> = read_all_events(&*store, EventFilter::default(), 100)
         .await
@@ -339,24 +350,43 @@ pub async fn read_all_filters_and_pages(factory: &dyn StoreFactory) {
         .filter(|e| by_stream.matches(e))
         .collect();
     assert_eq!(picked, expected);
-    let both = EventFilter { event_type_prefixes: vec!["OrderShipped".into()], stream_prefixes: vec!["order-1".into()] };
+    let both =
+        EventFilter { event_type_prefixes: vec!["OrderShipped".into()], stream_prefixes: vec!["order-1".into()] };
     let shipped = read_all_events(&*store, both, 100).await;
-    assert_eq!(shipped.iter().map(|e| e.stream_id.as_str()).collect::<Vec<_>>(), ["order-1", "order-10", "order-13", "order-16", "order-19"]);
+    assert_eq!(
+        shipped.iter().map(|e| e.stream_id.as_str()).collect::<Vec<_>>(),
+        ["order-1", "order-10", "order-13", "order-16", "order-19"]
+    );
 
     let backwards = store
-        .read_all(ReadAllQuery { from: AllFrom::End, direction: Direction::Backwards, limit: 5, filter: EventFilter::default() })
+        .read_all(ReadAllQuery {
+            from: AllFrom::End,
+            direction: Direction::Backwards,
+            limit: 5,
+            filter: EventFilter::default(),
+        })
         .await
         .expect("read");
     assert_eq!(globals(&backwards.events), [30, 29, 28, 27, 26]);
     let next = backwards.next.expect("next");
     let more = store
-        .read_all(ReadAllQuery { from: AllFrom::After(next), direction: Direction::Backwards, limit: 100, filter: EventFilter::default() })
+        .read_all(ReadAllQuery {
+            from: AllFrom::After(next),
+            direction: Direction::Backwards,
+            limit: 100,
+            filter: EventFilter::default(),
+        })
         .await
         .expect("read");
     assert_eq!(globals(&more.events), (1..=25).rev().collect::<Vec<_>>());
     assert!(more.end_of_log);
     let end = store
-        .read_all(ReadAllQuery { from: AllFrom::End, direction: Direction::Forwards, limit: 5, filter: EventFilter::default() })
+        .read_all(ReadAllQuery {
+            from: AllFrom::End,
+            direction: Direction::Forwards,
+            limit: 5,
+            filter: EventFilter::default(),
+        })
         .await
         .expect("read");
     assert!(end.events.is_empty() && end.end_of_log);
@@ -365,10 +395,7 @@ pub async fn read_all_filters_and_pages(factory: &dyn StoreFactory) {
 pub async fn stream_metadata_is_honoured_by_reads(factory: &dyn StoreFactory) {
     let store = factory.open().await;
     store.append("meta", ExpectedRevision::NoStream, events(10)).await.expect("append");
-    store
-        .set_stream_metadata("meta", StreamMetadata { max_count: Some(3), ..Default::default() })
-        .await
-        .expect("set");
+    store.set_stream_metadata("meta", StreamMetadata { max_count: Some(3), ..Default::default() }).await.expect("set");
     let visible = read_stream_all(&*store, "meta").await.expect("read");
     assert_eq!(visible.iter().map(|e| e.revision).collect::<Vec<_>>(), [7, 8, 9]);
     let in_all = read_all_events(&*store, EventFilter::default(), 100).await;
@@ -414,8 +441,14 @@ pub async fn soft_delete_hides_and_recreates_tombstone_is_final(factory: &dyn St
     store.delete_stream("t", ExpectedRevision::Any, true).await.expect("tombstone");
     assert!(matches!(store.append("t", ExpectedRevision::Any, events(1)).await, Err(StoreError::StreamTombstoned(_))));
     assert!(matches!(read_stream_all(&*store, "t").await, Err(StoreError::StreamTombstoned(_))));
-    assert!(matches!(store.delete_stream("t", ExpectedRevision::Any, true).await, Err(StoreError::StreamTombstoned(_))));
-    assert!(matches!(store.delete_stream("never", ExpectedRevision::Any, false).await, Err(StoreError::StreamNotFound(_))));
+    assert!(matches!(
+        store.delete_stream("t", ExpectedRevision::Any, true).await,
+        Err(StoreError::StreamTombstoned(_))
+    ));
+    assert!(matches!(
+        store.delete_stream("never", ExpectedRevision::Any, false).await,
+        Err(StoreError::StreamNotFound(_))
+    ));
 }
 
 pub async fn subscription_never_skips_events_committed_during_catch_up(factory: &dyn StoreFactory) {
@@ -439,7 +472,13 @@ pub async fn subscription_never_skips_events_committed_during_catch_up(factory: 
         })
         .collect();
     let shutdown = CancellationToken::new();
-    let mut rx = subscription::subscribe_all(store.clone(), AllFrom::Start, EventFilter::default(), Duration::from_secs(5), shutdown.clone());
+    let mut rx = subscription::subscribe_all(
+        store.clone(),
+        AllFrom::Start,
+        EventFilter::default(),
+        Duration::from_secs(5),
+        shutdown.clone(),
+    );
     let mut total = 150u64;
     for w in writers {
         total += w.await.expect("writer");
@@ -460,7 +499,8 @@ pub async fn subscription_never_skips_events_committed_during_catch_up(factory: 
     // Live: a new event arrives after catch-up.
     store.append("late", ExpectedRevision::Any, events(1)).await.expect("append");
     loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.expect("live event").expect("open");
+        let message =
+            tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.expect("live event").expect("open");
         if let SubscriptionMessage::Event(e) = message.expect("no error") {
             assert_eq!(e.position.global, Some(total + 1));
             break;
@@ -475,15 +515,29 @@ pub async fn filtered_subscription_sends_checkpoints_and_resumes_exactly(factory
     let store = factory.open().await;
     for i in 0..40 {
         let kind = if i % 10 == 0 { "Wanted" } else { "Noise" };
-        store.append("f", ExpectedRevision::Any, vec![event(kind, serde_json::json!({ "i": i }))]).await.expect("append");
+        store
+            .append("f", ExpectedRevision::Any, vec![event(kind, serde_json::json!({ "i": i }))])
+            .await
+            .expect("append");
     }
     let filter = EventFilter { event_type_prefixes: vec!["Wanted".into()], stream_prefixes: vec![] };
     let shutdown = CancellationToken::new();
-    let mut rx = subscription::subscribe_all(store.clone(), AllFrom::Start, filter.clone(), Duration::from_millis(200), shutdown.clone());
+    let mut rx = subscription::subscribe_all(
+        store.clone(),
+        AllFrom::Start,
+        filter.clone(),
+        Duration::from_millis(200),
+        shutdown.clone(),
+    );
     let mut wanted = Vec::new();
     let mut checkpoint = None;
     while checkpoint.is_none() || wanted.len() < 4 {
-        match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.expect("message").expect("open").expect("ok") {
+        match tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("message")
+            .expect("open")
+            .expect("ok")
+        {
             SubscriptionMessage::Event(e) => wanted.push(e.position.global.expect("numeric")),
             SubscriptionMessage::Checkpoint(Some(p)) => checkpoint = Some(p),
             _ => {}
@@ -496,9 +550,20 @@ pub async fn filtered_subscription_sends_checkpoints_and_resumes_exactly(factory
     // Resume from the checkpoint: only what comes after it.
     store.append("f", ExpectedRevision::Any, vec![event("Noise", serde_json::json!({}))]).await.expect("append");
     store.append("f", ExpectedRevision::Any, vec![event("Wanted", serde_json::json!({}))]).await.expect("append");
-    let mut rx = subscription::subscribe_all(store.clone(), AllFrom::After(checkpoint), filter, Duration::from_secs(5), shutdown);
+    let mut rx = subscription::subscribe_all(
+        store.clone(),
+        AllFrom::After(checkpoint),
+        filter,
+        Duration::from_secs(5),
+        shutdown,
+    );
     loop {
-        match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.expect("message").expect("open").expect("ok") {
+        match tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("message")
+            .expect("open")
+            .expect("ok")
+        {
             SubscriptionMessage::Event(e) => {
                 assert_eq!(e.position.global, Some(42));
                 break;
@@ -551,7 +616,12 @@ pub async fn invalid_position_tokens_are_rejected(factory: &dyn StoreFactory) {
     store.append("x", ExpectedRevision::Any, events(1)).await.expect("append");
     let bogus = crate::core::model::Position { token: "definitely-not-a-token".into(), global: None };
     let result = store
-        .read_all(ReadAllQuery { from: AllFrom::After(bogus), direction: Direction::Forwards, limit: 1, filter: EventFilter::default() })
+        .read_all(ReadAllQuery {
+            from: AllFrom::After(bogus),
+            direction: Direction::Forwards,
+            limit: 1,
+            filter: EventFilter::default(),
+        })
         .await;
     assert!(matches!(result, Err(StoreError::InvalidPosition(_))));
 }

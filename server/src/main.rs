@@ -106,7 +106,8 @@ fn init_logging(format: LogFormat, filter: &str) {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
     match cli.command {
         Command::Serve(args) => {
             let config = Config::load(args.config.as_deref(), args.overrides())?;

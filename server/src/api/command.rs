@@ -24,7 +24,10 @@ fn non_empty(s: String) -> Option<String> {
 
 #[tonic::async_trait]
 impl proto::command_service_server::CommandService for CommandApi {
-    async fn execute(&self, request: Request<proto::ExecuteRequest>) -> Result<Response<proto::ExecuteResponse>, Status> {
+    async fn execute(
+        &self,
+        request: Request<proto::ExecuteRequest>,
+    ) -> Result<Response<proto::ExecuteResponse>, Status> {
         let principal = principal(&request);
         let correlation_header = header(&request, "x-correlation-id");
         let causation_header = header(&request, "x-causation-id");
@@ -67,7 +70,10 @@ impl proto::command_service_server::CommandService for CommandApi {
             .commands
             .handlers()
             .iter()
-            .map(|h| proto::AggregateTypeInfo { aggregate_type: h.aggregate_type().to_string(), command_types: h.command_types() })
+            .map(|h| proto::AggregateTypeInfo {
+                aggregate_type: h.aggregate_type().to_string(),
+                command_types: h.command_types(),
+            })
             .collect();
         Ok(Response::new(proto::ListAggregateTypesResponse { aggregate_types }))
     }

@@ -61,10 +61,8 @@ pub fn proposed_events(
         violations.push(FieldViolation::new("events", "must hold at least one event"));
     }
     if events.len() > limits.max_events_per_append {
-        violations.push(FieldViolation::new(
-            "events",
-            format!("must hold at most {} events", limits.max_events_per_append),
-        ));
+        violations
+            .push(FieldViolation::new("events", format!("must hold at most {} events", limits.max_events_per_append)));
         return Vec::new();
     }
     let mut seen = std::collections::HashSet::new();
@@ -86,7 +84,10 @@ pub fn proposed_events(
                     Some(id)
                 }
                 Err(_) => {
-                    violations.push(FieldViolation::new(field("event_id"), "must be a UUID such as 0b8a0c3e-4d7f-4f6e-9a53-2f1c9a7d6e10"));
+                    violations.push(FieldViolation::new(
+                        field("event_id"),
+                        "must be a UUID such as 0b8a0c3e-4d7f-4f6e-9a53-2f1c9a7d6e10",
+                    ));
                     None
                 }
             };
@@ -184,7 +185,10 @@ pub fn all_from(from: Option<proto::AllFrom>, direction: Direction, violations: 
 
 pub fn filter(filter: Option<proto::EventFilter>, violations: &mut Vec<FieldViolation>) -> EventFilter {
     let filter = filter.unwrap_or_default();
-    for (name, list) in [("filter.event_type_prefixes", &filter.event_type_prefixes), ("filter.stream_prefixes", &filter.stream_prefixes)] {
+    for (name, list) in [
+        ("filter.event_type_prefixes", &filter.event_type_prefixes),
+        ("filter.stream_prefixes", &filter.stream_prefixes),
+    ] {
         if list.len() > 64 {
             violations.push(FieldViolation::new(name, "must hold at most 64 prefixes"));
         }
@@ -207,7 +211,10 @@ pub fn heartbeat(interval: Option<prost_types::Duration>, violations: &mut Vec<F
     }
 }
 
-pub fn stream_metadata(metadata: Option<proto::StreamMetadata>, violations: &mut Vec<FieldViolation>) -> StreamMetadata {
+pub fn stream_metadata(
+    metadata: Option<proto::StreamMetadata>,
+    violations: &mut Vec<FieldViolation>,
+) -> StreamMetadata {
     let metadata = metadata.unwrap_or_default();
     let max_age = metadata.max_age.and_then(|age| match Duration::try_from(age) {
         Ok(d) => Some(d),

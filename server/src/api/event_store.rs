@@ -60,7 +60,12 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         let slice = self
             .state
             .store
-            .read_stream(ReadStreamQuery { stream_id: request.stream_id, direction, from_revision: request.from_revision, limit })
+            .read_stream(ReadStreamQuery {
+                stream_id: request.stream_id,
+                direction,
+                from_revision: request.from_revision,
+                limit,
+            })
             .await?;
         Ok(Response::new(proto::ReadStreamResponse {
             events: slice.events.into_iter().map(convert::recorded_event).collect(),
@@ -69,7 +74,10 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         }))
     }
 
-    async fn read_all(&self, request: Request<proto::ReadAllRequest>) -> Result<Response<proto::ReadAllResponse>, Status> {
+    async fn read_all(
+        &self,
+        request: Request<proto::ReadAllRequest>,
+    ) -> Result<Response<proto::ReadAllResponse>, Status> {
         let request = request.into_inner();
         let mut violations = Vec::new();
         let direction = convert::direction(request.direction, &mut violations);
@@ -111,7 +119,8 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
                 })
                 .await?;
         }
-        let rx = subscription::subscribe_all(self.state.store.clone(), from, filter, heartbeat, self.state.shutdown.clone());
+        let rx =
+            subscription::subscribe_all(self.state.store.clone(), from, filter, heartbeat, self.state.shutdown.clone());
         let stream = ReceiverStream::new(rx).map(|item| {
             let content = match item.map_err(Status::from)? {
                 SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(event)),
@@ -201,7 +210,9 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         let metadata = convert::stream_metadata(request.metadata, &mut violations);
         check(violations)?;
         let metadata = self.state.store.set_stream_metadata(&request.stream_id, metadata).await?;
-        Ok(Response::new(proto::SetStreamMetadataResponse { metadata: Some(convert::stream_metadata_to_proto(metadata)) }))
+        Ok(Response::new(proto::SetStreamMetadataResponse {
+            metadata: Some(convert::stream_metadata_to_proto(metadata)),
+        }))
     }
 
     async fn delete_stream(

@@ -15,7 +15,13 @@ use crate::core::{
 /// `ErrorInfo.domain` of every Nexus error.
 pub const ERROR_DOMAIN: &str = "nexus";
 
-fn status(code: Code, message: String, reason: &str, metadata: HashMap<String, String>, violations: &[FieldViolation]) -> Status {
+fn status(
+    code: Code,
+    message: String,
+    reason: &str,
+    metadata: HashMap<String, String>,
+    violations: &[FieldViolation],
+) -> Status {
     let mut details = ErrorDetails::with_error_info(reason, ERROR_DOMAIN, metadata);
     for v in violations {
         details.add_bad_request_violation(v.field.clone(), v.description.clone());
@@ -53,7 +59,11 @@ impl From<NexusError> for Status {
                 Code::InvalidArgument,
                 message,
                 "UNKNOWN_COMMAND_TYPE",
-                meta([("aggregate_type", aggregate_type), ("command_type", given), ("valid_command_types", valid.join(","))]),
+                meta([
+                    ("aggregate_type", aggregate_type),
+                    ("command_type", given),
+                    ("valid_command_types", valid.join(",")),
+                ]),
                 &[FieldViolation::new("command_type", format!("must be one of: {}", valid.join(", ")))],
             ),
             NexusError::Domain(DomainError::Rejected { reason, message, metadata }) => {
@@ -90,9 +100,13 @@ impl From<StoreError> for Status {
                 ]),
                 &[],
             ),
-            StoreError::EventIdConflict { event_id, .. } => {
-                status(Code::AlreadyExists, message, "EVENT_ID_CONFLICT", meta([("event_id", event_id.to_string())]), &[])
-            }
+            StoreError::EventIdConflict { event_id, .. } => status(
+                Code::AlreadyExists,
+                message,
+                "EVENT_ID_CONFLICT",
+                meta([("event_id", event_id.to_string())]),
+                &[],
+            ),
             StoreError::StreamNotFound(stream_id) => {
                 status(Code::NotFound, message, "STREAM_NOT_FOUND", meta([("stream_id", stream_id)]), &[])
             }

@@ -52,7 +52,12 @@ pub trait CommandHandler: Send + Sync {
     fn command_types(&self) -> Vec<String>;
     /// Rebuilds the state from `history` and decides `command_type` with
     /// `payload`.
-    fn handle(&self, history: &[RecordedEvent], command_type: &str, payload: Value) -> Result<Vec<NewEvent>, NexusError>;
+    fn handle(
+        &self,
+        history: &[RecordedEvent],
+        command_type: &str,
+        payload: Value,
+    ) -> Result<Vec<NewEvent>, NexusError>;
 }
 
 /// The [`CommandHandler`] of a Rust [`Aggregate`].
@@ -71,7 +76,12 @@ impl<A: Aggregate> CommandHandler for TypedHandler<A> {
         A::COMMAND_TYPES.iter().map(|s| s.to_string()).collect()
     }
 
-    fn handle(&self, history: &[RecordedEvent], command_type: &str, payload: Value) -> Result<Vec<NewEvent>, NexusError> {
+    fn handle(
+        &self,
+        history: &[RecordedEvent],
+        command_type: &str,
+        payload: Value,
+    ) -> Result<Vec<NewEvent>, NexusError> {
         let mut state = A::State::default();
         for recorded in history {
             A::evolve(&mut state, decode_event::<A::Event>(recorded)?);

@@ -182,7 +182,11 @@ impl CommandBus {
     }
 
     /// The events an earlier execution of this command id stored, if any.
-    async fn previous_execution(&self, stream_id: &str, command_id: &str) -> Result<Option<Vec<RecordedEvent>>, NexusError> {
+    async fn previous_execution(
+        &self,
+        stream_id: &str,
+        command_id: &str,
+    ) -> Result<Option<Vec<RecordedEvent>>, NexusError> {
         let mut events = Vec::new();
         for index in 0.. {
             match self.store.find_event(derived_event_id(stream_id, command_id, index)).await? {
@@ -218,7 +222,12 @@ impl CommandBus {
         Ok((history, revision))
     }
 
-    async fn read_back(&self, stream_id: &str, first_revision: u64, count: usize) -> Result<Vec<RecordedEvent>, NexusError> {
+    async fn read_back(
+        &self,
+        stream_id: &str,
+        first_revision: u64,
+        count: usize,
+    ) -> Result<Vec<RecordedEvent>, NexusError> {
         let query = ReadStreamQuery {
             stream_id: stream_id.to_string(),
             direction: Direction::Forwards,
@@ -249,7 +258,12 @@ fn derived_event_id(stream_id: &str, command_id: &str, index: usize) -> Uuid {
     Uuid::new_v5(&COMMAND_EVENT_NAMESPACE, format!("{stream_id}\n{command_id}\n{index}").as_bytes())
 }
 
-fn to_proposed(stream_id: &str, command_id: &str, events: Vec<NewEvent>, metadata: &EventMetadata) -> Vec<ProposedEvent> {
+fn to_proposed(
+    stream_id: &str,
+    command_id: &str,
+    events: Vec<NewEvent>,
+    metadata: &EventMetadata,
+) -> Vec<ProposedEvent> {
     events
         .into_iter()
         .enumerate()

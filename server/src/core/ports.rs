@@ -8,8 +8,8 @@ use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use super::model::{
-    AllSlice, AppendResult, CommitNotice, ExpectedRevision, ProposedEvent, ReadAllQuery,
-    ReadStreamQuery, RecordedEvent, StreamInfo, StreamMetadata, StreamSlice,
+    AllSlice, AppendResult, CommitNotice, ExpectedRevision, ProposedEvent, ReadAllQuery, ReadStreamQuery,
+    RecordedEvent, StreamInfo, StreamMetadata, StreamSlice,
 };
 
 /// Errors of the [`EventStore`] port. Adapters translate their backend's

@@ -73,7 +73,10 @@ pub fn subscribe_all(
     rx
 }
 
-async fn send(tx: &mpsc::Sender<SubscriptionItem>, message: SubscriptionMessage) -> Result<(), Option<SubscriptionError>> {
+async fn send(
+    tx: &mpsc::Sender<SubscriptionItem>,
+    message: SubscriptionMessage,
+) -> Result<(), Option<SubscriptionError>> {
     tx.send(Ok(message)).await.map_err(|_| None)
 }
 
@@ -93,7 +96,8 @@ async fn follow_all(
         if shutdown.is_cancelled() {
             return Err(SubscriptionError::ShuttingDown);
         }
-        let query = ReadAllQuery { from: cursor.clone(), direction: Direction::Forwards, limit: PAGE, filter: filter.clone() };
+        let query =
+            ReadAllQuery { from: cursor.clone(), direction: Direction::Forwards, limit: PAGE, filter: filter.clone() };
         let slice = store.read_all(query).await?;
         let last_event = slice.events.last().map(|e| e.position.clone());
         for event in slice.events {

@@ -19,8 +19,15 @@ pub struct Account;
 pub enum AccountState {
     #[default]
     NotOpened,
-    Open { owner: String, currency: String, balance: i64 },
-    Closed { owner: String, currency: String },
+    Open {
+        owner: String,
+        currency: String,
+        balance: i64,
+    },
+    Closed {
+        owner: String,
+        currency: String,
+    },
 }
 
 /// Commands of an account. Payload fields are checked strictly: an unknown
@@ -140,9 +147,10 @@ impl Aggregate for Account {
             (_, AccountOpened { owner, currency, initial_deposit }) => {
                 AccountState::Open { owner, currency, balance: initial_deposit }
             }
-            (AccountState::Open { owner, currency, .. }, MoneyDeposited { balance, .. } | MoneyWithdrawn { balance, .. }) => {
-                AccountState::Open { owner, currency, balance }
-            }
+            (
+                AccountState::Open { owner, currency, .. },
+                MoneyDeposited { balance, .. } | MoneyWithdrawn { balance, .. },
+            ) => AccountState::Open { owner, currency, balance },
             (AccountState::Open { owner, currency, .. }, AccountClosed {}) => AccountState::Closed { owner, currency },
             // Events that do not fit the state leave it as it is.
             (state, _) => state,
@@ -202,17 +210,27 @@ mod tests {
     fn lifecycle_rules_hold() {
         assert_eq!(reason(run(&[], AccountCommand::DepositMoney(Amount { amount: 1 }))), "ACCOUNT_NOT_FOUND");
         assert_eq!(
-            reason(run(&[opened()], AccountCommand::OpenAccount(OpenAccount { owner: "B".into(), currency: None, initial_deposit: 0 }))),
+            reason(run(
+                &[opened()],
+                AccountCommand::OpenAccount(OpenAccount { owner: "B".into(), currency: None, initial_deposit: 0 })
+            )),
             "ACCOUNT_ALREADY_OPEN"
         );
         assert_eq!(reason(run(&[opened()], AccountCommand::CloseAccount(CloseAccount {}))), "ACCOUNT_BALANCE_NOT_ZERO");
-        let emptied = [opened(), AccountEvent::MoneyWithdrawn { amount: 100, balance: 0 }, AccountEvent::AccountClosed {}];
+        let emptied =
+            [opened(), AccountEvent::MoneyWithdrawn { amount: 100, balance: 0 }, AccountEvent::AccountClosed {}];
         assert_eq!(reason(run(&emptied, AccountCommand::DepositMoney(Amount { amount: 5 }))), "ACCOUNT_CLOSED");
     }
 
     #[test]
     fn malformed_amounts_are_invalid_not_rejected() {
-        assert!(matches!(run(&[opened()], AccountCommand::DepositMoney(Amount { amount: 0 })), Err(DomainError::Invalid(_))));
-        assert!(matches!(run(&[opened()], AccountCommand::WithdrawMoney(Amount { amount: -5 })), Err(DomainError::Invalid(_))));
+        assert!(matches!(
+            run(&[opened()], AccountCommand::DepositMoney(Amount { amount: 0 })),
+            Err(DomainError::Invalid(_))
+        ));
+        assert!(matches!(
+            run(&[opened()], AccountCommand::WithdrawMoney(Amount { amount: -5 })),
+            Err(DomainError::Invalid(_))
+        ));
     }
 }

@@ -32,8 +32,8 @@ use uuid::Uuid;
 use self::write::{WriteOp, Writer};
 use crate::core::{
     model::{
-        AllSlice, AppendResult, CommitNotice, ExpectedRevision, ProposedEvent, ReadAllQuery,
-        ReadStreamQuery, RecordedEvent, StreamInfo, StreamMetadata, StreamSlice,
+        AllSlice, AppendResult, CommitNotice, ExpectedRevision, ProposedEvent, ReadAllQuery, ReadStreamQuery,
+        RecordedEvent, StreamInfo, StreamMetadata, StreamSlice,
     },
     ports::{EventStore, StoreError},
 };
@@ -105,7 +105,10 @@ impl SqliteEventStore {
         &self.path
     }
 
-    async fn write<T>(&self, make: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> WriteOp) -> Result<T, StoreError> {
+    async fn write<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> WriteOp,
+    ) -> Result<T, StoreError> {
         let sender = self.writer.lock().map_err(|_| poisoned())?.clone().ok_or(StoreError::ShuttingDown)?;
         let (reply, response) = oneshot::channel();
         sender.send(make(reply)).await.map_err(|_| StoreError::ShuttingDown)?;
@@ -274,11 +277,9 @@ impl ReadPool {
     }
 
     fn open(&self) -> Result<Connection, StoreError> {
-        let conn = Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(sqlite_error)?;
+        let conn =
+            Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .map_err(sqlite_error)?;
         conn.busy_timeout(Duration::from_secs(5)).map_err(sqlite_error)?;
         conn.execute_batch("PRAGMA cache_size = -16384;").map_err(sqlite_error)?;
         Ok(conn)

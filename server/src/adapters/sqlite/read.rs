@@ -12,8 +12,8 @@ use super::{
 };
 use crate::core::{
     model::{
-        AllFrom, AllSlice, Direction, EventMetadata, ReadAllQuery, ReadStreamQuery, RecordedEvent,
-        StreamInfo, StreamMetadata, StreamSlice, StreamState,
+        AllFrom, AllSlice, Direction, EventMetadata, ReadAllQuery, ReadStreamQuery, RecordedEvent, StreamInfo,
+        StreamMetadata, StreamSlice, StreamState,
     },
     ports::StoreError,
 };
@@ -171,9 +171,8 @@ pub(super) fn read_all(conn: &mut Connection, query: &ReadAllQuery) -> Result<Al
     sql.push_str(&format!(" LIMIT {limit}"));
 
     let mut stmt = tx.prepare_cached(&sql).map_err(sqlite_error)?;
-    let rows = stmt
-        .query_map(rusqlite::params_from_iter(args.iter().map(|a| a.as_ref())), to_event)
-        .map_err(sqlite_error)?;
+    let rows =
+        stmt.query_map(rusqlite::params_from_iter(args.iter().map(|a| a.as_ref())), to_event).map_err(sqlite_error)?;
     let mut events = Vec::with_capacity(limit.min(1024));
     for row in rows {
         events.push(row.map_err(sqlite_error)??);

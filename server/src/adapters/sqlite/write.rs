@@ -89,9 +89,8 @@ impl Writer {
         commits: broadcast::Sender<Arc<CommitNotice>>,
         max_batch_events: usize,
     ) -> Result<Self, StoreError> {
-        let head: i64 = conn
-            .query_row("SELECT COALESCE(MAX(position), 0) FROM events", [], |r| r.get(0))
-            .map_err(sqlite_error)?;
+        let head: i64 =
+            conn.query_row("SELECT COALESCE(MAX(position), 0) FROM events", [], |r| r.get(0)).map_err(sqlite_error)?;
         Ok(Self { conn, queue, commits, max_batch_events, next_position: head as u64 + 1 })
     }
 
@@ -151,7 +150,13 @@ impl Writer {
     }
 }
 
-fn apply(tx: &mut Transaction<'_>, op: WriteOp, next_position: &mut u64, now: i64, streams: &mut Vec<String>) -> Outcome {
+fn apply(
+    tx: &mut Transaction<'_>,
+    op: WriteOp,
+    next_position: &mut u64,
+    now: i64,
+    streams: &mut Vec<String>,
+) -> Outcome {
     match op {
         WriteOp::Append { stream_id, expected, events, reply } => {
             let result = append(tx, &stream_id, expected, &events, next_position, now);
@@ -208,9 +213,9 @@ fn append(
             match (original, failure) {
                 (Some(original), _) => Ok(original),
                 (None, AppendFailure::Store(e)) => Err(e),
-                (None, AppendFailure::DuplicateId) => Err(StoreError::Internal(
-                    "duplicate event id reported but not found".into(),
-                )),
+                (None, AppendFailure::DuplicateId) => {
+                    Err(StoreError::Internal("duplicate event id reported but not found".into()))
+                }
             }
         }
     }
@@ -297,11 +302,7 @@ fn check_expected(
         ExpectedRevision::StreamExists => actual.is_some(),
         ExpectedRevision::Exact(n) => actual == Some(n),
     };
-    if ok {
-        Ok(())
-    } else {
-        Err(StoreError::WrongExpectedVersion { stream_id: stream_id.into(), expected, actual })
-    }
+    if ok { Ok(()) } else { Err(StoreError::WrongExpectedVersion { stream_id: stream_id.into(), expected, actual }) }
 }
 
 /// Decides whether an append that could not be written is a retry of one
@@ -390,7 +391,12 @@ fn set_metadata(conn: &Connection, stream_id: &str, metadata: &StreamMetadata) -
     Ok(metadata.clone())
 }
 
-fn delete(conn: &Connection, stream_id: &str, expected: ExpectedRevision, tombstone: bool) -> Result<Option<u64>, StoreError> {
+fn delete(
+    conn: &Connection,
+    stream_id: &str,
+    expected: ExpectedRevision,
+    tombstone: bool,
+) -> Result<Option<u64>, StoreError> {
     let row: Option<StreamRow> = read::stream_row(conn, stream_id)?;
     let (last_revision, state) = row.as_ref().map_or((None, 0), |r| (r.last_revision, r.state));
     if state == STATE_TOMBSTONED {
