@@ -192,6 +192,8 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error
+
     use figment::Jail;
 
     use super::*;

@@ -9,7 +9,6 @@ use nexus_sdk::proto::{
     event_store_service_server::EventStoreServiceServer,
 };
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
@@ -110,7 +109,10 @@ pub async fn serve_on(
         .add_service(reflection_v1alpha)
         .add_service(command_service)
         .add_service(event_store_service)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopping);
+        .serve_with_incoming_shutdown(
+            tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
+            stopping,
+        );
 
     let grace = config.shutdown_grace;
     let result = tokio::select! {

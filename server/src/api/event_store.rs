@@ -123,7 +123,7 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
             subscription::subscribe_all(self.state.store.clone(), from, filter, heartbeat, self.state.shutdown.clone());
         let stream = ReceiverStream::new(rx).map(|item| {
             let content = match item.map_err(Status::from)? {
-                SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(event)),
+                SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(*event)),
                 SubscriptionMessage::CaughtUp(position) => {
                     Content::CaughtUp(proto::CaughtUp { position: position.map(convert::position) })
                 }
@@ -166,7 +166,7 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         );
         let stream = ReceiverStream::new(rx).map(|item| {
             let content = match item.map_err(Status::from)? {
-                SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(event)),
+                SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(*event)),
                 SubscriptionMessage::CaughtUp(position) => {
                     Content::CaughtUp(proto::CaughtUp { position: position.map(convert::position) })
                 }

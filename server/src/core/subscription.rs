@@ -24,7 +24,7 @@ const BUFFER: usize = 256;
 /// One message of a subscription.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SubscriptionMessage {
-    Event(RecordedEvent),
+    Event(Box<RecordedEvent>),
     /// History is delivered; from now on events arrive as they commit.
     CaughtUp(Option<Position>),
     /// Everything up to here was delivered or filtered out.
@@ -101,7 +101,7 @@ async fn follow_all(
         let slice = store.read_all(query).await?;
         let last_event = slice.events.last().map(|e| e.position.clone());
         for event in slice.events {
-            if send(tx, SubscriptionMessage::Event(event)).await.is_err() {
+            if send(tx, SubscriptionMessage::Event(Box::new(event))).await.is_err() {
                 return Ok(());
             }
         }
@@ -187,7 +187,7 @@ async fn follow_stream(
         };
         for event in events {
             next_revision = event.revision + 1;
-            if send(tx, SubscriptionMessage::Event(event)).await.is_err() {
+            if send(tx, SubscriptionMessage::Event(Box::new(event))).await.is_err() {
                 return Ok(());
             }
         }

@@ -18,7 +18,10 @@ mod write;
 
 use std::{
     path::{Path, PathBuf},
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
     thread,
     time::Duration,
 };
@@ -29,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use uuid::Uuid;
 
-use self::write::{WriteOp, Writer};
+use self::write::{Publisher, WriteOp, Writer};
 use crate::core::{
     model::{
         AllSlice, AppendResult, CommitNotice, ExpectedRevision, ProposedEvent, ReadAllQuery, ReadStreamQuery,
@@ -73,8 +76,11 @@ impl Default for SqliteEventStoreConfig {
 /// The SQLite [`EventStore`].
 pub struct SqliteEventStore {
     path: PathBuf,
+    /// Highest position readers may see: durable (full) or committed (relaxed).
+    durable: Arc<AtomicU64>,
     writer: Mutex<Option<mpsc::Sender<WriteOp>>>,
     writer_thread: Mutex<Option<thread::JoinHandle<()>>>,
+    checkpointer: Mutex<Option<(Arc<std::sync::atomic::AtomicBool>, thread::JoinHandle<()>)>>,
     readers: Arc<ReadPool>,
     commits: broadcast::Sender<Arc<CommitNotice>>,
 }
@@ -84,18 +90,28 @@ impl SqliteEventStore {
     pub fn open(path: impl AsRef<Path>, config: SqliteEventStoreConfig) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         let conn = open_write_connection(&path, config.durability)?;
+        let wal_path = wal_path(&path);
+        // What a crashed predecessor left in the WAL may still sit only in
+        // the page cache: make it durable before anyone reads it.
+        write::sync_wal(&mut None, &wal_path)?;
         let (commits, _) = broadcast::channel(1024);
+        let durable = Arc::new(AtomicU64::new(0));
         let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
-        let writer = Writer::new(conn, rx, commits.clone(), config.max_batch_events.max(1))?;
+        let publisher = Publisher { durable: durable.clone(), commits: commits.clone() };
+        let sync = (config.durability == Durability::Full).then_some(wal_path);
+        let writer = Writer::new(conn, rx, publisher, config.max_batch_events.max(1), sync)?;
         let writer_thread = thread::Builder::new()
             .name("nexus-sqlite-writer".into())
             .spawn(move || writer.run())
             .map_err(|e| StoreError::Internal(format!("cannot start writer thread: {e}")))?;
+        let checkpointer = spawn_checkpointer(&path)?;
         Ok(Self {
             readers: Arc::new(ReadPool { path: path.clone(), idle: Mutex::new(Vec::new()) }),
             path,
+            durable,
             writer: Mutex::new(Some(tx)),
             writer_thread: Mutex::new(Some(writer_thread)),
+            checkpointer: Mutex::new(Some(checkpointer)),
             commits,
         })
     }
@@ -115,12 +131,14 @@ impl SqliteEventStore {
         response.await.map_err(|_| StoreError::ShuttingDown)?
     }
 
+    /// Runs `f` on a read connection with the highest position it may show.
     async fn read<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+        f: impl FnOnce(&mut Connection, u64) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let pool = self.readers.clone();
-        tokio::task::spawn_blocking(move || pool.with(f))
+        let visible = self.durable.load(Ordering::SeqCst);
+        tokio::task::spawn_blocking(move || pool.with(|conn| f(conn, visible)))
             .await
             .map_err(|e| StoreError::Internal(format!("read task failed: {e}")))?
     }
@@ -140,20 +158,20 @@ impl EventStore for SqliteEventStore {
     }
 
     async fn read_stream(&self, query: ReadStreamQuery) -> Result<StreamSlice, StoreError> {
-        self.read(move |conn| read::read_stream(conn, &query)).await
+        self.read(move |conn, visible| read::read_stream(conn, &query, visible)).await
     }
 
     async fn read_all(&self, query: ReadAllQuery) -> Result<AllSlice, StoreError> {
-        self.read(move |conn| read::read_all(conn, &query)).await
+        self.read(move |conn, visible| read::read_all(conn, &query, visible)).await
     }
 
     async fn find_event(&self, event_id: Uuid) -> Result<Option<RecordedEvent>, StoreError> {
-        self.read(move |conn| read::find_event(conn, event_id)).await
+        self.read(move |conn, visible| read::find_event(conn, event_id, visible)).await
     }
 
     async fn stream_info(&self, stream_id: &str) -> Result<StreamInfo, StoreError> {
         let stream_id = stream_id.to_string();
-        self.read(move |conn| read::stream_info(conn, &stream_id)).await
+        self.read(move |conn, visible| read::stream_info(conn, &stream_id, visible)).await
     }
 
     async fn set_stream_metadata(
@@ -187,6 +205,11 @@ impl EventStore for SqliteEventStore {
         if let Some(handle) = handle {
             let _ = tokio::task::spawn_blocking(move || handle.join()).await;
         }
+        let checkpointer = self.checkpointer.lock().ok().and_then(|mut c| c.take());
+        if let Some((stop, handle)) = checkpointer {
+            stop.store(true, Ordering::SeqCst);
+            let _ = tokio::task::spawn_blocking(move || handle.join()).await;
+        }
     }
 }
 
@@ -194,6 +217,9 @@ impl Drop for SqliteEventStore {
     fn drop(&mut self) {
         if let Ok(mut writer) = self.writer.lock() {
             writer.take();
+        }
+        if let Some((stop, _)) = self.checkpointer.lock().ok().and_then(|mut c| c.take()) {
+            stop.store(true, Ordering::SeqCst);
         }
     }
 }
@@ -224,21 +250,45 @@ pub(crate) fn sqlite_error(e: rusqlite::Error) -> StoreError {
     }
 }
 
+fn wal_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+/// Page cache of the write connection, in KiB (as a negative `cache_size`).
+/// Small on purpose: SQLite scans the whole cache at every commit
+/// (`pcache1TruncateUnsafe`), and the OS page cache holds the file anyway.
+const WRITER_CACHE_KIB: i64 = -4096;
+
+/// With durability=relaxed, WAL frames after which the writer checkpoints by
+/// itself; the checkpointer thread normally does it well before.
+const WRITER_AUTOCHECKPOINT_PAGES: u32 = 16_384;
+
 fn open_write_connection(path: &Path, durability: Durability) -> Result<Connection, StoreError> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
             .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", parent.display())))?;
     }
     let conn = Connection::open(path).map_err(sqlite_error)?;
-    let synchronous = match durability {
-        Durability::Full => "FULL",
-        Durability::Relaxed => "NORMAL",
+    // With durability=full, SQLite itself never syncs on this connection
+    // (synchronous=OFF) and never checkpoints (wal_autocheckpoint=0): the
+    // syncer thread fdatasyncs the WAL (header and frames) after each commit
+    // and before any answer, and the checkpointer thread, with
+    // synchronous=NORMAL, syncs the WAL before copying it into the database
+    // and the database before the WAL may be reused. So every acknowledged
+    // commit is on disk, and the writer never waits for a disk flush on its
+    // own path. With durability=relaxed SQLite runs its safe NORMAL mode.
+    let (synchronous, autocheckpoint) = match durability {
+        Durability::Full => ("OFF", 0),
+        Durability::Relaxed => ("NORMAL", WRITER_AUTOCHECKPOINT_PAGES),
     };
     conn.execute_batch(&format!(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = {synchronous};
+         PRAGMA wal_autocheckpoint = {autocheckpoint};
          PRAGMA busy_timeout = 5000;
-         PRAGMA cache_size = -65536;
+         PRAGMA cache_size = {WRITER_CACHE_KIB};
          PRAGMA temp_store = MEMORY;"
     ))
     .map_err(sqlite_error)?;
@@ -248,6 +298,31 @@ fn open_write_connection(path: &Path, durability: Durability) -> Result<Connecti
     }
     conn.execute_batch(schema::SCHEMA).map_err(sqlite_error)?;
     Ok(conn)
+}
+
+/// How often the checkpointer folds the WAL into the database.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(200);
+
+/// Starts the thread that checkpoints the WAL in the background (PASSIVE:
+/// it never blocks the writer or readers), so the writer never pays for
+/// copying pages into the database file on its commit path.
+fn spawn_checkpointer(path: &Path) -> Result<(Arc<std::sync::atomic::AtomicBool>, thread::JoinHandle<()>), StoreError> {
+    let conn = Connection::open(path).map_err(sqlite_error)?;
+    conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 1000;").map_err(sqlite_error)?;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopping = stop.clone();
+    let handle = thread::Builder::new()
+        .name("nexus-sqlite-checkpoint".into())
+        .spawn(move || {
+            while !stopping.load(Ordering::SeqCst) {
+                thread::sleep(CHECKPOINT_INTERVAL);
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "background wal checkpoint failed");
+                }
+            }
+        })
+        .map_err(|e| StoreError::Internal(format!("cannot start the checkpoint thread: {e}")))?;
+    Ok((stop, handle))
 }
 
 /// Read-only connections, opened on demand and kept for reuse.

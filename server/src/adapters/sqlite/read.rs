@@ -26,18 +26,21 @@ const MIN_SCAN_WINDOW: u64 = 8192;
 #[derive(Debug, Clone)]
 pub(super) struct StreamRow {
     pub last_revision: Option<u64>,
+    pub last_position: Option<u64>,
     pub state: i64,
     pub metadata: StreamMetadata,
 }
 
 pub(super) fn stream_row(conn: &Connection, stream_id: &str) -> Result<Option<StreamRow>, StoreError> {
     conn.prepare_cached(
-        "SELECT last_revision, state, max_count, max_age_us, truncate_before FROM streams WHERE stream_id = ?1",
+        "SELECT last_revision, state, max_count, max_age_us, truncate_before, last_position FROM streams \
+         WHERE stream_id = ?1",
     )
     .and_then(|mut s| {
         s.query_row([stream_id], |r| {
             Ok(StreamRow {
                 last_revision: r.get::<_, Option<i64>>(0)?.map(|v| v as u64),
+                last_position: r.get::<_, Option<i64>>(5)?.map(|v| v as u64),
                 state: r.get(1)?,
                 metadata: StreamMetadata {
                     max_count: r.get::<_, Option<i64>>(2)?.map(|v| v as u64),
@@ -51,8 +54,22 @@ pub(super) fn stream_row(conn: &Connection, stream_id: &str) -> Result<Option<St
     .map_err(sqlite_error)
 }
 
-pub(super) fn stream_info(conn: &mut Connection, stream_id: &str) -> Result<StreamInfo, StoreError> {
-    let row = stream_row(conn, stream_id)?;
+/// The stream's row as readers may see it: when its last events are not
+/// durable yet (beyond `visible`), the last revision is the last durable one.
+fn visible_stream_row(conn: &Connection, stream_id: &str, visible: u64) -> Result<Option<StreamRow>, StoreError> {
+    let Some(mut row) = stream_row(conn, stream_id)? else { return Ok(None) };
+    if row.last_position.is_some_and(|p| p > visible) {
+        row.last_revision = conn
+            .prepare_cached("SELECT MAX(revision) FROM events WHERE stream_id = ?1 AND position <= ?2")
+            .and_then(|mut s| s.query_row(params![stream_id, visible as i64], |r| r.get::<_, Option<i64>>(0)))
+            .map_err(sqlite_error)?
+            .map(|v| v as u64);
+    }
+    Ok(Some(row))
+}
+
+pub(super) fn stream_info(conn: &mut Connection, stream_id: &str, visible: u64) -> Result<StreamInfo, StoreError> {
+    let row = visible_stream_row(conn, stream_id, visible)?;
     Ok(match row {
         None => StreamInfo {
             stream_id: stream_id.into(),
@@ -74,37 +91,42 @@ pub(super) fn stream_info(conn: &mut Connection, stream_id: &str) -> Result<Stre
     })
 }
 
-pub(super) fn read_stream(conn: &mut Connection, query: &ReadStreamQuery) -> Result<StreamSlice, StoreError> {
+pub(super) fn read_stream(
+    conn: &mut Connection,
+    query: &ReadStreamQuery,
+    visible: u64,
+) -> Result<StreamSlice, StoreError> {
     let tx = conn.transaction().map_err(sqlite_error)?;
-    let row = stream_row(&tx, &query.stream_id)?;
+    let row = visible_stream_row(&tx, &query.stream_id, visible)?;
     let (last, metadata) = match row {
         Some(row) if row.state == STATE_TOMBSTONED => {
             return Err(StoreError::StreamTombstoned(query.stream_id.clone()));
         }
-        Some(StreamRow { state: STATE_ACTIVE, last_revision: Some(last), metadata }) => (last, metadata),
+        Some(StreamRow { state: STATE_ACTIVE, last_revision: Some(last), metadata, .. }) => (last, metadata),
         _ => return Err(StoreError::StreamNotFound(query.stream_id.clone())),
     };
     let first_visible = first_visible_revision(last, &metadata);
     let min_recorded_at = min_recorded_at(&metadata);
     let limit = query.limit.max(1);
     let mut events = Vec::with_capacity(limit.min(1024));
-    let next_revision;
     match query.direction {
         Direction::Forwards => {
             let from = query.from_revision.unwrap_or(0).max(first_visible);
             let mut stmt = tx
                 .prepare_cached(&format!(
                     "SELECT {EVENT_COLUMNS} FROM events e WHERE e.stream_id = ?1 AND e.revision >= ?2 \
-                     AND e.recorded_at >= ?3 ORDER BY e.revision ASC LIMIT ?4"
+                     AND e.revision <= ?3 AND e.recorded_at >= ?4 ORDER BY e.revision ASC LIMIT ?5"
                 ))
                 .map_err(sqlite_error)?;
             let rows = stmt
-                .query_map(params![query.stream_id, from as i64, min_recorded_at, (limit + 1) as i64], to_event)
+                .query_map(
+                    params![query.stream_id, from as i64, last as i64, min_recorded_at, (limit + 1) as i64],
+                    to_event,
+                )
                 .map_err(sqlite_error)?;
             for row in rows {
                 events.push(row.map_err(sqlite_error)??);
             }
-            next_revision = (events.len() > limit).then(|| events.pop().map(|e| e.revision)).flatten();
         }
         Direction::Backwards => {
             let from = query.from_revision.unwrap_or(last).min(last);
@@ -126,17 +148,20 @@ pub(super) fn read_stream(conn: &mut Connection, query: &ReadStreamQuery) -> Res
             for row in rows {
                 events.push(row.map_err(sqlite_error)??);
             }
-            next_revision = (events.len() > limit).then(|| events.pop().map(|e| e.revision)).flatten();
         }
     }
+    // One more row than asked was read to learn where the next page starts.
+    let next_revision = (events.len() > limit).then(|| events.pop().map(|e| e.revision)).flatten();
     Ok(StreamSlice { events, next_revision, current_revision: last })
 }
 
-pub(super) fn read_all(conn: &mut Connection, query: &ReadAllQuery) -> Result<AllSlice, StoreError> {
+pub(super) fn read_all(conn: &mut Connection, query: &ReadAllQuery, visible: u64) -> Result<AllSlice, StoreError> {
     let tx = conn.transaction().map_err(sqlite_error)?;
     let head: u64 = tx
         .query_row("SELECT COALESCE(MAX(position), 0) FROM events", [], |r| r.get::<_, i64>(0))
         .map_err(sqlite_error)? as u64;
+    // Events committed but not yet durable are not shown.
+    let head = head.min(visible);
     let limit = query.limit.max(1);
     let window = MIN_SCAN_WINDOW.max(limit as u64 * 16);
     let forwards = query.direction == Direction::Forwards;
@@ -164,7 +189,7 @@ pub(super) fn read_all(conn: &mut Connection, query: &ReadAllQuery) -> Result<Al
          AND (s.max_age_us IS NULL OR e.recorded_at >= ?3 - s.max_age_us)"
     );
     let mut args: Vec<Box<dyn ToSql>> =
-        vec![Box::new(low as i64), Box::new(high.min(i64::MAX as u64) as i64), Box::new(now_micros())];
+        vec![Box::new(low as i64), Box::new(high.min(head) as i64), Box::new(now_micros())];
     push_prefix_filter(&mut sql, &mut args, "e.event_type", &query.filter.event_type_prefixes);
     push_prefix_filter(&mut sql, &mut args, "e.stream_id", &query.filter.stream_prefixes);
     sql.push_str(if forwards { " ORDER BY e.position ASC" } else { " ORDER BY e.position DESC" });
@@ -207,11 +232,12 @@ fn push_prefix_filter(sql: &mut String, args: &mut Vec<Box<dyn ToSql>>, column: 
     sql.push_str(&format!(" AND ({})", alternatives.join(" OR ")));
 }
 
-pub(super) fn find_event(conn: &Connection, event_id: Uuid) -> Result<Option<RecordedEvent>, StoreError> {
+pub(super) fn find_event(conn: &Connection, event_id: Uuid, visible: u64) -> Result<Option<RecordedEvent>, StoreError> {
     let mut stmt = conn
-        .prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.event_id = ?1"))
+        .prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.event_id = ?1 AND e.position <= ?2"))
         .map_err(sqlite_error)?;
-    match stmt.query_row([event_id.as_bytes().as_slice()], to_event).optional().map_err(sqlite_error)? {
+    let visible = visible.min(i64::MAX as u64) as i64;
+    match stmt.query_row(params![event_id.as_bytes().as_slice(), visible], to_event).optional().map_err(sqlite_error)? {
         Some(event) => event.map(Some),
         None => Ok(None),
     }

@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS streams (
     stream_id        TEXT PRIMARY KEY,
     -- Revision of the stream's last event; NULL if it never had one.
     last_revision    INTEGER,
+    -- Position of the stream's last event.
+    last_position    INTEGER,
     -- 1 active, 2 soft-deleted, 3 tombstoned.
     state            INTEGER NOT NULL,
     max_count        INTEGER,

@@ -1,8 +1,16 @@
-//! The single writer: group commit of every queued write request.
+//! The single writer: group commit of every queued write request, and the
+//! syncer that makes committed batches durable before they are answered.
 
 use std::{
-    sync::Arc,
-    time::{SystemTime, UNIX_EPOCH},
+    fs::File,
+    path::{Path, PathBuf},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+        mpsc as std_mpsc,
+    },
+    thread,
+    time::{Instant, SystemTime, UNIX_EPOCH},
 };
 
 use rusqlite::{Connection, Transaction, TransactionBehavior, params};
@@ -37,7 +45,7 @@ impl WriteOp {
     }
 }
 
-/// The outcome of one request, held until the batch's commit decides it.
+/// The outcome of one request, held until its batch is durable (or failed).
 enum Outcome {
     Append(Reply<AppendResult>, Result<AppendResult, StoreError>),
     SetMetadata(Reply<StreamMetadata>, Result<StreamMetadata, StoreError>),
@@ -45,53 +53,163 @@ enum Outcome {
 }
 
 impl Outcome {
-    fn wrote(&self) -> bool {
-        matches!(self, Outcome::Append(_, Ok(r)) if !r.already_appended)
-    }
-
-    fn send(self, commit: &Result<(), StoreError>) {
-        // A failed commit fails every request of the batch; a caller that has
-        // gone away is no reason to stop.
-        fn pick<T>(result: Result<T, StoreError>, commit: &Result<(), StoreError>) -> Result<T, StoreError> {
-            match commit {
+    /// Answers the caller. A failed commit or sync fails every request of the
+    /// batch; a caller that has gone away is no reason to stop.
+    fn send(self, batch: &Result<(), StoreError>) {
+        fn pick<T>(result: Result<T, StoreError>, batch: &Result<(), StoreError>) -> Result<T, StoreError> {
+            match batch {
                 Ok(()) => result,
                 Err(e) => Err(e.clone()),
             }
         }
         let _ = match self {
-            Outcome::Append(reply, r) => reply.send(pick(r, commit)).map_err(drop),
-            Outcome::SetMetadata(reply, r) => reply.send(pick(r, commit)).map_err(drop),
-            Outcome::Delete(reply, r) => reply.send(pick(r, commit)).map_err(drop),
+            Outcome::Append(reply, r) => reply.send(pick(r, batch)).map_err(drop),
+            Outcome::SetMetadata(reply, r) => reply.send(pick(r, batch)).map_err(drop),
+            Outcome::Delete(reply, r) => reply.send(pick(r, batch)).map_err(drop),
         };
     }
 }
 
 /// Why an append's writes were abandoned.
 enum AppendFailure {
+    /// The request is refused; nothing was written.
     Store(StoreError),
     /// An event id is already stored: maybe a retry, maybe a conflict.
+    /// Nothing was written.
     DuplicateId,
+    /// A fault after writing began: the batch must be rolled back.
+    Fatal(StoreError),
+}
+
+/// A committed (or failed) batch, waiting to be answered.
+struct Committed {
+    outcomes: Vec<Outcome>,
+    result: Result<(), StoreError>,
+    /// Position of the batch's last event (0 if none was ever stored).
+    last_position: u64,
+    /// Streams that received events.
+    streams: Vec<String>,
+}
+
+/// Publishes what became durable: the watermark readers stay behind, the
+/// answers to the writers, and commit notices for subscriptions.
+pub(super) struct Publisher {
+    pub durable: Arc<AtomicU64>,
+    pub commits: broadcast::Sender<Arc<CommitNotice>>,
+}
+
+impl Publisher {
+    fn publish(&self, batches: Vec<Committed>, sync: &Result<(), StoreError>) {
+        let mut streams = Vec::new();
+        for batch in batches {
+            let result = match (&batch.result, sync) {
+                (Ok(()), Err(e)) => Err(e.clone()),
+                (r, _) => r.clone(),
+            };
+            if result.is_ok() {
+                // Readers see events once durable, before their writers hear back.
+                self.durable.fetch_max(batch.last_position, Ordering::SeqCst);
+                streams.extend(batch.streams);
+            }
+            for outcome in batch.outcomes {
+                outcome.send(&result);
+            }
+        }
+        if !streams.is_empty() {
+            streams.sort_unstable();
+            streams.dedup();
+            let _ = self.commits.send(Arc::new(CommitNotice { streams }));
+        }
+    }
+}
+
+/// How committed batches are answered.
+enum Sink {
+    /// `durability = relaxed`: answer right after the commit.
+    Direct(Publisher),
+    /// `durability = full`: the syncer thread fsyncs the WAL, then answers.
+    Syncer { queue: std_mpsc::Sender<Committed>, thread: thread::JoinHandle<()> },
+    /// The writer has stopped.
+    Closed,
+}
+
+/// Makes committed batches durable with one `fdatasync` of the WAL per
+/// round, then answers them.
+///
+/// The write connection runs with `synchronous=NORMAL`: a commit writes its
+/// frames to the WAL without syncing it. Syncing the WAL here before any
+/// request of the batch is answered (or its events shown to readers) gives
+/// the guarantee of `synchronous=FULL`; meanwhile the writer goes on
+/// committing the next batches, and one fsync covers all of them.
+fn run_syncer(queue: std_mpsc::Receiver<Committed>, wal_path: PathBuf, publisher: Publisher) {
+    let mut wal: Option<File> = None;
+    while let Ok(first) = queue.recv() {
+        let mut batches = vec![first];
+        while let Ok(more) = queue.try_recv() {
+            batches.push(more);
+        }
+        let started = Instant::now();
+        let count = batches.len();
+        let sync = if batches.iter().any(|b| b.result.is_ok()) { sync_wal(&mut wal, &wal_path) } else { Ok(()) };
+        tracing::trace!(batches = count, micros = started.elapsed().as_micros() as u64, "wal sync");
+        publisher.publish(batches, &sync);
+    }
+}
+
+/// `fdatasync` of the WAL file (the same inode SQLite writes).
+pub(super) fn sync_wal(wal: &mut Option<File>, path: &Path) -> Result<(), StoreError> {
+    let result = (|| {
+        if wal.is_none() {
+            match File::open(path) {
+                Ok(file) => *wal = Some(file),
+                // No WAL: nothing was written since the last checkpoint.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+        wal.as_ref().map_or(Ok(()), File::sync_data)
+    })();
+    result.map_err(|e| {
+        *wal = None;
+        tracing::error!(error = %e, path = %path.display(), "cannot fsync the write-ahead log");
+        StoreError::Unavailable(format!("cannot fsync {}: {e}", path.display()))
+    })
 }
 
 pub(super) struct Writer {
     conn: Connection,
     queue: mpsc::Receiver<WriteOp>,
-    commits: broadcast::Sender<Arc<CommitNotice>>,
     max_batch_events: usize,
     /// The position the next event will get.
     next_position: u64,
+    sink: Sink,
 }
 
 impl Writer {
+    /// `wal_path` is `Some` for `durability = full`: the WAL to fsync before
+    /// answering.
     pub(super) fn new(
         conn: Connection,
         queue: mpsc::Receiver<WriteOp>,
-        commits: broadcast::Sender<Arc<CommitNotice>>,
+        publisher: Publisher,
         max_batch_events: usize,
+        wal_path: Option<PathBuf>,
     ) -> Result<Self, StoreError> {
         let head: i64 =
             conn.query_row("SELECT COALESCE(MAX(position), 0) FROM events", [], |r| r.get(0)).map_err(sqlite_error)?;
-        Ok(Self { conn, queue, commits, max_batch_events, next_position: head as u64 + 1 })
+        publisher.durable.store(head as u64, Ordering::SeqCst);
+        let sink = match wal_path {
+            None => Sink::Direct(publisher),
+            Some(wal_path) => {
+                let (queue, rx) = std_mpsc::channel();
+                let thread = thread::Builder::new()
+                    .name("nexus-sqlite-sync".into())
+                    .spawn(move || run_syncer(rx, wal_path, publisher))
+                    .map_err(|e| StoreError::Internal(format!("cannot start the sync thread: {e}")))?;
+                Sink::Syncer { queue, thread }
+            }
+        };
+        Ok(Self { conn, queue, max_batch_events, next_position: head as u64 + 1, sink })
     }
 
     pub(super) fn run(mut self) {
@@ -107,117 +225,137 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            self.commit_batch(batch);
+            let committed = self.commit_batch(batch);
+            match &self.sink {
+                Sink::Direct(publisher) => publisher.publish(vec![committed], &Ok(())),
+                Sink::Syncer { queue, .. } => {
+                    if let Err(std_mpsc::SendError(committed)) = queue.send(committed) {
+                        let error = Err(StoreError::Internal("the sync thread stopped".into()));
+                        for outcome in committed.outcomes {
+                            outcome.send(&error);
+                        }
+                    }
+                }
+                Sink::Closed => {}
+            }
         }
-        // Queue closed and drained: fold the WAL into the database file.
-        if let Err(e) = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);") {
+        // Queue closed and drained: let the syncer answer the last batches,
+        // then fold the WAL into the database file.
+        if let Sink::Syncer { queue, thread } = std::mem::replace(&mut self.sink, Sink::Closed) {
+            drop(queue);
+            let _ = thread.join();
+        }
+        // This checkpoint must sync the database before it empties the WAL.
+        if let Err(e) = self.conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA wal_checkpoint(TRUNCATE);") {
             tracing::warn!(error = %e, "final wal checkpoint failed");
         }
     }
 
-    fn commit_batch(&mut self, batch: Vec<WriteOp>) {
+    fn commit_batch(&mut self, batch: Vec<WriteOp>) -> Committed {
+        let started = Instant::now();
+        let requests = batch.len();
         let first_position = self.next_position;
         let now = now_micros();
         let mut next_position = self.next_position;
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut streams = Vec::new();
 
+        let mut ops = batch.into_iter();
         let result = (|| -> Result<(), StoreError> {
-            let mut tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sqlite_error)?;
-            for op in batch {
-                let outcome = apply(&mut tx, op, &mut next_position, now, &mut streams);
-                outcomes.push(outcome);
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sqlite_error)?;
+            for op in ops.by_ref() {
+                match apply(&tx, op, &mut next_position, now, &mut streams) {
+                    Ok(outcome) => outcomes.push(outcome),
+                    Err((e, failed)) => {
+                        outcomes.extend(failed);
+                        return Err(e);
+                    }
+                }
             }
             tx.commit().map_err(sqlite_error)
         })();
-
+        // Requests not reached because the batch failed early.
+        if let Err(e) = &result {
+            for op in ops {
+                outcomes.push(match op {
+                    WriteOp::Append { reply, .. } => Outcome::Append(reply, Err(e.clone())),
+                    WriteOp::SetMetadata { reply, .. } => Outcome::SetMetadata(reply, Err(e.clone())),
+                    WriteOp::Delete { reply, .. } => Outcome::Delete(reply, Err(e.clone())),
+                });
+            }
+        }
         match &result {
             Ok(()) => self.next_position = next_position,
             Err(e) => {
                 tracing::error!(error = %e, "event store commit failed; the batch is rejected");
                 self.next_position = first_position;
+                streams.clear();
             }
         }
-        let wrote = result.is_ok() && outcomes.iter().any(Outcome::wrote);
-        for outcome in outcomes {
-            outcome.send(&result);
-        }
-        if wrote {
-            streams.sort_unstable();
-            streams.dedup();
-            let _ = self.commits.send(Arc::new(CommitNotice { streams }));
-        }
+        tracing::trace!(
+            requests,
+            events = self.next_position - first_position,
+            micros = started.elapsed().as_micros() as u64,
+            "group commit"
+        );
+        Committed { outcomes, result, last_position: self.next_position - 1, streams }
     }
 }
 
+/// Applies one request inside the batch's transaction. Every check happens
+/// before the request writes anything, so a refused request leaves no trace
+/// and needs no savepoint. `Err` is a fault in the middle of writing (I/O):
+/// the whole batch is rolled back.
 fn apply(
-    tx: &mut Transaction<'_>,
+    tx: &Transaction<'_>,
     op: WriteOp,
     next_position: &mut u64,
     now: i64,
     streams: &mut Vec<String>,
-) -> Outcome {
-    match op {
+) -> Result<Outcome, (StoreError, Vec<Outcome>)> {
+    // On a fault the request still gets an answer (the batch's error).
+    let fatal = |e: StoreError, outcome: Outcome| Err((e, vec![outcome]));
+    Ok(match op {
         WriteOp::Append { stream_id, expected, events, reply } => {
-            let result = append(tx, &stream_id, expected, &events, next_position, now);
-            if matches!(&result, Ok(r) if !r.already_appended) {
-                streams.push(stream_id);
+            match append(tx, &stream_id, expected, &events, next_position, now) {
+                Ok(result) => {
+                    if matches!(&result, Ok(r) if !r.already_appended) {
+                        streams.push(stream_id);
+                    }
+                    Outcome::Append(reply, result)
+                }
+                Err(e) => return fatal(e.clone(), Outcome::Append(reply, Err(e))),
             }
-            Outcome::Append(reply, result)
         }
         WriteOp::SetMetadata { stream_id, metadata, reply } => {
-            Outcome::SetMetadata(reply, in_savepoint(tx, |sp| set_metadata(sp, &stream_id, &metadata)))
+            Outcome::SetMetadata(reply, set_metadata(tx, &stream_id, &metadata))
         }
         WriteOp::Delete { stream_id, expected, tombstone, reply } => {
-            Outcome::Delete(reply, in_savepoint(tx, |sp| delete(sp, &stream_id, expected, tombstone)))
+            Outcome::Delete(reply, delete(tx, &stream_id, expected, tombstone))
         }
-    }
+    })
 }
 
-fn in_savepoint<T>(
-    tx: &mut Transaction<'_>,
-    f: impl FnOnce(&Connection) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    let sp = tx.savepoint().map_err(sqlite_error)?;
-    let result = f(&sp)?;
-    sp.commit().map_err(sqlite_error)?;
-    Ok(result)
-}
-
+/// The outer `Err` is a fault while writing; the inner result is the
+/// request's answer.
 fn append(
-    tx: &mut Transaction<'_>,
+    conn: &Connection,
     stream_id: &str,
     expected: ExpectedRevision,
     events: &[ProposedEvent],
     next_position: &mut u64,
     now: i64,
-) -> Result<AppendResult, StoreError> {
-    let start = *next_position;
-    let attempt = (|| {
-        let sp = tx.savepoint().map_err(|e| AppendFailure::Store(sqlite_error(e)))?;
-        let result = write_events(&sp, stream_id, expected, events, next_position, now)?;
-        sp.commit().map_err(|e| AppendFailure::Store(sqlite_error(e)))?;
-        Ok(result)
-    })();
-    match attempt {
-        Ok(result) => Ok(result),
-        Err(failure) => {
-            // The savepoint rolled back: nothing of this request remains.
-            *next_position = start;
-            let original = match &failure {
-                AppendFailure::Store(StoreError::WrongExpectedVersion { .. }) | AppendFailure::DuplicateId => {
-                    find_original(tx, stream_id, expected, events)?
-                }
-                AppendFailure::Store(_) => None,
-            };
-            match (original, failure) {
-                (Some(original), _) => Ok(original),
-                (None, AppendFailure::Store(e)) => Err(e),
-                (None, AppendFailure::DuplicateId) => {
-                    Err(StoreError::Internal("duplicate event id reported but not found".into()))
-                }
-            }
+) -> Result<Result<AppendResult, StoreError>, StoreError> {
+    match write_events(conn, stream_id, expected, events, next_position, now) {
+        Ok(result) => Ok(Ok(result)),
+        Err(AppendFailure::Fatal(e)) => Err(e),
+        Err(AppendFailure::Store(e @ StoreError::WrongExpectedVersion { .. })) => {
+            Ok(find_original(conn, stream_id, expected, events).and_then(|original| original.ok_or(e)))
         }
+        Err(AppendFailure::Store(e)) => Ok(Err(e)),
+        Err(AppendFailure::DuplicateId) => Ok(find_original(conn, stream_id, expected, events).and_then(|original| {
+            original.ok_or_else(|| StoreError::Internal("duplicate event id reported but not found".into()))
+        })),
     }
 }
 
@@ -229,6 +367,8 @@ fn write_events(
     next_position: &mut u64,
     now: i64,
 ) -> Result<AppendResult, AppendFailure> {
+    let refused = |e: rusqlite::Error| AppendFailure::Store(sqlite_error(e));
+    // Checks first: nothing is written unless the whole request will be.
     let row = read::stream_row(conn, stream_id).map_err(AppendFailure::Store)?;
     let (last_revision, state) = match &row {
         Some(row) => (row.last_revision, row.state),
@@ -238,7 +378,20 @@ fn write_events(
         return Err(AppendFailure::Store(StoreError::StreamTombstoned(stream_id.into())));
     }
     check_expected(stream_id, expected, last_revision, state).map_err(AppendFailure::Store)?;
+    let mut exists = conn.prepare_cached("SELECT 1 FROM events WHERE event_id = ?1").map_err(refused)?;
+    for event in events {
+        if exists.exists([event.event_id.as_bytes().as_slice()]).map_err(refused)? {
+            return Err(AppendFailure::DuplicateId);
+        }
+    }
+    let metadata = events
+        .iter()
+        .map(|e| serde_json::to_string(&e.metadata))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AppendFailure::Store(StoreError::Internal(e.to_string())))?;
 
+    // Writes: a failure from here on is a fault that aborts the batch.
+    let fatal = |e: rusqlite::Error| AppendFailure::Fatal(sqlite_error(e));
     let first_revision = last_revision.map_or(0, |r| r + 1);
     let first_position = *next_position;
     let mut insert = conn
@@ -246,37 +399,32 @@ fn write_events(
             "INSERT INTO events (position, stream_id, revision, event_id, event_type, schema_version, \
              content_type, data, metadata, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )
-        .map_err(|e| AppendFailure::Store(sqlite_error(e)))?;
-    for (i, event) in events.iter().enumerate() {
-        let metadata = serde_json::to_string(&event.metadata)
-            .map_err(|e| AppendFailure::Store(StoreError::Internal(e.to_string())))?;
-        let inserted = insert.execute(params![
-            (*next_position) as i64,
-            stream_id,
-            (first_revision + i as u64) as i64,
-            event.event_id.as_bytes().as_slice(),
-            event.event_type,
-            event.schema_version,
-            event.content_type,
-            event.data.as_ref(),
-            metadata,
-            now,
-        ]);
-        match inserted {
-            Ok(_) => *next_position += 1,
-            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
-                return Err(AppendFailure::DuplicateId);
-            }
-            Err(e) => return Err(AppendFailure::Store(sqlite_error(e))),
-        }
+        .map_err(fatal)?;
+    for (i, (event, metadata)) in events.iter().zip(&metadata).enumerate() {
+        insert
+            .execute(params![
+                (*next_position) as i64,
+                stream_id,
+                (first_revision + i as u64) as i64,
+                event.event_id.as_bytes().as_slice(),
+                event.event_type,
+                event.schema_version,
+                event.content_type,
+                event.data.as_ref(),
+                metadata,
+                now,
+            ])
+            .map_err(fatal)?;
+        *next_position += 1;
     }
     let current_revision = first_revision + events.len() as u64 - 1;
     conn.prepare_cached(
-        "INSERT INTO streams (stream_id, last_revision, state) VALUES (?1, ?2, ?3) \
-         ON CONFLICT (stream_id) DO UPDATE SET last_revision = excluded.last_revision, state = excluded.state",
+        "INSERT INTO streams (stream_id, last_revision, last_position, state) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (stream_id) DO UPDATE SET last_revision = excluded.last_revision, \
+         last_position = excluded.last_position, state = excluded.state",
     )
-    .and_then(|mut s| s.execute(params![stream_id, current_revision as i64, STATE_ACTIVE]))
-    .map_err(|e| AppendFailure::Store(sqlite_error(e)))?;
+    .and_then(|mut s| s.execute(params![stream_id, current_revision as i64, (*next_position - 1) as i64, STATE_ACTIVE]))
+    .map_err(fatal)?;
 
     Ok(AppendResult {
         first_revision,
@@ -318,13 +466,13 @@ fn find_original(
 ) -> Result<Option<AppendResult>, StoreError> {
     let mut stored: Vec<RecordedEvent> = Vec::with_capacity(events.len());
     for event in events {
-        match read::find_event(conn, event.event_id)? {
+        match read::find_event(conn, event.event_id, u64::MAX)? {
             Some(recorded) => stored.push(recorded),
             None if stored.is_empty() => {
                 // The first id is new. A later one may still be stored: that
                 // is a conflict, not a retry.
                 for later in events {
-                    if read::find_event(conn, later.event_id)?.is_some() {
+                    if read::find_event(conn, later.event_id, u64::MAX)?.is_some() {
                         return Err(conflict(later, "it was stored by another append"));
                     }
                 }

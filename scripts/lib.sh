@@ -1,0 +1,71 @@
+# shellcheck shell=bash
+# Shared helpers for scripts/test and scripts/serve. Source it; do not run it.
+
+# Repository root, whatever directory the calling script was started from.
+NEXUS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export NEXUS_ROOT
+
+die() {
+  printf 'error: %s\n' "$*" >&2
+  exit 1
+}
+
+# Prints a step header to stderr, so a command's stdout stays its own.
+step() {
+  printf '\n==> %s\n' "$*" >&2
+}
+
+# A persistent target directory outside the work tree, so a fresh clone (or a
+# second clone) reuses what earlier builds compiled.
+setup_cargo_target_dir() {
+  : "${HOME:?HOME must be set}"
+  CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/nexus/target}"
+  mkdir -p "$CARGO_TARGET_DIR"
+  CARGO_TARGET_DIR="$(cd "$CARGO_TARGET_DIR" && pwd)"
+  export CARGO_TARGET_DIR
+}
+
+require_cargo() {
+  # rustup installs into ~/.cargo/bin; a non-login shell may not have it on PATH.
+  if ! command -v cargo >/dev/null 2>&1 && [[ -x "$HOME/.cargo/bin/cargo" ]]; then
+    PATH="$HOME/.cargo/bin:$PATH"
+    export PATH
+  fi
+  command -v cargo >/dev/null 2>&1 || die "cargo not found. Install Rust with rustup:
+  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y
+then open a new shell (or run: . \"\$HOME/.cargo/env\") and try again"
+}
+
+# Makes sure a rustup component (rustfmt, clippy) is there, adding it through
+# rustup when it is not.
+require_rust_component() {
+  local component="$1" probe="$2"
+  if cargo "$probe" --version >/dev/null 2>&1; then
+    return 0
+  fi
+  command -v rustup >/dev/null 2>&1 \
+    || die "cargo $probe not found and rustup is not there to add it; install the '$component' component for your Rust toolchain"
+  echo "adding rustup component $component" >&2
+  rustup component add "$component" \
+    || die "could not add the '$component' component: run 'rustup component add $component'"
+}
+
+require_cmd() {
+  local cmd="$1" hint="$2"
+  command -v "$cmd" >/dev/null 2>&1 || die "$cmd not found: $hint"
+}
+
+# sha256 over the given files plus any extra strings (tool versions).
+stamp_of() {
+  local files=() extra=()
+  while [[ $# -gt 0 && "$1" != "--" ]]; do
+    files+=("$1")
+    shift
+  done
+  [[ "${1:-}" == "--" ]] && shift
+  extra=("$@")
+  {
+    cat "${files[@]}"
+    printf '%s\n' "${extra[@]}"
+  } | sha256sum | cut -d' ' -f1
+}

@@ -1,0 +1,607 @@
+//! End-to-end test harness for Nexus.
+//!
+//! [`NexusProcess`] starts the real `nexus` binary (`nexus serve --listen
+//! 127.0.0.1:<port> --data-dir <dir>`), waits until it answers gRPC, and hands
+//! out SDK clients. It can kill the server with SIGKILL, stop it with SIGTERM
+//! and restart it on the same data directory. The server's stdout and stderr
+//! go to a log file in a temporary directory; the tail of that log is printed
+//! when a test panics while the harness is alive, or when startup fails.
+//!
+//! The binary is found through the `NEXUS_BIN` environment variable, else
+//! `$CARGO_TARGET_DIR/debug/nexus`, else the `debug` folder of the target
+//! directory this test executable was built in, else
+//! `<workspace>/target/debug/nexus`.
+//!
+//! The rest of this crate is small helpers shared by the test files in
+//! `tests/`: error-detail extraction, paging through streams and the global
+//! log, building proposed events.
+
+use std::{
+    fs::OpenOptions,
+    io::Write as _,
+    net::{SocketAddr, TcpListener},
+    path::{Path, PathBuf},
+    process::{Child, Command, ExitStatus, Stdio},
+    time::{Duration, Instant},
+};
+
+use nexus_sdk::proto::{
+    self, AllFrom, EventFilter, ExpectedRevision, ListAggregateTypesRequest, ProposedEvent, ReadAllRequest,
+    ReadDirection, ReadStreamRequest, RecordedEvent, all_from, command_service_client::CommandServiceClient,
+    event_store_service_client::EventStoreServiceClient, expected_revision,
+};
+use tempfile::TempDir;
+use tonic::{
+    Code, Status,
+    transport::{Channel, Endpoint},
+};
+use tonic_types::{ErrorInfo, FieldViolation, StatusExt};
+
+/// How long the harness waits for a freshly started server to answer gRPC.
+pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How many lines of the server log are printed on failure.
+const LOG_TAIL_LINES: usize = 120;
+
+/// A running (or stopped) `nexus` server process owned by a test.
+///
+/// The child process is killed (SIGKILL) when this value is dropped.
+pub struct NexusProcess {
+    binary: PathBuf,
+    /// Owns the log file and, unless a data directory was given, the data.
+    work: TempDir,
+    data_dir: PathBuf,
+    log_path: PathBuf,
+    addr: SocketAddr,
+    child: Option<Child>,
+    starts: u32,
+    /// Set once the log tail has been printed by [`NexusProcess::fail`], so
+    /// that `Drop` does not print it again.
+    log_shown: std::cell::Cell<bool>,
+}
+
+impl NexusProcess {
+    /// Starts a server on a fresh data directory inside a temporary
+    /// directory owned by the harness.
+    pub async fn start() -> Self {
+        let work = new_work_dir();
+        let data_dir = work.path().join("data");
+        Self::launch(work, data_dir).await
+    }
+
+    /// Starts a server on the given data directory (which outlives the
+    /// harness), for tests that want to start a second server on the same
+    /// data.
+    pub async fn start_with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        let work = new_work_dir();
+        Self::launch(work, data_dir.into()).await
+    }
+
+    async fn launch(work: TempDir, data_dir: PathBuf) -> Self {
+        std::fs::create_dir_all(&data_dir)
+            .unwrap_or_else(|e| panic!("cannot create data dir {}: {e}", data_dir.display()));
+        let log_path = work.path().join("nexus.log");
+        let mut process = NexusProcess {
+            binary: find_binary(),
+            work,
+            data_dir,
+            log_path,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            child: None,
+            starts: 0,
+            log_shown: std::cell::Cell::new(false),
+        };
+        process.spawn_and_wait_ready().await;
+        process
+    }
+
+    /// `127.0.0.1:<port>` of the running server (for grpcurl).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:<port>` of the running server.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The server's data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The file the server's stdout and stderr are written to.
+    pub fn log_path(&self) -> &Path {
+        &self.log_path
+    }
+
+    /// The child's process id, while it has not been reaped.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// A gRPC channel to the server. Unary calls time out after 30 s (the
+    /// timeout covers only the wait for response headers, so streams are not
+    /// cut short).
+    pub async fn channel(&self) -> Channel {
+        connect(&self.endpoint(), Duration::from_secs(5))
+            .await
+            .unwrap_or_else(|e| self.fail(&format!("cannot connect to {}: {e}", self.endpoint())))
+    }
+
+    /// An SDK client connected to the server.
+    pub async fn client(&self) -> nexus_sdk::Client {
+        nexus_sdk::Client::from_channel(self.channel().await)
+    }
+
+    /// Kills the server with SIGKILL and reaps it. No-op if it is not running.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill(); // SIGKILL on Unix
+            let _ = child.wait();
+        }
+    }
+
+    /// Sends SIGTERM to the server (it keeps running until it exits by
+    /// itself; see [`NexusProcess::wait_exit`]).
+    pub fn terminate(&mut self) {
+        let pid = self.pid().unwrap_or_else(|| self.fail("terminate: the server is not running"));
+        let status = Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run kill: {e}"));
+        assert!(status.success(), "kill -TERM {pid} failed: {status}");
+    }
+
+    /// Waits until the server exits and returns its exit status. Panics
+    /// (printing the log tail) if it is still running after `timeout`.
+    pub async fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let child = self.child.as_mut().unwrap_or_else(|| panic!("wait_exit: no server process"));
+            match child.try_wait() {
+                Ok(Some(status)) => {
+                    self.child = None;
+                    return status;
+                }
+                Ok(None) if Instant::now() >= deadline => {
+                    self.fail(&format!("the server did not exit within {timeout:?}"));
+                }
+                Ok(None) => tokio::time::sleep(Duration::from_millis(25)).await,
+                Err(e) => panic!("cannot wait for the server: {e}"),
+            }
+        }
+    }
+
+    /// The exit status if the server has exited, without waiting.
+    pub fn try_exit_status(&mut self) -> Option<ExitStatus> {
+        let status = self.child.as_mut()?.try_wait().ok()??;
+        self.child = None;
+        Some(status)
+    }
+
+    /// Starts the server again on the same data directory, on a new port.
+    /// A server that is still running is killed with SIGKILL first.
+    pub async fn restart(&mut self) {
+        self.kill9();
+        self.spawn_and_wait_ready().await;
+    }
+
+    /// The last `lines` lines of the server log.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text = std::fs::read(&self.log_path).map(|b| String::from_utf8_lossy(&b).into_owned());
+        match text {
+            Ok(text) => {
+                let all: Vec<&str> = text.lines().collect();
+                all[all.len().saturating_sub(lines)..].join("\n")
+            }
+            Err(e) => format!("<cannot read {}: {e}>", self.log_path.display()),
+        }
+    }
+
+    /// Panics with `message` and the tail of the server log.
+    pub fn fail(&self, message: &str) -> ! {
+        self.log_shown.set(true);
+        panic!(
+            "{message}\n--- last {LOG_TAIL_LINES} lines of {} ---\n{}\n--- end of nexus log ---",
+            self.log_path.display(),
+            self.log_tail(LOG_TAIL_LINES)
+        )
+    }
+
+    async fn spawn_and_wait_ready(&mut self) {
+        // A free port can be taken by someone else between probing it and
+        // the server binding it: retry a few times on "address in use".
+        for attempt in 0..3 {
+            self.addr = free_port();
+            self.starts += 1;
+            let child = self.spawn();
+            self.child = Some(child);
+            match self.wait_ready().await {
+                Ok(()) => return,
+                Err(exit) => {
+                    let tail = self.log_tail(LOG_TAIL_LINES).to_lowercase();
+                    if attempt < 2 && tail.contains("in use") {
+                        continue;
+                    }
+                    self.fail(&format!("nexus exited during startup with {exit}"));
+                }
+            }
+        }
+    }
+
+    fn spawn(&self) -> Child {
+        let mut log = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log_path)
+            .unwrap_or_else(|e| panic!("cannot open {}: {e}", self.log_path.display()));
+        let _ = writeln!(
+            log,
+            "=== nexus-e2e: start #{} of {} serve --listen {} --data-dir {} ===",
+            self.starts,
+            self.binary.display(),
+            self.addr,
+            self.data_dir.display()
+        );
+        let stderr = log.try_clone().expect("clone log file handle");
+        let mut command = Command::new(&self.binary);
+        // NEXUS_* variables configure the server: keep the caller's out.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("NEXUS_") {
+                command.env_remove(key);
+            }
+        }
+        command
+            .arg("serve")
+            .arg("--listen")
+            .arg(self.addr.to_string())
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            // Keep configuration files of the caller's directory out of the test.
+            .current_dir(self.work.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(log))
+            .stderr(Stdio::from(stderr))
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.binary.display()))
+    }
+
+    /// Polls until a connection and a ListAggregateTypes call succeed.
+    /// Returns the exit status if the process died meanwhile.
+    async fn wait_ready(&mut self) -> Result<(), ExitStatus> {
+        let deadline = Instant::now() + STARTUP_TIMEOUT;
+        loop {
+            if let Some(child) = self.child.as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                self.child = None;
+                return Err(status);
+            }
+            let last_error = match probe(&self.endpoint()).await {
+                Ok(()) => return Ok(()),
+                Err(e) => e,
+            };
+            if Instant::now() >= deadline {
+                self.fail(&format!(
+                    "nexus did not answer gRPC on {} within {STARTUP_TIMEOUT:?}; last error: {last_error}",
+                    self.addr
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for NexusProcess {
+    fn drop(&mut self) {
+        if std::thread::panicking() && !self.log_shown.get() {
+            eprintln!(
+                "--- nexus-e2e: last {LOG_TAIL_LINES} lines of {} ---\n{}\n--- end of nexus log ---",
+                self.log_path.display(),
+                self.log_tail(LOG_TAIL_LINES)
+            );
+        }
+        self.kill9();
+    }
+}
+
+fn new_work_dir() -> TempDir {
+    tempfile::Builder::new()
+        .prefix("nexus-e2e-")
+        .tempdir()
+        .unwrap_or_else(|e| panic!("cannot create a temporary directory: {e}"))
+}
+
+fn free_port() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    listener.local_addr().expect("local addr")
+}
+
+async fn connect(endpoint: &str, connect_timeout: Duration) -> Result<Channel, tonic::transport::Error> {
+    Endpoint::from_shared(endpoint.to_string())?
+        .connect_timeout(connect_timeout)
+        .timeout(Duration::from_secs(30))
+        .tcp_nodelay(true)
+        .connect()
+        .await
+}
+
+async fn probe(endpoint: &str) -> Result<(), String> {
+    let channel = connect(endpoint, Duration::from_secs(1)).await.map_err(|e| format!("connect: {e}"))?;
+    let mut commands = CommandServiceClient::new(channel);
+    let call = commands.list_aggregate_types(ListAggregateTypesRequest {});
+    match tokio::time::timeout(Duration::from_secs(2), call).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(status)) => Err(format!("ListAggregateTypes: {status}")),
+        Err(_) => Err("ListAggregateTypes timed out".into()),
+    }
+}
+
+/// The workspace root (the parent of this crate's directory).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace root").to_path_buf()
+}
+
+/// Finds the `nexus` binary; panics with a hint if there is none.
+pub fn find_binary() -> PathBuf {
+    let exe = if cfg!(windows) { "nexus.exe" } else { "nexus" };
+    if let Some(path) = std::env::var_os("NEXUS_BIN").filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        assert!(
+            path.is_file(),
+            "nexus binary not found: NEXUS_BIN={} does not exist (run `cargo build -p nexus-server` or scripts/test)",
+            path.display()
+        );
+        return path;
+    }
+    let mut candidates = Vec::new();
+    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR").filter(|p| !p.is_empty()) {
+        let target = PathBuf::from(target);
+        let target = if target.is_relative() { workspace_root().join(target) } else { target };
+        candidates.push(target.join("debug").join(exe));
+    }
+    // The test executable lives in <target>/debug/deps/.
+    if let Ok(current) = std::env::current_exe()
+        && let Some(debug) = current.parent().and_then(Path::parent)
+    {
+        candidates.push(debug.join(exe));
+    }
+    candidates.push(workspace_root().join("target").join("debug").join(exe));
+    candidates
+        .into_iter()
+        .find(|c| c.is_file())
+        .unwrap_or_else(|| panic!("nexus binary not found: run `cargo build -p nexus-server` or scripts/test"))
+}
+
+// ---------------------------------------------------------------------------
+// Helpers shared by the test files.
+// ---------------------------------------------------------------------------
+
+/// A unique name with the given prefix, safe as an aggregate id and stream id.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}{}", uuid::Uuid::new_v4().simple())
+}
+
+/// The status of a failed call; panics if the call succeeded or failed
+/// without a status.
+#[track_caller]
+pub fn expect_status<T: std::fmt::Debug>(result: Result<T, nexus_sdk::Error>) -> Status {
+    match result {
+        Ok(value) => panic!("expected an error status, got success: {value:?}"),
+        Err(nexus_sdk::Error::Status(status)) => *status,
+        Err(other) => panic!("expected an error status, got {other}"),
+    }
+}
+
+/// Same as [`expect_status`] for calls made with the generated clients.
+#[track_caller]
+pub fn expect_raw_status<T: std::fmt::Debug>(result: Result<T, Status>) -> Status {
+    match result {
+        Ok(value) => panic!("expected an error status, got success: {value:?}"),
+        Err(status) => status,
+    }
+}
+
+/// The ErrorInfo detail of a status; asserts it exists and that its domain is
+/// "nexus".
+#[track_caller]
+pub fn error_info(status: &Status) -> ErrorInfo {
+    let info = status
+        .get_details_error_info()
+        .unwrap_or_else(|| panic!("status has no google.rpc.ErrorInfo detail: {status:?}"));
+    assert_eq!(info.domain, "nexus", "ErrorInfo domain of {status:?}");
+    info
+}
+
+/// Asserts the status code and ErrorInfo reason; returns the ErrorInfo.
+#[track_caller]
+pub fn assert_error(status: &Status, code: Code, reason: &str) -> ErrorInfo {
+    assert_eq!(status.code(), code, "unexpected status code: {status:?}");
+    let info = error_info(status);
+    assert_eq!(info.reason, reason, "unexpected ErrorInfo reason of {status:?}");
+    info
+}
+
+/// The BadRequest field violations of a status (empty if there is none).
+pub fn field_violations(status: &Status) -> Vec<FieldViolation> {
+    status.get_details_bad_request().map(|b| b.field_violations).unwrap_or_default()
+}
+
+/// Asserts INVALID_ARGUMENT with at least one field violation matching
+/// `matches`; returns the violations.
+#[track_caller]
+pub fn assert_violation(status: &Status, what: &str, matches: impl Fn(&FieldViolation) -> bool) -> Vec<FieldViolation> {
+    assert_eq!(status.code(), Code::InvalidArgument, "{what}: unexpected status: {status:?}");
+    let violations = field_violations(status);
+    assert!(
+        violations.iter().any(matches),
+        "{what}: no matching BadRequest field violation in {violations:?} (status {status:?})"
+    );
+    violations
+}
+
+/// An event's data parsed as JSON.
+#[track_caller]
+pub fn event_json(event: &RecordedEvent) -> serde_json::Value {
+    serde_json::from_slice(&event.data).unwrap_or_else(|e| {
+        panic!("event {} data is not JSON ({e}): {:?}", event.event_id, String::from_utf8_lossy(&event.data))
+    })
+}
+
+/// The global position of an event; panics if it has none (the embedded
+/// store always sets one).
+#[track_caller]
+pub fn global_position(event: &RecordedEvent) -> u64 {
+    event
+        .position
+        .as_ref()
+        .and_then(|p| p.global_position)
+        .unwrap_or_else(|| panic!("event {} has no global position: {event:?}", event.event_id))
+}
+
+/// The position token of an event.
+#[track_caller]
+pub fn position_token(event: &RecordedEvent) -> String {
+    let token = event.position.as_ref().map(|p| p.token.clone()).unwrap_or_default();
+    assert!(!token.is_empty(), "event {} has no position token", event.event_id);
+    token
+}
+
+/// `ExpectedRevision::exact(n)` for the SDK's append.
+pub fn exact(revision: u64) -> Option<expected_revision::Kind> {
+    Some(expected_revision::Kind::Exact(revision))
+}
+
+/// `ExpectedRevision::no_stream`.
+pub fn no_stream() -> Option<expected_revision::Kind> {
+    Some(expected_revision::Kind::NoStream(()))
+}
+
+/// `ExpectedRevision::stream_exists`.
+pub fn stream_exists() -> Option<expected_revision::Kind> {
+    Some(expected_revision::Kind::StreamExists(()))
+}
+
+/// `ExpectedRevision::any`.
+pub fn any() -> Option<expected_revision::Kind> {
+    Some(expected_revision::Kind::Any(()))
+}
+
+/// Wraps an expectation into the message.
+pub fn expected(kind: Option<expected_revision::Kind>) -> Option<ExpectedRevision> {
+    kind.map(|kind| ExpectedRevision { kind: Some(kind) })
+}
+
+/// A JSON proposed event with a fresh UUID.
+pub fn proposed(event_type: &str, data: serde_json::Value) -> ProposedEvent {
+    ProposedEvent {
+        event_id: uuid::Uuid::new_v4().to_string(),
+        event_type: event_type.into(),
+        content_type: "application/json".into(),
+        data: serde_json::to_vec(&data).expect("serialize"),
+        metadata: None,
+    }
+}
+
+/// Reads a whole stream forwards, page by page.
+pub async fn read_whole_stream(
+    events: &mut EventStoreServiceClient<Channel>,
+    stream_id: &str,
+) -> Result<Vec<RecordedEvent>, Status> {
+    let mut out = Vec::new();
+    let mut from = Some(0);
+    let mut pages = 0;
+    while let Some(from_revision) = from {
+        pages += 1;
+        assert!(pages < 100_000, "ReadStream of {stream_id} does not stop paging");
+        let page = events
+            .read_stream(ReadStreamRequest {
+                stream_id: stream_id.into(),
+                direction: ReadDirection::Forwards as i32,
+                from_revision: Some(from_revision),
+                page_size: 1000,
+            })
+            .await?
+            .into_inner();
+        if page.events.is_empty() {
+            break;
+        }
+        out.extend(page.events);
+        from = page.next_revision;
+    }
+    Ok(out)
+}
+
+/// Reads the whole global log forwards from the start (optionally
+/// filtered), page by page, following `next_position` until `end_of_log`.
+pub async fn read_all_events(
+    events: &mut EventStoreServiceClient<Channel>,
+    filter: Option<EventFilter>,
+    page_size: u32,
+) -> Vec<RecordedEvent> {
+    read_all_after(events, None, filter, page_size).await
+}
+
+/// Like [`read_all_events`], starting after a position token.
+pub async fn read_all_after(
+    events: &mut EventStoreServiceClient<Channel>,
+    after: Option<String>,
+    filter: Option<EventFilter>,
+    page_size: u32,
+) -> Vec<RecordedEvent> {
+    let mut out = Vec::new();
+    let mut from = match after {
+        Some(token) => all_from::Kind::After(token),
+        None => all_from::Kind::Start(()),
+    };
+    for _ in 0..100_000 {
+        let page = events
+            .read_all(ReadAllRequest {
+                from: Some(AllFrom { kind: Some(from.clone()) }),
+                direction: ReadDirection::Forwards as i32,
+                page_size,
+                filter: filter.clone(),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("ReadAll failed: {e:?}"))
+            .into_inner();
+        out.extend(page.events);
+        if page.end_of_log {
+            return out;
+        }
+        let next = page.next_position.unwrap_or_else(|| panic!("ReadAll page without end_of_log has no next_position"));
+        assert!(!next.token.is_empty(), "ReadAll next_position has an empty token");
+        let next = all_from::Kind::After(next.token);
+        assert_ne!(next, from, "ReadAll does not advance (same next_position twice)");
+        from = next;
+    }
+    panic!("ReadAll did not reach the end of the log in 100000 pages");
+}
+
+/// Asserts that the events' global positions are strictly increasing by
+/// exactly one each, starting at `first` (if given).
+#[track_caller]
+pub fn assert_contiguous(what: &str, events: &[RecordedEvent], first: Option<u64>) {
+    let mut previous: Option<u64> = None;
+    for (i, event) in events.iter().enumerate() {
+        let position = global_position(event);
+        match previous {
+            None => {
+                if let Some(first) = first {
+                    assert_eq!(position, first, "{what}: first global position");
+                }
+            }
+            Some(prev) => assert_eq!(
+                position,
+                prev + 1,
+                "{what}: global position of event #{i} ({}) is not previous + 1",
+                event.event_id
+            ),
+        }
+        previous = Some(position);
+    }
+}
+
+/// Re-exported for the test files.
+pub use proto::{subscribe_all_response, subscribe_stream_response};
