@@ -11,6 +11,7 @@
 //! Reads use a small pool of read-only connections on blocking threads; WAL
 //! lets them run while the writer commits.
 
+mod ids;
 mod position;
 mod read;
 mod schema;
@@ -32,7 +33,10 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use uuid::Uuid;
 
-use self::write::{Publisher, WriteOp, Writer};
+use self::{
+    ids::EventIds,
+    write::{Publisher, WriteOp, Writer},
+};
 use crate::core::{
     model::{
         AllSlice, AppendResult, CommitNotice, ExpectedRevision, ProposedEvent, ReadAllQuery, ReadStreamQuery,
@@ -76,6 +80,8 @@ impl Default for SqliteEventStoreConfig {
 /// The SQLite [`EventStore`].
 pub struct SqliteEventStore {
     path: PathBuf,
+    /// Recent event ids (see `ids`).
+    ids: Arc<EventIds>,
     /// Highest position readers may see: durable (full) or committed (relaxed).
     durable: Arc<AtomicU64>,
     writer: Mutex<Option<mpsc::Sender<WriteOp>>>,
@@ -90,6 +96,7 @@ impl SqliteEventStore {
     pub fn open(path: impl AsRef<Path>, config: SqliteEventStoreConfig) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         let conn = open_write_connection(&path, config.durability)?;
+        let ids = Arc::new(EventIds::load(&conn)?);
         let wal_path = wal_path(&path);
         // What a crashed predecessor left in the WAL may still sit only in
         // the page cache: make it durable before anyone reads it.
@@ -99,7 +106,7 @@ impl SqliteEventStore {
         let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
         let publisher = Publisher { durable: durable.clone(), commits: commits.clone() };
         let sync = (config.durability == Durability::Full).then_some(wal_path);
-        let writer = Writer::new(conn, rx, publisher, config.max_batch_events.max(1), sync)?;
+        let writer = Writer::new(conn, ids.clone(), rx, publisher, config.max_batch_events.max(1), sync)?;
         let writer_thread = thread::Builder::new()
             .name("nexus-sqlite-writer".into())
             .spawn(move || writer.run())
@@ -107,6 +114,7 @@ impl SqliteEventStore {
         let checkpointer = spawn_checkpointer(&path)?;
         Ok(Self {
             readers: Arc::new(ReadPool { path: path.clone(), idle: Mutex::new(Vec::new()) }),
+            ids,
             path,
             durable,
             writer: Mutex::new(Some(tx)),
@@ -166,7 +174,8 @@ impl EventStore for SqliteEventStore {
     }
 
     async fn find_event(&self, event_id: Uuid) -> Result<Option<RecordedEvent>, StoreError> {
-        self.read(move |conn, visible| read::find_event(conn, event_id, visible)).await
+        let ids = self.ids.clone();
+        self.read(move |conn, visible| read::find_event(conn, &ids, event_id, visible)).await
     }
 
     async fn stream_info(&self, stream_id: &str) -> Result<StreamInfo, StoreError> {

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
 use uuid::Uuid;
 
 use super::{
+    ids::EventIds,
     position,
     schema::{EVENT_COLUMNS, STATE_ACTIVE, STATE_DELETED, STATE_TOMBSTONED},
     sqlite_error,
@@ -232,12 +233,25 @@ fn push_prefix_filter(sql: &mut String, args: &mut Vec<Box<dyn ToSql>>, column: 
     sql.push_str(&format!(" AND ({})", alternatives.join(" OR ")));
 }
 
-pub(super) fn find_event(conn: &Connection, event_id: Uuid, visible: u64) -> Result<Option<RecordedEvent>, StoreError> {
+pub(super) fn find_event(
+    conn: &Connection,
+    ids: &EventIds,
+    event_id: Uuid,
+    visible: u64,
+) -> Result<Option<RecordedEvent>, StoreError> {
+    let Some(position) = ids.lookup(conn, event_id)? else { return Ok(None) };
+    if position > visible {
+        return Ok(None);
+    }
+    event_at(conn, position)
+}
+
+/// The event at a global position.
+pub(super) fn event_at(conn: &Connection, position: u64) -> Result<Option<RecordedEvent>, StoreError> {
     let mut stmt = conn
-        .prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.event_id = ?1 AND e.position <= ?2"))
+        .prepare_cached(&format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.position = ?1"))
         .map_err(sqlite_error)?;
-    let visible = visible.min(i64::MAX as u64) as i64;
-    match stmt.query_row(params![event_id.as_bytes().as_slice(), visible], to_event).optional().map_err(sqlite_error)? {
+    match stmt.query_row([position as i64], to_event).optional().map_err(sqlite_error)? {
         Some(event) => event.map(Some),
         None => Ok(None),
     }

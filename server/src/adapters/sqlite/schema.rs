@@ -17,7 +17,13 @@ CREATE TABLE IF NOT EXISTS events (
     recorded_at     INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream ON events (stream_id, revision);
-CREATE UNIQUE INDEX IF NOT EXISTS events_by_id ON events (event_id);
+
+-- Event id -> position, for ids merged out of memory (see ids.rs). Ids of
+-- recent events are held in memory and rebuilt from `events` at start.
+CREATE TABLE IF NOT EXISTS event_ids (
+    event_id  BLOB PRIMARY KEY,
+    position  INTEGER NOT NULL
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS streams (
     stream_id        TEXT PRIMARY KEY,

@@ -17,6 +17,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::{
+    ids::EventIds,
     position,
     read::{self, StreamRow},
     schema::{STATE_ACTIVE, STATE_DELETED, STATE_TOMBSTONED},
@@ -178,6 +179,7 @@ pub(super) fn sync_wal(wal: &mut Option<File>, path: &Path) -> Result<(), StoreE
 
 pub(super) struct Writer {
     conn: Connection,
+    ids: Arc<EventIds>,
     queue: mpsc::Receiver<WriteOp>,
     max_batch_events: usize,
     /// The position the next event will get.
@@ -190,6 +192,7 @@ impl Writer {
     /// answering.
     pub(super) fn new(
         conn: Connection,
+        ids: Arc<EventIds>,
         queue: mpsc::Receiver<WriteOp>,
         publisher: Publisher,
         max_batch_events: usize,
@@ -209,7 +212,7 @@ impl Writer {
                 Sink::Syncer { queue, thread }
             }
         };
-        Ok(Self { conn, queue, max_batch_events, next_position: head as u64 + 1, sink })
+        Ok(Self { conn, ids, queue, max_batch_events, next_position: head as u64 + 1, sink })
     }
 
     pub(super) fn run(mut self) {
@@ -238,6 +241,11 @@ impl Writer {
                 }
                 Sink::Closed => {}
             }
+            if self.ids.wants_merge()
+                && let Err(e) = self.ids.merge_slice(&self.conn)
+            {
+                tracing::warn!(error = %e, "cannot merge event ids into the index; will retry");
+            }
         }
         // Queue closed and drained: let the syncer answer the last batches,
         // then fold the WAL into the database file.
@@ -261,10 +269,13 @@ impl Writer {
         let mut streams = Vec::new();
 
         let mut ops = batch.into_iter();
+        let mut new_ids = Vec::new();
+        let ids = self.ids.clone();
         let result = (|| -> Result<(), StoreError> {
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sqlite_error)?;
+            let mut batch = Batch { ids: &ids, new_ids: &mut new_ids, next_position: &mut next_position, now };
             for op in ops.by_ref() {
-                match apply(&tx, op, &mut next_position, now, &mut streams) {
+                match apply(&tx, op, &mut batch, &mut streams) {
                     Ok(outcome) => outcomes.push(outcome),
                     Err((e, failed)) => {
                         outcomes.extend(failed);
@@ -290,6 +301,9 @@ impl Writer {
                 tracing::error!(error = %e, "event store commit failed; the batch is rejected");
                 self.next_position = first_position;
                 streams.clear();
+                if let Err(e) = self.ids.forget(&new_ids) {
+                    tracing::error!(error = %e, "cannot forget the ids of a rolled-back batch");
+                }
             }
         }
         tracing::trace!(
@@ -306,18 +320,26 @@ impl Writer {
 /// before the request writes anything, so a refused request leaves no trace
 /// and needs no savepoint. `Err` is a fault in the middle of writing (I/O):
 /// the whole batch is rolled back.
+/// What the requests of one batch share.
+struct Batch<'a> {
+    ids: &'a EventIds,
+    /// Ids written so far in this batch, forgotten if it rolls back.
+    new_ids: &'a mut Vec<uuid::Uuid>,
+    next_position: &'a mut u64,
+    now: i64,
+}
+
 fn apply(
     tx: &Transaction<'_>,
     op: WriteOp,
-    next_position: &mut u64,
-    now: i64,
+    batch: &mut Batch<'_>,
     streams: &mut Vec<String>,
 ) -> Result<Outcome, (StoreError, Vec<Outcome>)> {
     // On a fault the request still gets an answer (the batch's error).
     let fatal = |e: StoreError, outcome: Outcome| Err((e, vec![outcome]));
     Ok(match op {
         WriteOp::Append { stream_id, expected, events, reply } => {
-            match append(tx, &stream_id, expected, &events, next_position, now) {
+            match append(tx, batch, &stream_id, expected, &events) {
                 Ok(result) => {
                     if matches!(&result, Ok(r) if !r.already_appended) {
                         streams.push(stream_id);
@@ -340,34 +362,36 @@ fn apply(
 /// request's answer.
 fn append(
     conn: &Connection,
+    batch: &mut Batch<'_>,
     stream_id: &str,
     expected: ExpectedRevision,
     events: &[ProposedEvent],
-    next_position: &mut u64,
-    now: i64,
 ) -> Result<Result<AppendResult, StoreError>, StoreError> {
-    match write_events(conn, stream_id, expected, events, next_position, now) {
+    let ids = batch.ids;
+    match write_events(conn, batch, stream_id, expected, events) {
         Ok(result) => Ok(Ok(result)),
         Err(AppendFailure::Fatal(e)) => Err(e),
         Err(AppendFailure::Store(e @ StoreError::WrongExpectedVersion { .. })) => {
-            Ok(find_original(conn, stream_id, expected, events).and_then(|original| original.ok_or(e)))
+            Ok(find_original(conn, ids, stream_id, expected, events).and_then(|original| original.ok_or(e)))
         }
         Err(AppendFailure::Store(e)) => Ok(Err(e)),
-        Err(AppendFailure::DuplicateId) => Ok(find_original(conn, stream_id, expected, events).and_then(|original| {
-            original.ok_or_else(|| StoreError::Internal("duplicate event id reported but not found".into()))
-        })),
+        Err(AppendFailure::DuplicateId) => {
+            Ok(find_original(conn, ids, stream_id, expected, events).and_then(|original| {
+                original.ok_or_else(|| StoreError::Internal("duplicate event id reported but not found".into()))
+            }))
+        }
     }
 }
 
 fn write_events(
     conn: &Connection,
+    batch: &mut Batch<'_>,
     stream_id: &str,
     expected: ExpectedRevision,
     events: &[ProposedEvent],
-    next_position: &mut u64,
-    now: i64,
 ) -> Result<AppendResult, AppendFailure> {
-    let refused = |e: rusqlite::Error| AppendFailure::Store(sqlite_error(e));
+    let next_position = &mut *batch.next_position;
+    let now = batch.now;
     // Checks first: nothing is written unless the whole request will be.
     let row = read::stream_row(conn, stream_id).map_err(AppendFailure::Store)?;
     let (last_revision, state) = match &row {
@@ -378,9 +402,8 @@ fn write_events(
         return Err(AppendFailure::Store(StoreError::StreamTombstoned(stream_id.into())));
     }
     check_expected(stream_id, expected, last_revision, state).map_err(AppendFailure::Store)?;
-    let mut exists = conn.prepare_cached("SELECT 1 FROM events WHERE event_id = ?1").map_err(refused)?;
     for event in events {
-        if exists.exists([event.event_id.as_bytes().as_slice()]).map_err(refused)? {
+        if batch.ids.lookup(conn, event.event_id).map_err(AppendFailure::Store)?.is_some() {
             return Err(AppendFailure::DuplicateId);
         }
     }
@@ -417,6 +440,9 @@ fn write_events(
             .map_err(fatal)?;
         *next_position += 1;
     }
+    let ids = events.iter().enumerate().map(|(i, e)| (e.event_id, first_position + i as u64));
+    batch.ids.insert(ids).map_err(AppendFailure::Fatal)?;
+    batch.new_ids.extend(events.iter().map(|e| e.event_id));
     let current_revision = first_revision + events.len() as u64 - 1;
     conn.prepare_cached(
         "INSERT INTO streams (stream_id, last_revision, last_position, state) VALUES (?1, ?2, ?3, ?4) \
@@ -460,19 +486,20 @@ fn check_expected(
 /// [`StoreError::EventIdConflict`].
 fn find_original(
     conn: &Connection,
+    ids: &EventIds,
     stream_id: &str,
     expected: ExpectedRevision,
     events: &[ProposedEvent],
 ) -> Result<Option<AppendResult>, StoreError> {
     let mut stored: Vec<RecordedEvent> = Vec::with_capacity(events.len());
     for event in events {
-        match read::find_event(conn, event.event_id, u64::MAX)? {
+        match read::find_event(conn, ids, event.event_id, u64::MAX)? {
             Some(recorded) => stored.push(recorded),
             None if stored.is_empty() => {
                 // The first id is new. A later one may still be stored: that
                 // is a conflict, not a retry.
                 for later in events {
-                    if read::find_event(conn, later.event_id, u64::MAX)?.is_some() {
+                    if read::find_event(conn, ids, later.event_id, u64::MAX)?.is_some() {
                         return Err(conflict(later, "it was stored by another append"));
                     }
                 }
