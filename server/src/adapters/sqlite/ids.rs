@@ -10,6 +10,10 @@
 //! between batches: sorted inserts touch each leaf page once per slice
 //! instead of once per event.
 //!
+//! Almost every id an append brings is new, so a Bloom filter over all
+//! stored ids answers "certainly not stored" without touching the table; only
+//! the rare maybe (about 1%) costs a lookup.
+//!
 //! Crash safety: each event row carries its id, in the same transaction as
 //! the event. `event_ids_indexed_upto` in `nexus_meta` says up to which
 //! position every id is in `event_ids`; at start the ids after it are read
@@ -33,8 +37,95 @@ const MERGE_SLICE: usize = 4096;
 const MERGE_THRESHOLD: usize = 16_384;
 const WATERMARK_KEY: &str = "event_ids_indexed_upto";
 
+/// What lives in memory: the ids not merged yet, and a filter over all ids.
+struct Ids {
+    recent: BTreeMap<Uuid, u64>,
+    filter: Bloom,
+}
+
+impl std::ops::Deref for Ids {
+    type Target = BTreeMap<Uuid, u64>;
+    fn deref(&self) -> &Self::Target {
+        &self.recent
+    }
+}
+
+impl std::ops::DerefMut for Ids {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.recent
+    }
+}
+
+/// A Bloom filter sized for about 1% false positives at its capacity
+/// (10 bits and 7 probes per id).
+struct Bloom {
+    words: Vec<u64>,
+    mask: u64,
+    count: usize,
+    capacity: usize,
+}
+
+impl Bloom {
+    const PROBES: u64 = 7;
+
+    fn with_capacity(capacity: usize) -> Self {
+        let capacity = capacity.max(1 << 16);
+        let bits = (capacity * 10).next_power_of_two() as u64;
+        Self { words: vec![0; (bits / 64) as usize], mask: bits - 1, count: 0, capacity }
+    }
+
+    /// Two independent hashes of the id: ids are not uniformly random in
+    /// every bit (v7 starts with a clock, v4/v5 carry version bits), so mix.
+    fn hashes(id: &Uuid) -> (u64, u64) {
+        fn mix(mut z: u64) -> u64 {
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        }
+        let (hi, lo) = id.as_u64_pair();
+        let a = mix(hi ^ mix(lo));
+        let b = mix(lo ^ 0x9e37_79b9_7f4a_7c15 ^ mix(hi)) | 1;
+        (a, b)
+    }
+
+    fn insert(&mut self, id: &Uuid) {
+        let (a, b) = Self::hashes(id);
+        for i in 0..Self::PROBES {
+            let bit = a.wrapping_add(i.wrapping_mul(b)) & self.mask;
+            self.words[(bit / 64) as usize] |= 1 << (bit % 64);
+        }
+        self.count += 1;
+    }
+
+    fn may_contain(&self, id: &Uuid) -> bool {
+        let (a, b) = Self::hashes(id);
+        (0..Self::PROBES).all(|i| {
+            let bit = a.wrapping_add(i.wrapping_mul(b)) & self.mask;
+            self.words[(bit / 64) as usize] & (1 << (bit % 64)) != 0
+        })
+    }
+}
+
+/// Builds a filter over every id in `event_ids` and `recent`, with room for
+/// as many again.
+fn build_filter(conn: &Connection, recent: &BTreeMap<Uuid, u64>) -> Result<Bloom, StoreError> {
+    let merged: i64 = conn.query_row("SELECT COUNT(*) FROM event_ids", [], |r| r.get(0)).map_err(sqlite_error)?;
+    let mut filter = Bloom::with_capacity((merged as usize + recent.len()) * 2);
+    let mut stmt = conn.prepare("SELECT event_id FROM event_ids").map_err(sqlite_error)?;
+    let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0)).map_err(sqlite_error)?;
+    for row in rows {
+        let id = row.map_err(sqlite_error)?;
+        let id = Uuid::from_slice(&id).map_err(|e| StoreError::Internal(format!("corrupt event id: {e}")))?;
+        filter.insert(&id);
+    }
+    for id in recent.keys() {
+        filter.insert(id);
+    }
+    Ok(filter)
+}
+
 pub(super) struct EventIds {
-    recent: RwLock<BTreeMap<Uuid, u64>>,
+    recent: RwLock<Ids>,
     /// Where the next merge slice starts (the key space is swept round-robin
     /// so no id waits longer than one sweep).
     cursor: std::sync::Mutex<Option<Uuid>>,
@@ -55,10 +146,11 @@ impl EventIds {
             let id = Uuid::from_slice(&id).map_err(|e| StoreError::Internal(format!("corrupt event id: {e}")))?;
             recent.insert(id, position as u64);
         }
-        Ok(Self { recent: RwLock::new(recent), cursor: std::sync::Mutex::new(None) })
+        let filter = build_filter(conn, &recent)?;
+        Ok(Self { recent: RwLock::new(Ids { recent, filter }), cursor: std::sync::Mutex::new(None) })
     }
 
-    fn read(&self) -> Result<RwLockReadGuard<'_, BTreeMap<Uuid, u64>>, StoreError> {
+    fn read(&self) -> Result<RwLockReadGuard<'_, Ids>, StoreError> {
         self.recent.read().map_err(|_| StoreError::Internal("event id index lock poisoned".into()))
     }
 
@@ -71,6 +163,9 @@ impl EventIds {
         if let Some(position) = recent.get(&id) {
             return Ok(Some(*position));
         }
+        if !recent.filter.may_contain(&id) {
+            return Ok(None);
+        }
         let position = conn
             .prepare_cached("SELECT position FROM event_ids WHERE event_id = ?1")
             .and_then(|mut s| s.query_row([id.as_bytes().as_slice()], |r| r.get::<_, i64>(0)).optional())
@@ -79,11 +174,22 @@ impl EventIds {
         Ok(position.map(|p| p as u64))
     }
 
-    /// Records ids written by the writer's open transaction.
-    pub(super) fn insert(&self, ids: impl IntoIterator<Item = (Uuid, u64)>) -> Result<(), StoreError> {
+    /// Records ids written by the writer's open transaction (`conn`).
+    pub(super) fn insert(
+        &self,
+        conn: &Connection,
+        ids: impl IntoIterator<Item = (Uuid, u64)>,
+    ) -> Result<(), StoreError> {
         let mut recent =
             self.recent.write().map_err(|_| StoreError::Internal("event id index lock poisoned".into()))?;
-        recent.extend(ids);
+        for (id, position) in ids {
+            recent.filter.insert(&id);
+            recent.recent.insert(id, position);
+        }
+        if recent.filter.count > recent.filter.capacity {
+            // Full: rebuild twice as large (amortised, like a growing Vec).
+            recent.filter = build_filter(conn, &recent.recent)?;
+        }
         Ok(())
     }
 
@@ -161,4 +267,30 @@ fn watermark(conn: &Connection) -> Result<u64, StoreError> {
         .optional()
         .map_err(sqlite_error)?;
     Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bloom_filter_never_forgets_and_rarely_imagines() {
+        let mut filter = Bloom::with_capacity(100_000);
+        let stored: Vec<Uuid> = (0..100_000).map(|_| Uuid::new_v4()).collect();
+        for id in &stored {
+            filter.insert(id);
+        }
+        assert!(stored.iter().all(|id| filter.may_contain(id)), "no false negatives");
+        let false_positives = (0..100_000).filter(|_| filter.may_contain(&Uuid::new_v4())).count();
+        assert!(false_positives < 3_000, "about 1% false positives at capacity, got {false_positives} in 100000");
+        // Time-ordered ids (v7) share their leading bits; they must spread too.
+        let mut v7 = Bloom::with_capacity(100_000);
+        let ordered: Vec<Uuid> = (0..50_000).map(|_| Uuid::now_v7()).collect();
+        for id in &ordered {
+            v7.insert(id);
+        }
+        assert!(ordered.iter().all(|id| v7.may_contain(id)));
+        let false_positives = (0..50_000).filter(|_| v7.may_contain(&Uuid::now_v7())).count();
+        assert!(false_positives < 1_500, "v7 ids: {false_positives} false positives in 50000");
+    }
 }
