@@ -40,7 +40,31 @@ const WATERMARK_KEY: &str = "event_ids_indexed_upto";
 /// What lives in memory: the ids not merged yet, and a filter over all ids.
 struct Ids {
     recent: BTreeMap<Uuid, u64>,
-    filter: Bloom,
+    filter: Filters,
+}
+
+/// A scalable Bloom filter: when the newest layer is full, a layer twice
+/// as large is added, so it never needs rebuilding (which would mean
+/// scanning every stored id on the writer's path).
+struct Filters {
+    layers: Vec<Bloom>,
+}
+
+impl Filters {
+    fn insert(&mut self, id: &Uuid) {
+        let full = self.layers.last().is_none_or(|l| l.count >= l.capacity);
+        if full {
+            let capacity = self.layers.last().map_or(1 << 20, |l| l.capacity * 2);
+            self.layers.push(Bloom::with_capacity(capacity));
+        }
+        if let Some(layer) = self.layers.last_mut() {
+            layer.insert(id);
+        }
+    }
+
+    fn may_contain(&self, id: &Uuid) -> bool {
+        self.layers.iter().any(|l| l.may_contain(id))
+    }
 }
 
 impl std::ops::Deref for Ids {
@@ -107,10 +131,11 @@ impl Bloom {
 }
 
 /// Builds a filter over every id in `event_ids` and `recent`, with room for
-/// as many again.
-fn build_filter(conn: &Connection, recent: &BTreeMap<Uuid, u64>) -> Result<Bloom, StoreError> {
+/// as many again (at start only).
+fn build_filter(conn: &Connection, recent: &BTreeMap<Uuid, u64>) -> Result<Filters, StoreError> {
     let merged: i64 = conn.query_row("SELECT COUNT(*) FROM event_ids", [], |r| r.get(0)).map_err(sqlite_error)?;
-    let mut filter = Bloom::with_capacity((merged as usize + recent.len()) * 2);
+    let capacity = ((merged as usize + recent.len()) * 2).max(1 << 20);
+    let mut filter = Filters { layers: vec![Bloom::with_capacity(capacity)] };
     let mut stmt = conn.prepare("SELECT event_id FROM event_ids").map_err(sqlite_error)?;
     let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0)).map_err(sqlite_error)?;
     for row in rows {
@@ -174,21 +199,13 @@ impl EventIds {
         Ok(position.map(|p| p as u64))
     }
 
-    /// Records ids written by the writer's open transaction (`conn`).
-    pub(super) fn insert(
-        &self,
-        conn: &Connection,
-        ids: impl IntoIterator<Item = (Uuid, u64)>,
-    ) -> Result<(), StoreError> {
+    /// Records ids written by the writer's open transaction.
+    pub(super) fn insert(&self, ids: impl IntoIterator<Item = (Uuid, u64)>) -> Result<(), StoreError> {
         let mut recent =
             self.recent.write().map_err(|_| StoreError::Internal("event id index lock poisoned".into()))?;
         for (id, position) in ids {
             recent.filter.insert(&id);
             recent.recent.insert(id, position);
-        }
-        if recent.filter.count > recent.filter.capacity {
-            // Full: rebuild twice as large (amortised, like a growing Vec).
-            recent.filter = build_filter(conn, &recent.recent)?;
         }
         Ok(())
     }
@@ -272,6 +289,19 @@ fn watermark(conn: &Connection) -> Result<u64, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scalable_filter_grows_without_losing_ids() {
+        let mut filters = Filters { layers: vec![Bloom::with_capacity(1 << 16)] };
+        let ids: Vec<Uuid> = (0..200_000).map(|_| Uuid::new_v4()).collect();
+        for id in &ids {
+            filters.insert(id);
+        }
+        assert!(filters.layers.len() >= 2, "a full layer makes room for a new one");
+        assert!(ids.iter().all(|id| filters.may_contain(id)));
+        let false_positives = (0..100_000).filter(|_| filters.may_contain(&Uuid::new_v4())).count();
+        assert!(false_positives < 5_000, "{false_positives} false positives in 100000");
+    }
 
     #[test]
     fn bloom_filter_never_forgets_and_rarely_imagines() {

@@ -441,7 +441,7 @@ fn write_events(
         *next_position += 1;
     }
     let ids = events.iter().enumerate().map(|(i, e)| (e.event_id, first_position + i as u64));
-    batch.ids.insert(conn, ids).map_err(AppendFailure::Fatal)?;
+    batch.ids.insert(ids).map_err(AppendFailure::Fatal)?;
     batch.new_ids.extend(events.iter().map(|e| e.event_id));
     let current_revision = first_revision + events.len() as u64 - 1;
     conn.prepare_cached(
