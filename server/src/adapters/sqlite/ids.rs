@@ -33,8 +33,11 @@ use crate::core::ports::StoreError;
 
 /// Ids merged into `event_ids` per step.
 const MERGE_SLICE: usize = 4096;
-/// Ids held in memory before the writer starts merging.
-const MERGE_THRESHOLD: usize = 16_384;
+/// Ids held in memory before the writer starts merging: an eighth of the
+/// ids already in the table (so that a slice of consecutive ids shares leaf
+/// pages: about eight ids per page), within these bounds.
+const MIN_IN_MEMORY: usize = 16_384;
+const MAX_IN_MEMORY: usize = 2_000_000;
 const WATERMARK_KEY: &str = "event_ids_indexed_upto";
 
 /// What lives in memory: the ids not merged yet, and a filter over all ids.
@@ -154,6 +157,8 @@ pub(super) struct EventIds {
     /// Where the next merge slice starts (the key space is swept round-robin
     /// so no id waits longer than one sweep).
     cursor: std::sync::Mutex<Option<Uuid>>,
+    /// Ids in the `event_ids` table (approximately: re-merged ids count twice).
+    merged: std::sync::atomic::AtomicUsize,
 }
 
 impl EventIds {
@@ -172,7 +177,12 @@ impl EventIds {
             recent.insert(id, position as u64);
         }
         let filter = build_filter(conn, &recent)?;
-        Ok(Self { recent: RwLock::new(Ids { recent, filter }), cursor: std::sync::Mutex::new(None) })
+        let merged: i64 = conn.query_row("SELECT COUNT(*) FROM event_ids", [], |r| r.get(0)).map_err(sqlite_error)?;
+        Ok(Self {
+            recent: RwLock::new(Ids { recent, filter }),
+            cursor: std::sync::Mutex::new(None),
+            merged: std::sync::atomic::AtomicUsize::new(merged as usize),
+        })
     }
 
     fn read(&self) -> Result<RwLockReadGuard<'_, Ids>, StoreError> {
@@ -222,7 +232,9 @@ impl EventIds {
 
     /// Whether the writer should merge a slice now.
     pub(super) fn wants_merge(&self) -> bool {
-        self.read().map(|r| r.len() > MERGE_THRESHOLD).unwrap_or(false)
+        let merged = self.merged.load(std::sync::atomic::Ordering::Relaxed);
+        let threshold = (merged / 8).clamp(MIN_IN_MEMORY, MAX_IN_MEMORY);
+        self.read().map(|r| r.len() > threshold).unwrap_or(false)
     }
 
     /// Merges the next slice of ids (in key order) into `event_ids`, in its
@@ -274,6 +286,7 @@ impl EventIds {
             recent.remove(id);
         }
         *cursor = slice.last().map(|(k, _)| *k);
+        self.merged.fetch_add(slice.len(), std::sync::atomic::Ordering::Relaxed);
         Ok(slice.len())
     }
 }

@@ -241,10 +241,15 @@ impl Writer {
                 }
                 Sink::Closed => {}
             }
-            if self.ids.wants_merge()
-                && let Err(e) = self.ids.merge_slice(&self.conn)
-            {
-                tracing::warn!(error = %e, "cannot merge event ids into the index; will retry");
+            // At most two slices between batches, so appends never wait long.
+            for _ in 0..2 {
+                if !self.ids.wants_merge() {
+                    break;
+                }
+                if let Err(e) = self.ids.merge_slice(&self.conn) {
+                    tracing::warn!(error = %e, "cannot merge event ids into the index; will retry");
+                    break;
+                }
             }
         }
         // Queue closed and drained: let the syncer answer the last batches,
