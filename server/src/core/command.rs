@@ -239,13 +239,7 @@ impl CommandBus {
 }
 
 fn check_expected(stream_id: &str, expected: ExpectedRevision, actual: Option<u64>) -> Result<(), NexusError> {
-    let ok = match expected {
-        ExpectedRevision::Any => true,
-        ExpectedRevision::NoStream => actual.is_none(),
-        ExpectedRevision::StreamExists => actual.is_some(),
-        ExpectedRevision::Exact(n) => actual == Some(n),
-    };
-    if ok {
+    if expected.is_met_by(actual) {
         Ok(())
     } else {
         Err(StoreError::WrongExpectedVersion { stream_id: stream_id.to_string(), expected, actual }.into())

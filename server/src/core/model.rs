@@ -23,6 +23,19 @@ pub enum ExpectedRevision {
     Exact(u64),
 }
 
+impl ExpectedRevision {
+    /// Whether a stream whose last revision is `actual` (`None`: no events,
+    /// or soft-deleted) meets this expectation.
+    pub fn is_met_by(self, actual: Option<u64>) -> bool {
+        match self {
+            ExpectedRevision::Any => true,
+            ExpectedRevision::NoStream => actual.is_none(),
+            ExpectedRevision::StreamExists => actual.is_some(),
+            ExpectedRevision::Exact(n) => actual == Some(n),
+        }
+    }
+}
+
 impl fmt::Display for ExpectedRevision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

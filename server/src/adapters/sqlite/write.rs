@@ -475,13 +475,11 @@ fn check_expected(
     state: i64,
 ) -> Result<(), StoreError> {
     let actual = if state == STATE_ACTIVE { last_revision } else { None };
-    let ok = match expected {
-        ExpectedRevision::Any => true,
-        ExpectedRevision::NoStream => actual.is_none(),
-        ExpectedRevision::StreamExists => actual.is_some(),
-        ExpectedRevision::Exact(n) => actual == Some(n),
-    };
-    if ok { Ok(()) } else { Err(StoreError::WrongExpectedVersion { stream_id: stream_id.into(), expected, actual }) }
+    if expected.is_met_by(actual) {
+        Ok(())
+    } else {
+        Err(StoreError::WrongExpectedVersion { stream_id: stream_id.into(), expected, actual })
+    }
 }
 
 /// Decides whether an append that could not be written is a retry of one
