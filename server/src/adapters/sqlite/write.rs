@@ -422,29 +422,30 @@ fn write_events(
     let fatal = |e: rusqlite::Error| AppendFailure::Fatal(sqlite_error(e));
     let first_revision = last_revision.map_or(0, |r| r + 1);
     let first_position = *next_position;
-    let mut insert = conn
-        .prepare_cached(
-            "INSERT INTO events (position, stream_id, revision, event_id, event_type, schema_version, \
-             content_type, data, metadata, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )
-        .map_err(fatal)?;
-    for (i, (event, metadata)) in events.iter().zip(&metadata).enumerate() {
-        insert
-            .execute(params![
-                (*next_position) as i64,
-                stream_id,
-                (first_revision + i as u64) as i64,
-                event.event_id.as_bytes().as_slice(),
-                event.event_type,
-                event.schema_version,
-                event.content_type,
-                event.data.as_ref(),
-                metadata,
-                now,
-            ])
-            .map_err(fatal)?;
-        *next_position += 1;
+    // Several rows per statement: fewer statement executions per event.
+    let rows = events.iter().zip(&metadata).enumerate();
+    let rows: Vec<_> = rows.collect();
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut insert = conn.prepare_cached(insert_events_sql(chunk.len())).map_err(fatal)?;
+        for (row, (i, (event, metadata))) in chunk.iter().enumerate() {
+            let at = row * EVENT_INSERT_COLUMNS;
+            let bind = |insert: &mut rusqlite::CachedStatement<'_>, offset: usize, value: &dyn rusqlite::ToSql| {
+                insert.raw_bind_parameter(at + offset, value)
+            };
+            bind(&mut insert, 1, &((*next_position + *i as u64) as i64)).map_err(fatal)?;
+            bind(&mut insert, 2, &stream_id).map_err(fatal)?;
+            bind(&mut insert, 3, &((first_revision + *i as u64) as i64)).map_err(fatal)?;
+            bind(&mut insert, 4, &event.event_id.as_bytes().as_slice()).map_err(fatal)?;
+            bind(&mut insert, 5, &event.event_type).map_err(fatal)?;
+            bind(&mut insert, 6, &event.schema_version).map_err(fatal)?;
+            bind(&mut insert, 7, &event.content_type).map_err(fatal)?;
+            bind(&mut insert, 8, &event.data.as_ref()).map_err(fatal)?;
+            bind(&mut insert, 9, metadata).map_err(fatal)?;
+            bind(&mut insert, 10, &now).map_err(fatal)?;
+        }
+        insert.raw_execute().map_err(fatal)?;
     }
+    *next_position += events.len() as u64;
     let ids = events.iter().enumerate().map(|(i, e)| (e.event_id, first_position + i as u64));
     batch.ids.insert(ids).map_err(AppendFailure::Fatal)?;
     batch.new_ids.extend(events.iter().map(|e| e.event_id));
@@ -464,6 +465,35 @@ fn write_events(
         last_position: position::encode(*next_position - 1),
         already_appended: false,
     })
+}
+
+/// Rows per `INSERT` statement, and the columns of one row.
+const ROWS_PER_INSERT: usize = 32;
+const EVENT_INSERT_COLUMNS: usize = 10;
+
+/// `INSERT INTO events … VALUES (…), (…)` for `rows` rows (1..=ROWS_PER_INSERT),
+/// built once per size.
+fn insert_events_sql(rows: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        (1..=ROWS_PER_INSERT)
+            .map(|n| {
+                let values: Vec<String> = (0..n)
+                    .map(|r| {
+                        let params: Vec<String> =
+                            (1..=EVENT_INSERT_COLUMNS).map(|c| format!("?{}", r * EVENT_INSERT_COLUMNS + c)).collect();
+                        format!("({})", params.join(", "))
+                    })
+                    .collect();
+                format!(
+                    "INSERT INTO events (position, stream_id, revision, event_id, event_type, schema_version, \
+                     content_type, data, metadata, recorded_at) VALUES {}",
+                    values.join(", ")
+                )
+            })
+            .collect()
+    });
+    &all[rows.clamp(1, ROWS_PER_INSERT) - 1]
 }
 
 /// The stream's visible revision for expected-revision checks: a soft-deleted
