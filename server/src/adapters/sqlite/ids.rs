@@ -83,11 +83,11 @@ impl std::ops::DerefMut for Ids {
     }
 }
 
-/// A Bloom filter sized for about 1% false positives at its capacity
-/// (10 bits and 7 probes per id).
+/// A blocked Bloom filter: all probes of one id fall in one 512-bit block
+/// (one cache line), so a lookup costs one cache miss instead of seven.
+/// Sized at 10 bits per id for about 1–2% false positives at capacity.
 struct Bloom {
-    words: Vec<u64>,
-    mask: u64,
+    blocks: Vec<[u64; 8]>,
     count: usize,
     capacity: usize,
 }
@@ -97,8 +97,8 @@ impl Bloom {
 
     fn with_capacity(capacity: usize) -> Self {
         let capacity = capacity.max(1 << 16);
-        let bits = (capacity * 10).next_power_of_two() as u64;
-        Self { words: vec![0; (bits / 64) as usize], mask: bits - 1, count: 0, capacity }
+        let blocks = (capacity * 10).div_ceil(512).next_power_of_two();
+        Self { blocks: vec![[0; 8]; blocks], count: 0, capacity }
     }
 
     /// Two independent hashes of the id: ids are not uniformly random in
@@ -115,21 +115,30 @@ impl Bloom {
         (a, b)
     }
 
-    fn insert(&mut self, id: &Uuid) {
+    /// The block and the bits of an id.
+    fn probes(blocks: usize, id: &Uuid) -> (usize, impl Iterator<Item = (usize, u64)> + use<>) {
         let (a, b) = Self::hashes(id);
-        for i in 0..Self::PROBES {
-            let bit = a.wrapping_add(i.wrapping_mul(b)) & self.mask;
-            self.words[(bit / 64) as usize] |= 1 << (bit % 64);
+        let block = (a as usize) & (blocks - 1);
+        let bits = (0..Self::PROBES).map(move |i| {
+            let bit = (a >> 32).wrapping_add(i.wrapping_mul(b)) & 511;
+            ((bit / 64) as usize, 1u64 << (bit % 64))
+        });
+        (block, bits)
+    }
+
+    fn insert(&mut self, id: &Uuid) {
+        let (block, bits) = Self::probes(self.blocks.len(), id);
+        let block = &mut self.blocks[block];
+        for (word, mask) in bits {
+            block[word] |= mask;
         }
         self.count += 1;
     }
 
     fn may_contain(&self, id: &Uuid) -> bool {
-        let (a, b) = Self::hashes(id);
-        (0..Self::PROBES).all(|i| {
-            let bit = a.wrapping_add(i.wrapping_mul(b)) & self.mask;
-            self.words[(bit / 64) as usize] & (1 << (bit % 64)) != 0
-        })
+        let (block, mut bits) = Self::probes(self.blocks.len(), id);
+        let block = &self.blocks[block];
+        bits.all(|(word, mask)| block[word] & mask != 0)
     }
 }
 
@@ -264,11 +273,12 @@ impl EventIds {
                 insert.execute(params![id.as_bytes().as_slice(), *position as i64]).map_err(sqlite_error)?;
             }
         }
-        // Everything below the oldest id still in memory is merged.
+        // Everything below the oldest id still in memory is merged. The slice
+        // is a contiguous key range of `recent`, so what stays is outside it.
         let oldest_remaining = {
             let recent = self.read()?;
-            let merged: std::collections::HashSet<Uuid> = slice.iter().map(|(k, _)| *k).collect();
-            recent.iter().filter(|(k, _)| !merged.contains(*k)).map(|(_, p)| *p).min()
+            let (first, last) = (slice[0].0, slice[slice.len() - 1].0);
+            recent.range(..first).chain(recent.range((Bound::Excluded(last), Bound::Unbounded))).map(|(_, p)| *p).min()
         };
         let highest_merged = slice.iter().map(|(_, p)| *p).max().unwrap_or(0);
         let upto = oldest_remaining.map_or(highest_merged, |p| p.saturating_sub(1));
