@@ -204,11 +204,13 @@ impl EventIds {
     /// snapshot includes the merge.
     pub(super) fn lookup(&self, conn: &Connection, id: Uuid) -> Result<Option<u64>, StoreError> {
         let recent = self.read()?;
-        if let Some(position) = recent.get(&id) {
-            return Ok(Some(*position));
-        }
+        // The filter covers the ids in memory too: for a new id (nearly every
+        // id) this one cache line is all the work.
         if !recent.filter.may_contain(&id) {
             return Ok(None);
+        }
+        if let Some(position) = recent.get(&id) {
+            return Ok(Some(*position));
         }
         let position = conn
             .prepare_cached("SELECT position FROM event_ids WHERE event_id = ?1")
