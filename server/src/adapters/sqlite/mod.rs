@@ -310,23 +310,60 @@ fn open_write_connection(path: &Path, durability: Durability) -> Result<Connecti
 }
 
 /// How often the checkpointer folds the WAL into the database.
-const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(200);
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
+
+/// WAL size (in frames, about 4 KiB each) beyond which the checkpointer
+/// makes the WAL start over.
+const RESTART_WAL_FRAMES: i64 = 8192;
+
+/// Runs `PRAGMA wal_checkpoint(mode)`: (busy, frames in the WAL, frames
+/// checkpointed).
+fn checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<(i64, i64, i64)> {
+    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+}
 
 /// Starts the thread that checkpoints the WAL in the background (PASSIVE:
 /// it never blocks the writer or readers), so the writer never pays for
 /// copying pages into the database file on its commit path.
 fn spawn_checkpointer(path: &Path) -> Result<(Arc<std::sync::atomic::AtomicBool>, thread::JoinHandle<()>), StoreError> {
     let conn = Connection::open(path).map_err(sqlite_error)?;
-    conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 1000;").map_err(sqlite_error)?;
+    conn.execute_batch(
+        "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA journal_size_limit = 67108864;",
+    )
+    .map_err(sqlite_error)?;
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stopping = stop.clone();
+    let db_path = path.to_path_buf();
     let handle = thread::Builder::new()
         .name("nexus-sqlite-checkpoint".into())
         .spawn(move || {
             while !stopping.load(Ordering::SeqCst) {
                 thread::sleep(CHECKPOINT_INTERVAL);
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!(error = %e, "background wal checkpoint failed");
+                // PASSIVE copies what it can without blocking anyone. Under
+                // constant writes it never catches up with the writer, so the
+                // WAL would never start over and would grow without bound;
+                // when it is large, RESTART briefly holds the writer back
+                // (the backlog is small: PASSIVE did most of the copying) so
+                // the next commit starts the WAL from the beginning.
+                let started = std::time::Instant::now();
+                let mut result = checkpoint(&conn, "PASSIVE");
+                // Flush what PASSIVE copied now, holding no lock, so that the
+                // sync inside RESTART (while the writer waits) finds little.
+                if let Err(e) = std::fs::File::open(&db_path).and_then(|f| f.sync_data()) {
+                    tracing::warn!(error = %e, "cannot fsync the database file");
+                }
+                if matches!(result, Ok((_, frames, _)) if frames > RESTART_WAL_FRAMES) {
+                    result = checkpoint(&conn, "RESTART");
+                }
+                match result {
+                    Ok((busy, frames, checkpointed)) => tracing::trace!(
+                        busy,
+                        frames,
+                        checkpointed,
+                        micros = started.elapsed().as_micros() as u64,
+                        "wal checkpoint"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "background wal checkpoint failed"),
                 }
             }
         })
