@@ -310,11 +310,11 @@ fn open_write_connection(path: &Path, durability: Durability) -> Result<Connecti
 }
 
 /// How often the checkpointer folds the WAL into the database.
-const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(2000);
 
 /// WAL size (in frames, about 4 KiB each) beyond which the checkpointer
 /// makes the WAL start over.
-const RESTART_WAL_FRAMES: i64 = 8192;
+const RESTART_WAL_FRAMES: i64 = 16_384;
 
 /// Runs `PRAGMA wal_checkpoint(mode)`: (busy, frames in the WAL, frames
 /// checkpointed).
