@@ -217,6 +217,7 @@ impl EventStore for SqliteEventStore {
         let checkpointer = self.checkpointer.lock().ok().and_then(|mut c| c.take());
         if let Some((stop, handle)) = checkpointer {
             stop.store(true, Ordering::SeqCst);
+            handle.thread().unpark();
             let _ = tokio::task::spawn_blocking(move || handle.join()).await;
         }
     }
@@ -227,8 +228,9 @@ impl Drop for SqliteEventStore {
         if let Ok(mut writer) = self.writer.lock() {
             writer.take();
         }
-        if let Some((stop, _)) = self.checkpointer.lock().ok().and_then(|mut c| c.take()) {
+        if let Some((stop, handle)) = self.checkpointer.lock().ok().and_then(|mut c| c.take()) {
             stop.store(true, Ordering::SeqCst);
+            handle.thread().unpark();
         }
     }
 }
@@ -338,7 +340,11 @@ fn spawn_checkpointer(path: &Path) -> Result<(Arc<std::sync::atomic::AtomicBool>
         .name("nexus-sqlite-checkpoint".into())
         .spawn(move || {
             while !stopping.load(Ordering::SeqCst) {
-                thread::sleep(CHECKPOINT_INTERVAL);
+                // Woken early by shutdown.
+                thread::park_timeout(CHECKPOINT_INTERVAL);
+                if stopping.load(Ordering::SeqCst) {
+                    break;
+                }
                 // PASSIVE copies what it can without blocking anyone. Under
                 // constant writes it never catches up with the writer, so the
                 // WAL would never start over and would grow without bound;
