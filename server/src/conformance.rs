@@ -316,6 +316,8 @@ pub async fn read_stream_pages_both_ways(factory: &dyn StoreFactory) {
     let page = store.read_stream(query(Direction::Backwards, None, 4)).await.expect("read");
     assert_eq!(page.events.iter().map(|e| e.revision).collect::<Vec<_>>(), [9, 8, 7, 6]);
     assert_eq!(page.next_revision, Some(5));
+    let beyond = store.read_stream(query(Direction::Forwards, Some(u64::MAX), 4)).await.expect("read");
+    assert!(beyond.events.is_empty() && beyond.next_revision.is_none(), "nothing after the last revision");
     let page = store.read_stream(query(Direction::Backwards, Some(1), 4)).await.expect("read");
     assert_eq!(page.events.iter().map(|e| e.revision).collect::<Vec<_>>(), [1, 0]);
     assert_eq!(page.next_revision, None);

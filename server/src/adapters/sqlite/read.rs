@@ -113,6 +113,9 @@ pub(super) fn read_stream(
     match query.direction {
         Direction::Forwards => {
             let from = query.from_revision.unwrap_or(0).max(first_visible);
+            if from > last {
+                return Ok(StreamSlice { events, next_revision: None, current_revision: last });
+            }
             let mut stmt = tx
                 .prepare_cached(&format!(
                     "SELECT {EVENT_COLUMNS} FROM events e WHERE e.stream_id = ?1 AND e.revision >= ?2 \
@@ -176,6 +179,12 @@ pub(super) fn read_all(conn: &mut Connection, query: &ReadAllQuery, visible: u64
         (AllFrom::End, false) => head + 1,
         (AllFrom::After(p), _) => position::decode(p)?,
     };
+    if forwards && from >= head {
+        // Nothing after this position (yet); keep the caller where it is.
+        let next = (from > 0).then(|| position::encode(from));
+        return Ok(AllSlice { events: vec![], next, end_of_log: true });
+    }
+    let from = if forwards { from } else { from.min(head + 1) };
     let (low, high) = if forwards {
         (from + 1, from.saturating_add(window))
     } else {
