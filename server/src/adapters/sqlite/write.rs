@@ -423,25 +423,26 @@ fn write_events(
     let first_revision = last_revision.map_or(0, |r| r + 1);
     let first_position = *next_position;
     // Several rows per statement: fewer statement executions per event.
-    let rows = events.iter().zip(&metadata).enumerate();
-    let rows: Vec<_> = rows.collect();
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut insert = conn.prepare_cached(insert_events_sql(chunk.len())).map_err(fatal)?;
-        for (row, (i, (event, metadata))) in chunk.iter().enumerate() {
-            let at = row * EVENT_INSERT_COLUMNS;
-            let bind = |insert: &mut rusqlite::CachedStatement<'_>, offset: usize, value: &dyn rusqlite::ToSql| {
-                insert.raw_bind_parameter(at + offset, value)
-            };
-            bind(&mut insert, 1, &((*next_position + *i as u64) as i64)).map_err(fatal)?;
-            bind(&mut insert, 2, &stream_id).map_err(fatal)?;
-            bind(&mut insert, 3, &((first_revision + *i as u64) as i64)).map_err(fatal)?;
-            bind(&mut insert, 4, &event.event_id.as_bytes().as_slice()).map_err(fatal)?;
-            bind(&mut insert, 5, &event.event_type).map_err(fatal)?;
-            bind(&mut insert, 6, &event.schema_version).map_err(fatal)?;
-            bind(&mut insert, 7, &event.content_type).map_err(fatal)?;
-            bind(&mut insert, 8, &event.data.as_ref()).map_err(fatal)?;
-            bind(&mut insert, 9, metadata).map_err(fatal)?;
-            bind(&mut insert, 10, &now).map_err(fatal)?;
+    for (chunk, (events, metadata)) in events.chunks(ROWS_PER_INSERT).zip(metadata.chunks(ROWS_PER_INSERT)).enumerate()
+    {
+        let mut insert = conn.prepare_cached(insert_events_sql(events.len())).map_err(fatal)?;
+        for (row, (event, metadata)) in events.iter().zip(metadata).enumerate() {
+            let offset = (chunk * ROWS_PER_INSERT + row) as u64;
+            let values: [&dyn rusqlite::ToSql; EVENT_INSERT_COLUMNS] = [
+                &((first_position + offset) as i64),
+                &stream_id,
+                &((first_revision + offset) as i64),
+                &event.event_id.as_bytes().as_slice(),
+                &event.event_type,
+                &event.schema_version,
+                &event.content_type,
+                &event.data.as_ref(),
+                metadata,
+                &now,
+            ];
+            for (column, value) in values.into_iter().enumerate() {
+                insert.raw_bind_parameter(row * EVENT_INSERT_COLUMNS + column + 1, value).map_err(fatal)?;
+            }
         }
         insert.raw_execute().map_err(fatal)?;
     }
