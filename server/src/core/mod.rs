@@ -7,5 +7,6 @@ pub mod error;
 pub mod model;
 pub mod ports;
 pub mod principal;
+pub mod schema;
 pub mod subscription;
 pub mod validate;

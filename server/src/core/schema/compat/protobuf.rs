@@ -1,0 +1,1 @@
+//! Protobuf schema parsing and evolution checks.
