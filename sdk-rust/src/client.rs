@@ -9,6 +9,7 @@ use crate::{
         ExpectedRevision, ProposedEvent, ReadAllRequest, ReadAllResponse, ReadStreamRequest, ReadStreamResponse,
         SubscribeAllRequest, SubscribeAllResponse, all_from, command_service_client::CommandServiceClient,
         event_store_service_client::EventStoreServiceClient, expected_revision,
+        schema_service_client::SchemaServiceClient,
     },
 };
 
@@ -60,12 +61,20 @@ pub struct EventToAppend {
     pub event_type: String,
     /// JSON payload.
     pub data: serde_json::Value,
+    /// Schema version the payload follows; 0 means the latest.
+    pub schema_version: u32,
 }
 
 impl EventToAppend {
     /// A JSON event with a fresh random id.
     pub fn json(event_type: impl Into<String>, data: serde_json::Value) -> Self {
-        Self { event_id: uuid::Uuid::new_v4(), event_type: event_type.into(), data }
+        Self { event_id: uuid::Uuid::new_v4(), event_type: event_type.into(), data, schema_version: 0 }
+    }
+
+    /// The same event, following a given schema version.
+    pub fn with_schema_version(mut self, version: u32) -> Self {
+        self.schema_version = version;
+        self
     }
 }
 
@@ -74,6 +83,7 @@ impl EventToAppend {
 pub struct Client {
     commands: CommandServiceClient<Channel>,
     events: EventStoreServiceClient<Channel>,
+    schemas: SchemaServiceClient<Channel>,
 }
 
 impl Client {
@@ -91,8 +101,14 @@ impl Client {
     pub fn from_channel(channel: Channel) -> Self {
         Self {
             commands: CommandServiceClient::new(channel.clone()).max_decoding_message_size(64 * 1024 * 1024),
-            events: EventStoreServiceClient::new(channel).max_decoding_message_size(64 * 1024 * 1024),
+            events: EventStoreServiceClient::new(channel.clone()).max_decoding_message_size(64 * 1024 * 1024),
+            schemas: SchemaServiceClient::new(channel).max_decoding_message_size(64 * 1024 * 1024),
         }
+    }
+
+    /// The generated SchemaService client (the schema registry).
+    pub fn schemas(&self) -> SchemaServiceClient<Channel> {
+        self.schemas.clone()
     }
 
     /// The generated CommandService client, for calls this layer does not wrap.
@@ -146,6 +162,7 @@ impl Client {
                 content_type: "application/json".into(),
                 data: serde_json::to_vec(&e.data).unwrap_or_default(),
                 metadata: None,
+                schema_version: e.schema_version,
             })
             .collect();
         let request = AppendToStreamRequest {

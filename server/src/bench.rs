@@ -257,6 +257,7 @@ impl AppendPlan {
                 content_type: "application/json".into(),
                 data: self.payload.clone(),
                 metadata: None,
+                schema_version: 0,
             })
             .collect()
     }
@@ -396,6 +397,7 @@ async fn read_state(client: &mut EventStoreServiceClient<Channel>, stream_id: &s
         direction: ReadDirection::Backwards as i32,
         from_revision: None,
         page_size: 1,
+        as_stored: true,
     };
     match client.read_stream(request).await {
         Ok(response) => Ok(StreamState::At(response.into_inner().current_revision)),

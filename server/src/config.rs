@@ -14,7 +14,7 @@ use figment::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::adapters::sqlite::SqliteEventStoreConfig;
+use crate::{adapters::sqlite::SqliteEventStoreConfig, core::schema::Compatibility};
 
 /// Everything `nexus serve` can be told.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +32,8 @@ pub struct Config {
     pub commands: CommandsConfig,
     /// Request limits.
     pub limits: LimitsConfig,
+    /// Schema governance.
+    pub schemas: SchemasConfig,
     /// How long a graceful shutdown waits for in-flight requests.
     #[serde(with = "humantime_serde")]
     pub shutdown_grace: Duration,
@@ -46,6 +48,7 @@ impl Default for Config {
             event_store: EventStoreConfig::default(),
             commands: CommandsConfig::default(),
             limits: LimitsConfig::default(),
+            schemas: SchemasConfig::default(),
             shutdown_grace: Duration::from_secs(10),
         }
     }
@@ -105,6 +108,37 @@ impl Default for CommandsConfig {
     }
 }
 
+/// Schema governance: the registry and how events are checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchemasConfig {
+    /// The schema catalog (one folder per event type) registered at start.
+    /// A missing folder is skipped with a warning; an incompatible change in
+    /// it stops the server from starting.
+    pub dir: Option<PathBuf>,
+    /// Store events whose type has no registered schema, unchecked. Off by
+    /// default: every event must match a registered schema.
+    pub allow_unregistered: bool,
+    /// The compatibility mode of subjects that set none (until changed
+    /// through SchemaService.SetCompatibility).
+    pub default_compatibility: Compatibility,
+    /// How long subject settings are cached before they are read again
+    /// (changes made through this server apply at once).
+    #[serde(with = "humantime_serde")]
+    pub cache_ttl: Duration,
+}
+
+impl Default for SchemasConfig {
+    fn default() -> Self {
+        Self {
+            dir: Some(PathBuf::from("schemas")),
+            allow_unregistered: false,
+            default_compatibility: Compatibility::Backward,
+            cache_ttl: Duration::from_secs(5),
+        }
+    }
+}
+
 /// Request limits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -132,7 +166,7 @@ impl Default for LimitsConfig {
 
 /// Top-level keys, so that unrelated `NEXUS_*` variables are not mistaken
 /// for configuration.
-const TOP_LEVEL_KEYS: &[&str] = &["listen", "data_dir", "log", "event_store", "commands", "limits", "shutdown_grace"];
+const TOP_LEVEL_KEYS: &[&str] = &["listen", "data_dir", "log", "event_store", "commands", "limits", "schemas", "shutdown_grace"];
 
 /// Errors of loading configuration.
 #[derive(Debug, thiserror::Error)]

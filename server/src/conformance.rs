@@ -64,6 +64,7 @@ fn event(event_type: &str, data: serde_json::Value) -> ProposedEvent {
         event_type: event_type.into(),
         content_type: "application/json".into(),
         schema_version: 0,
+        schema_id: None,
         data: Bytes::from(serde_json::to_vec(&data).expect("json")),
         metadata: EventMetadata { correlation_id: "c-1".into(), ..Default::default() },
     }

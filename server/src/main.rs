@@ -1,6 +1,6 @@
 //! The `nexus` command.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -8,6 +8,7 @@ use figment::{Figment, providers::Serialized};
 use nexus_server::{
     adapters::sqlite::Durability,
     bench,
+    schema_cli,
     config::{Config, LogFormat},
     server,
 };
@@ -36,6 +37,19 @@ enum Command {
     /// Load generators that measure a running server.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// The schema catalog (schemas/): check it, or register it in a server.
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SchemaCommand {
+    /// Checks the catalog without a server: every version parses, obeys its
+    /// subject's compatibility mode against the earlier ones, and every
+    /// upcaster compiles. Exits 1 with a report if not.
+    Check(schema_cli::CheckArgs),
+    /// Registers the catalog in a running server, idempotently.
+    Sync(schema_cli::SyncArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -56,6 +70,13 @@ struct ServeArgs {
     /// Log format [default: text].
     #[arg(long, value_enum)]
     log_format: Option<LogFormat>,
+    /// Schema catalog registered at start [default: ./schemas].
+    #[arg(long, value_name = "DIR")]
+    schemas_dir: Option<PathBuf>,
+    /// Store events whose type has no registered schema, unchecked (for
+    /// development; off by default).
+    #[arg(long)]
+    allow_unregistered_event_types: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -91,6 +112,12 @@ impl ServeArgs {
         if let Some(format) = self.log_format {
             figment = figment.merge(Serialized::default("log.format", format));
         }
+        if let Some(dir) = &self.schemas_dir {
+            figment = figment.merge(Serialized::default("schemas.dir", dir));
+        }
+        if self.allow_unregistered_event_types {
+            figment = figment.merge(Serialized::default("schemas.allow_unregistered", true));
+        }
         figment
     }
 }
@@ -104,7 +131,7 @@ fn init_logging(format: LogFormat, filter: &str) {
     }
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;
@@ -112,8 +139,10 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => {
             let config = Config::load(args.config.as_deref(), args.overrides())?;
             init_logging(config.log.format, &config.log.filter);
-            runtime.block_on(server::serve(config, server::shutdown_signal()))
+            runtime.block_on(server::serve(config, server::shutdown_signal())).map(|()| ExitCode::SUCCESS)
         }
-        Command::Bench(BenchCommand::Append(args)) => runtime.block_on(bench::run_append(args)),
+        Command::Bench(BenchCommand::Append(args)) => runtime.block_on(bench::run_append(args)).map(|()| ExitCode::SUCCESS),
+        Command::Schema(SchemaCommand::Check(args)) => runtime.block_on(schema_cli::check(args)),
+        Command::Schema(SchemaCommand::Sync(args)) => runtime.block_on(schema_cli::sync(args)),
     }
 }

@@ -6,19 +6,23 @@ use std::{future::Future, net::SocketAddr, sync::Arc};
 use anyhow::Context;
 use nexus_sdk::proto::{
     FILE_DESCRIPTOR_SET, command_service_server::CommandServiceServer,
-    event_store_service_server::EventStoreServiceServer,
+    event_store_service_server::EventStoreServiceServer, schema_service_server::SchemaServiceServer,
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    adapters::sqlite::SqliteEventStore,
-    api::{ApiState, command::CommandApi, convert::Limits, event_store::EventStoreApi},
+    adapters::sqlite::{SqliteEventStore, SqliteSchemaRegistry},
+    api::{ApiState, command::CommandApi, convert::Limits, event_store::EventStoreApi, schema::SchemaApi},
     config::{Config, EventStoreConfig},
     core::{
         aggregate::{HandlerRegistry, handler},
         command::{CommandBus, CommandBusConfig},
         ports::EventStore,
+        schema::{
+            catalog,
+            governance::{Governance, GovernanceSettings},
+        },
     },
     domain::bank::Account,
 };
@@ -34,6 +38,46 @@ pub fn open_event_store(config: &Config) -> anyhow::Result<Arc<dyn EventStore>> 
             Ok(Arc::new(store))
         }
     }
+}
+
+/// Opens the schema registry the configuration names, and registers the
+/// schema catalog (`schemas.dir`) in it.
+pub async fn open_governance(config: &Config) -> anyhow::Result<Arc<Governance>> {
+    let path = config.data_dir.join("registry.db");
+    let registry = SqliteSchemaRegistry::open(&path, config.schemas.default_compatibility)
+        .with_context(|| format!("cannot open the embedded schema registry at {}", path.display()))?;
+    let governance = Arc::new(Governance::new(
+        Arc::new(registry),
+        GovernanceSettings {
+            allow_unregistered: config.schemas.allow_unregistered,
+            cache_ttl: config.schemas.cache_ttl,
+        },
+    ));
+    if config.schemas.allow_unregistered {
+        tracing::warn!("schemas.allow_unregistered is on: events of types without a registered schema are stored unchecked");
+    }
+    match &config.schemas.dir {
+        Some(dir) if dir.is_dir() => {
+            let (subjects, problems) = catalog::load(dir);
+            if !problems.is_empty() {
+                let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+                anyhow::bail!("the schema catalog {} has problems:\n{}", dir.display(), list.join("\n"));
+            }
+            let report = catalog::sync(&governance, &subjects)
+                .await
+                .with_context(|| format!("cannot register the schema catalog {}", dir.display()))?;
+            tracing::info!(
+                dir = %dir.display(),
+                subjects = report.subjects,
+                registered = report.registered,
+                unchanged = report.unchanged,
+                "schema catalog registered"
+            );
+        }
+        Some(dir) => tracing::warn!(dir = %dir.display(), "schema catalog folder not found; nothing registered from files"),
+        None => {}
+    }
+    Ok(governance)
 }
 
 /// Runs the server until `signal` resolves, then shuts down gracefully:
@@ -58,12 +102,14 @@ pub async fn serve_on(
     }
     let store = open_event_store(&config)?;
 
+    let governance = open_governance(&config).await?;
     let mut handlers = HandlerRegistry::default();
     if config.commands.example_domain {
         handlers.register(handler::<Account>());
     }
     let commands = Arc::new(CommandBus::new(
         store.clone(),
+        governance.clone(),
         handlers,
         CommandBusConfig { max_conflict_retries: config.commands.max_conflict_retries },
     ));
@@ -71,6 +117,7 @@ pub async fn serve_on(
     let state = Arc::new(ApiState {
         store: store.clone(),
         commands,
+        governance: governance.clone(),
         limits: Limits {
             max_events_per_append: config.limits.max_events_per_append,
             max_event_bytes: config.limits.max_event_bytes,
@@ -87,9 +134,14 @@ pub async fn serve_on(
         .max_decoding_message_size(max_message)
         .max_encoding_message_size(max_message);
 
+    let schema_service = SchemaServiceServer::new(SchemaApi::new(governance.clone()))
+        .max_decoding_message_size(max_message)
+        .max_encoding_message_size(max_message);
+
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<CommandServiceServer<CommandApi>>().await;
     health.set_serving::<EventStoreServiceServer<EventStoreApi>>().await;
+    health.set_serving::<SchemaServiceServer<SchemaApi>>().await;
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
@@ -109,6 +161,7 @@ pub async fn serve_on(
         .add_service(reflection_v1alpha)
         .add_service(command_service)
         .add_service(event_store_service)
+        .add_service(schema_service)
         .serve_with_incoming_shutdown(
             tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
             stopping,

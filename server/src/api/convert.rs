@@ -118,7 +118,8 @@ pub fn proposed_events(
                 event_id: event_id?,
                 event_type: event.event_type,
                 content_type,
-                schema_version: 0,
+                schema_version: event.schema_version,
+                schema_id: None,
                 data: Bytes::from(event.data),
                 metadata: EventMetadata {
                     correlation_id: metadata.correlation_id,
@@ -247,6 +248,8 @@ pub fn recorded_event(event: RecordedEvent) -> proto::RecordedEvent {
         position: Some(position(event.position)),
         event_type: event.event_type,
         schema_version: event.schema_version,
+        schema_id: event.schema_id.map(|id| id.to_string()).unwrap_or_default(),
+        stored_schema_version: event.stored_schema_version,
         content_type: event.content_type,
         data: event.data.into(),
         metadata: Some(proto::EventMetadata {

@@ -9,8 +9,9 @@ use tonic::{Request, Response, Status};
 
 use super::{ApiState, convert, principal, status::invalid};
 use crate::core::{
-    model::{ReadAllQuery, ReadStreamQuery, StreamState},
-    subscription::{self, StreamFrom, SubscriptionMessage},
+    model::{ReadAllQuery, ReadStreamQuery, RecordedEvent, StreamState},
+    schema::governance::Governance,
+    subscription::{self, StreamFrom, SubscriptionError, SubscriptionMessage},
     validate,
 };
 
@@ -23,6 +24,31 @@ pub struct EventStoreApi {
 impl EventStoreApi {
     pub fn new(state: Arc<ApiState>) -> Self {
         Self { state }
+    }
+}
+
+impl EventStoreApi {
+    /// Events as the reader asked for them: upcast to the latest schema
+    /// version of their type, or exactly as stored.
+    async fn present(&self, events: Vec<RecordedEvent>, as_stored: bool) -> Result<Vec<RecordedEvent>, Status> {
+        if as_stored { Ok(events) } else { Ok(self.state.governance.upcast_all(events).await?) }
+    }
+}
+
+/// One subscription message, its event upcast unless the reader asked for
+/// stored payloads. An event that cannot be upcast ends the subscription with
+/// the error (the reader can resume after the last position it saw, or ask
+/// for stored payloads).
+async fn present_message(
+    governance: Arc<Governance>,
+    as_stored: bool,
+    item: Result<SubscriptionMessage, SubscriptionError>,
+) -> Result<SubscriptionMessage, Status> {
+    match item.map_err(Status::from)? {
+        SubscriptionMessage::Event(event) if !as_stored => {
+            Ok(SubscriptionMessage::Event(Box::new(governance.upcast(*event).await?)))
+        }
+        other => Ok(other),
     }
 }
 
@@ -40,8 +66,9 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         let request = request.into_inner();
         let mut violations = Vec::new();
         validate::stream_id("stream_id", &request.stream_id, &mut violations);
-        let events = convert::proposed_events(request.events, &principal, &self.state.limits, &mut violations);
+        let mut events = convert::proposed_events(request.events, &principal, &self.state.limits, &mut violations);
         check(violations)?;
+        self.state.governance.govern("events", &mut events).await?;
         let expected = convert::expected_revision(request.expected_revision);
         let result = self.state.store.append(&request.stream_id, expected, events).await?;
         Ok(Response::new(convert::append_result(result)))
@@ -67,8 +94,9 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
                 limit,
             })
             .await?;
+        let events = self.present(slice.events, request.as_stored).await?;
         Ok(Response::new(proto::ReadStreamResponse {
-            events: slice.events.into_iter().map(convert::recorded_event).collect(),
+            events: events.into_iter().map(convert::recorded_event).collect(),
             next_revision: slice.next_revision,
             current_revision: slice.current_revision,
         }))
@@ -86,8 +114,9 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         let filter = convert::filter(request.filter, &mut violations);
         check(violations)?;
         let slice = self.state.store.read_all(ReadAllQuery { from, direction, limit, filter }).await?;
+        let events = self.present(slice.events, request.as_stored).await?;
         Ok(Response::new(proto::ReadAllResponse {
-            events: slice.events.into_iter().map(convert::recorded_event).collect(),
+            events: events.into_iter().map(convert::recorded_event).collect(),
             next_position: slice.next.map(convert::position),
             end_of_log: slice.end_of_log,
         }))
@@ -121,8 +150,10 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         }
         let rx =
             subscription::subscribe_all(self.state.store.clone(), from, filter, heartbeat, self.state.shutdown.clone());
-        let stream = ReceiverStream::new(rx).map(|item| {
-            let content = match item.map_err(Status::from)? {
+        let governance = self.state.governance.clone();
+        let as_stored = request.as_stored;
+        let stream = ReceiverStream::new(rx).then(move |item| present_message(governance.clone(), as_stored, item)).map(|item| {
+            let content = match item? {
                 SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(*event)),
                 SubscriptionMessage::CaughtUp(position) => {
                     Content::CaughtUp(proto::CaughtUp { position: position.map(convert::position) })
@@ -164,8 +195,10 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
             heartbeat,
             self.state.shutdown.clone(),
         );
-        let stream = ReceiverStream::new(rx).map(|item| {
-            let content = match item.map_err(Status::from)? {
+        let governance = self.state.governance.clone();
+        let as_stored = request.as_stored;
+        let stream = ReceiverStream::new(rx).then(move |item| present_message(governance.clone(), as_stored, item)).map(|item| {
+            let content = match item? {
                 SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(*event)),
                 SubscriptionMessage::CaughtUp(position) => {
                     Content::CaughtUp(proto::CaughtUp { position: position.map(convert::position) })

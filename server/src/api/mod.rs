@@ -3,18 +3,20 @@
 pub mod command;
 pub mod convert;
 pub mod event_store;
+pub mod schema;
 pub mod status;
 
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::core::{command::CommandBus, ports::EventStore, principal::Principal};
+use crate::core::{command::CommandBus, ports::EventStore, principal::Principal, schema::governance::Governance};
 
 /// What the services share.
 pub struct ApiState {
     pub store: Arc<dyn EventStore>,
     pub commands: Arc<CommandBus>,
+    pub governance: Arc<Governance>,
     pub limits: convert::Limits,
     /// Fires when the server starts shutting down; open subscriptions end.
     pub shutdown: CancellationToken,

@@ -9,6 +9,7 @@ use tonic_types::{ErrorDetails, StatusExt};
 use crate::core::{
     error::{DomainError, FieldViolation, NexusError},
     ports::StoreError,
+    schema::RegistryError,
     subscription::SubscriptionError,
 };
 
@@ -73,6 +74,57 @@ impl From<NexusError> for Status {
                 status(Code::InvalidArgument, message, "INVALID_COMMAND", HashMap::new(), &violations)
             }
             NexusError::Store(e) => e.into(),
+            NexusError::SchemaViolation(violations) => {
+                status(Code::InvalidArgument, message, "SCHEMA_VIOLATION", HashMap::new(), &violations)
+            }
+            NexusError::InvalidSchema { subject, violations } => {
+                status(Code::InvalidArgument, message, "INVALID_SCHEMA", meta([("subject", subject)]), &violations)
+            }
+            NexusError::SchemaIncompatible { subject, mode, changes } => {
+                let mut details = ErrorDetails::with_error_info(
+                    "SCHEMA_INCOMPATIBLE",
+                    ERROR_DOMAIN,
+                    meta([("subject", subject), ("compatibility", mode.to_string())]),
+                );
+                for c in &changes {
+                    details.add_precondition_failure_violation(
+                        c.change.kind.clone(),
+                        format!("version {} {}", c.version, c.change.path),
+                        format!("{}: {}", c.direction.as_str(), c.change.detail),
+                    );
+                }
+                Status::with_error_details(Code::FailedPrecondition, message, details)
+            }
+            NexusError::SchemaRegistrationDisabled(subject) => status(
+                Code::FailedPrecondition,
+                message,
+                "SCHEMA_REGISTRATION_DISABLED",
+                meta([("subject", subject)]),
+                &[],
+            ),
+            NexusError::SchemaVersionNotSoftDeleted { subject, version } => status(
+                Code::FailedPrecondition,
+                message,
+                "SCHEMA_VERSION_NOT_SOFT_DELETED",
+                meta([("subject", subject), ("version", version.to_string())]),
+                &[],
+            ),
+            NexusError::Registry(e) => e.into(),
+            NexusError::UpcastFailed { event_id, event_type, stored_version, target_version, detail } => {
+                tracing::error!(%event_id, event_type, stored_version, target_version, detail, "upcast failed");
+                status(
+                    Code::FailedPrecondition,
+                    message,
+                    "UPCAST_FAILED",
+                    meta([
+                        ("event_id", event_id.to_string()),
+                        ("event_type", event_type),
+                        ("stored_version", stored_version.to_string()),
+                        ("target_version", target_version.to_string()),
+                    ]),
+                    &[],
+                )
+            }
             NexusError::CorruptHistory(detail) => {
                 tracing::error!(detail, "stored history cannot be applied");
                 status(Code::Internal, message, "CORRUPT_HISTORY", HashMap::new(), &[])
@@ -128,6 +180,42 @@ impl From<StoreError> for Status {
             StoreError::Internal(detail) => {
                 tracing::error!(detail, "event store failure");
                 status(Code::Internal, "event store failure".into(), "INTERNAL", HashMap::new(), &[])
+            }
+        }
+    }
+}
+
+impl From<RegistryError> for Status {
+    fn from(error: RegistryError) -> Self {
+        let message = error.to_string();
+        match error {
+            RegistryError::SubjectNotFound(subject) => {
+                status(Code::NotFound, message, "SCHEMA_SUBJECT_NOT_FOUND", meta([("subject", subject)]), &[])
+            }
+            RegistryError::VersionNotFound { subject, version } => status(
+                Code::NotFound,
+                message,
+                "SCHEMA_VERSION_NOT_FOUND",
+                meta([("subject", subject), ("version", version.to_string())]),
+                &[],
+            ),
+            RegistryError::Conflict(subject) => {
+                status(Code::Aborted, message, "SCHEMA_CONFLICT", meta([("subject", subject)]), &[])
+            }
+            RegistryError::InUse { subject, version } => status(
+                Code::FailedPrecondition,
+                message,
+                "SCHEMA_VERSION_IN_USE",
+                meta([("subject", subject), ("version", version.to_string())]),
+                &[],
+            ),
+            RegistryError::Unavailable(detail) => {
+                tracing::warn!(detail, "schema registry unavailable");
+                status(Code::Unavailable, message, "BACKEND_UNAVAILABLE", HashMap::new(), &[])
+            }
+            RegistryError::Internal(detail) => {
+                tracing::error!(detail, "schema registry failure");
+                status(Code::Internal, "schema registry failure".into(), "INTERNAL", HashMap::new(), &[])
             }
         }
     }

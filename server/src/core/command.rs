@@ -12,6 +12,7 @@ use super::{
     model::{Direction, EventMetadata, ExpectedRevision, ProposedEvent, ReadStreamQuery, RecordedEvent},
     ports::{EventStore, StoreError},
     principal::Principal,
+    schema::governance::Governance,
     validate,
 };
 
@@ -64,13 +65,19 @@ impl Default for CommandBusConfig {
 /// Executes commands against aggregates stored in an [`EventStore`].
 pub struct CommandBus {
     store: Arc<dyn EventStore>,
+    governance: Arc<Governance>,
     handlers: HandlerRegistry,
     config: CommandBusConfig,
 }
 
 impl CommandBus {
-    pub fn new(store: Arc<dyn EventStore>, handlers: HandlerRegistry, config: CommandBusConfig) -> Self {
-        Self { store, handlers, config }
+    pub fn new(
+        store: Arc<dyn EventStore>,
+        governance: Arc<Governance>,
+        handlers: HandlerRegistry,
+        config: CommandBusConfig,
+    ) -> Self {
+        Self { store, governance, handlers, config }
     }
 
     pub fn handlers(&self) -> &HandlerRegistry {
@@ -118,7 +125,9 @@ impl CommandBus {
             if new_events.is_empty() {
                 return Ok(outcome(Vec::new(), revision, false));
             }
-            let proposed = to_proposed(&stream_id, &command_id, new_events, &metadata);
+            let mut proposed = to_proposed(&stream_id, &command_id, new_events, &metadata);
+            // Born governed: events a handler decides are checked like any other.
+            self.governance.govern("events", &mut proposed).await?;
             let count = proposed.len();
             let append_expected = request.expected.unwrap_or(match revision {
                 Some(r) => ExpectedRevision::Exact(r),
@@ -212,7 +221,8 @@ impl CommandBus {
             match self.store.read_stream(query).await {
                 Ok(slice) => {
                     revision = Some(slice.current_revision);
-                    history.extend(slice.events);
+                    // Handlers see every event in the shape of its latest schema.
+                    history.extend(self.governance.upcast_all(slice.events).await?);
                     from = slice.next_revision;
                 }
                 Err(StoreError::StreamNotFound(_)) => break,
@@ -266,6 +276,7 @@ fn to_proposed(
             event_type: event.event_type,
             content_type: event.content_type,
             schema_version: 0,
+            schema_id: None,
             data: Bytes::from(event.data),
             metadata: metadata.clone(),
         })

@@ -2,7 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use super::ports::StoreError;
+use super::{
+    ports::StoreError,
+    schema::{Compatibility, IncompatibleChange, RegistryError},
+};
 
 /// One invalid field of a request (a `google.rpc.BadRequest` violation).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +70,27 @@ pub enum NexusError {
     Domain(#[from] DomainError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Event payloads that do not match their schema, or event types without
+    /// one.
+    #[error("events do not match their schemas: {}", .0.iter().map(|v| format!("{}: {}", v.field, v.description)).collect::<Vec<_>>().join("; "))]
+    SchemaViolation(Vec<FieldViolation>),
+    /// A schema definition that cannot be parsed or used.
+    #[error("invalid schema for subject {subject:?}: {}", violations.iter().map(|v| format!("{}: {}", v.field, v.description)).collect::<Vec<_>>().join("; "))]
+    InvalidSchema { subject: String, violations: Vec<FieldViolation> },
+    /// A new schema version that breaks the subject's compatibility mode.
+    #[error("schema for subject {subject:?} is not {mode} compatible: {}", changes.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("; "))]
+    SchemaIncompatible { subject: String, mode: Compatibility, changes: Vec<IncompatibleChange> },
+    /// The subject's compatibility mode is DISABLED.
+    #[error("subject {0:?} accepts no new schema versions (compatibility DISABLED)")]
+    SchemaRegistrationDisabled(String),
+    /// A permanent delete of a version that was not soft-deleted first.
+    #[error("schema subject {subject:?} version {version} must be soft-deleted before it is deleted permanently")]
+    SchemaVersionNotSoftDeleted { subject: String, version: u32 },
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// A stored event could not be upcast to the latest schema version.
+    #[error("cannot upcast event {event_id} ({event_type} v{stored_version} to v{target_version}): {detail}")]
+    UpcastFailed { event_id: uuid::Uuid, event_type: String, stored_version: u32, target_version: u32, detail: String },
     #[error("cannot apply stored event: {0}")]
     CorruptHistory(String),
     #[error("internal error: {0}")]

@@ -68,7 +68,11 @@ pub struct ProposedEvent {
     pub event_id: Uuid,
     pub event_type: String,
     pub content_type: String,
+    /// Version of the event type's schema the payload matches; 0 asks for the
+    /// latest (governance fills in the version it checked against).
     pub schema_version: u32,
+    /// Id of that schema version, set by governance.
+    pub schema_id: Option<Uuid>,
     pub data: Bytes,
     pub metadata: EventMetadata,
 }
@@ -103,12 +107,17 @@ pub struct RecordedEvent {
     pub revision: u64,
     pub position: Position,
     pub event_type: String,
+    /// Version of the schema `data` matches (0 for ungoverned events).
     pub schema_version: u32,
     pub content_type: String,
     pub data: Bytes,
     pub metadata: EventMetadata,
     /// Commit time in microseconds since the Unix epoch.
     pub recorded_at_micros: i64,
+    /// Id of the schema version the event was stored under.
+    pub schema_id: Option<Uuid>,
+    /// Set when `data` was upcast on read: the version it was stored under.
+    pub stored_schema_version: Option<u32>,
 }
 
 /// The outcome of a successful append.
@@ -235,4 +244,11 @@ pub struct StreamInfo {
 pub struct CommitNotice {
     /// Streams that received events in the commit.
     pub streams: Vec<String>,
+}
+
+/// Microseconds since the Unix epoch, now.
+pub fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }

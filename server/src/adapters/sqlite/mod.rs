@@ -14,8 +14,11 @@
 mod ids;
 mod position;
 mod read;
+mod registry;
 mod schema;
 mod write;
+
+pub use self::registry::SqliteSchemaRegistry;
 
 use std::{
     path::{Path, PathBuf},
@@ -308,6 +311,7 @@ fn open_write_connection(path: &Path, durability: Durability) -> Result<Connecti
         return Err(StoreError::Internal(format!("cannot enable WAL mode on {} (got {mode})", path.display())));
     }
     conn.execute_batch(schema::SCHEMA).map_err(sqlite_error)?;
+    schema::migrate(&conn).map_err(sqlite_error)?;
     Ok(conn)
 }
 

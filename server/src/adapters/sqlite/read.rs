@@ -307,5 +307,7 @@ fn to_event(row: &Row<'_>) -> rusqlite::Result<Result<RecordedEvent, StoreError>
         data: row.get::<_, Vec<u8>>(7)?.into(),
         metadata,
         recorded_at_micros: row.get(9)?,
+        schema_id: row.get::<_, Option<Vec<u8>>>(10)?.and_then(|b| Uuid::from_slice(&b).ok()),
+        stored_schema_version: None,
     }))
 }

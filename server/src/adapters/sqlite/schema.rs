@@ -14,7 +14,10 @@ CREATE TABLE IF NOT EXISTS events (
     content_type    TEXT    NOT NULL,
     data            BLOB    NOT NULL,
     metadata        TEXT    NOT NULL,
-    recorded_at     INTEGER NOT NULL
+    recorded_at     INTEGER NOT NULL,
+    -- Id of the registered schema version the payload was checked against
+    -- (NULL for ungoverned events). Added in store schema 2.
+    schema_id       BLOB
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream ON events (stream_id, revision);
 
@@ -42,8 +45,22 @@ CREATE TABLE IF NOT EXISTS nexus_meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) WITHOUT ROWID;
-INSERT OR IGNORE INTO nexus_meta (key, value) VALUES ('event_store_schema', '1');
+INSERT OR IGNORE INTO nexus_meta (key, value) VALUES ('event_store_schema', '2');
 "#;
+
+/// Brings a store written by an older version up to date.
+pub(super) fn migrate(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    let has_schema_id = conn
+        .prepare("SELECT 1 FROM pragma_table_info('events') WHERE name = 'schema_id'")?
+        .exists([])?;
+    if !has_schema_id {
+        conn.execute_batch(
+            "ALTER TABLE events ADD COLUMN schema_id BLOB;
+             UPDATE nexus_meta SET value = '2' WHERE key = 'event_store_schema';",
+        )?;
+    }
+    Ok(())
+}
 
 pub(super) const STATE_ACTIVE: i64 = 1;
 pub(super) const STATE_DELETED: i64 = 2;
@@ -52,4 +69,4 @@ pub(super) const STATE_TOMBSTONED: i64 = 3;
 /// Columns selected for a [`crate::core::model::RecordedEvent`], with the
 /// events table aliased `e`.
 pub(super) const EVENT_COLUMNS: &str = "e.position, e.stream_id, e.revision, e.event_id, e.event_type, \
-     e.schema_version, e.content_type, e.data, e.metadata, e.recorded_at";
+     e.schema_version, e.content_type, e.data, e.metadata, e.recorded_at, e.schema_id";

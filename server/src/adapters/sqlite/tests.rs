@@ -50,6 +50,7 @@ async fn event_ids_stay_findable_and_idempotent_after_merging_into_the_index() {
                 event_type: "Counted".into(),
                 content_type: "application/json".into(),
                 schema_version: 0,
+                schema_id: None,
                 data: Bytes::from(format!("{{\"i\":{i}}}")),
                 metadata: EventMetadata::default(),
             })

@@ -439,6 +439,7 @@ fn write_events(
                 &event.data.as_ref(),
                 metadata,
                 &now,
+                &event.schema_id.as_ref().map(|id| id.as_bytes().as_slice()),
             ];
             for (column, value) in values.into_iter().enumerate() {
                 insert.raw_bind_parameter(row * EVENT_INSERT_COLUMNS + column + 1, value).map_err(fatal)?;
@@ -470,7 +471,7 @@ fn write_events(
 
 /// Rows per `INSERT` statement, and the columns of one row.
 const ROWS_PER_INSERT: usize = 32;
-const EVENT_INSERT_COLUMNS: usize = 10;
+const EVENT_INSERT_COLUMNS: usize = 11;
 
 /// `INSERT INTO events … VALUES (…), (…)` for `rows` rows (1..=ROWS_PER_INSERT),
 /// built once per size.
@@ -488,7 +489,7 @@ fn insert_events_sql(rows: usize) -> &'static str {
                     .collect();
                 format!(
                     "INSERT INTO events (position, stream_id, revision, event_id, event_type, schema_version, \
-                     content_type, data, metadata, recorded_at) VALUES {}",
+                     content_type, data, metadata, recorded_at, schema_id) VALUES {}",
                     values.join(", ")
                 )
             })

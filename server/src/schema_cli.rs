@@ -1,0 +1,191 @@
+//! `nexus schema check` and `nexus schema sync`: the schema catalog from the
+//! command line.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use anyhow::Context;
+use nexus_sdk::proto::{
+    self, PutSubjectRequest, RegisterSchemaVersionRequest, get_schema_version_request::Selector,
+    schema_service_client::SchemaServiceClient,
+};
+use tonic::transport::Channel;
+
+use crate::{
+    api::schema::{data_format_to, upcaster_to},
+    core::schema::{
+        Compatibility, Route,
+        catalog::{self, CatalogSubject},
+    },
+};
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The schema catalog.
+    #[arg(long, default_value = "schemas", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The mode of subjects whose subject.toml sets none (the registry's
+    /// default).
+    #[arg(long, default_value = "BACKWARD", value_name = "MODE")]
+    pub default_compatibility: String,
+    /// Also compare the files with the versions registered in this server
+    /// (a registered version's file must not change).
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SyncArgs {
+    /// The schema catalog.
+    #[arg(long, default_value = "schemas", value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The server to register the catalog in.
+    #[arg(long, default_value = "http://127.0.0.1:50051", value_name = "URL")]
+    pub server: String,
+}
+
+/// Loads and checks a catalog; prints every problem.
+fn load_checked(dir: &PathBuf, default_mode: Compatibility) -> Option<Vec<CatalogSubject>> {
+    let (subjects, mut problems) = catalog::load(dir);
+    problems.extend(catalog::check(&subjects, default_mode));
+    if problems.is_empty() {
+        return Some(subjects);
+    }
+    eprintln!("schema catalog {}: {} problem(s)", dir.display(), problems.len());
+    for problem in &problems {
+        eprintln!("  {problem}");
+    }
+    None
+}
+
+pub async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let default_mode: Compatibility = args.default_compatibility.parse().map_err(anyhow::Error::msg)?;
+    let Some(subjects) = load_checked(&args.dir, default_mode) else { return Ok(ExitCode::FAILURE) };
+    let versions: usize = subjects.iter().map(|s| s.versions.len()).sum();
+    if let Some(server) = args.server {
+        let mut client = connect(&server).await?;
+        let mut drift = Vec::new();
+        for subject in &subjects {
+            for version in &subject.versions {
+                let request = proto::GetSchemaVersionRequest {
+                    selector: Some(Selector::SubjectVersion(proto::SubjectVersion {
+                        subject: subject.name.clone(),
+                        version: version.number,
+                    })),
+                };
+                match client.get_schema_version(request).await {
+                    Ok(response) => {
+                        let registered = response.into_inner().version.map(|v| v.definition).unwrap_or_default();
+                        if !crate::core::schema::format::same_definition(subject.format, &registered, &version.definition)
+                        {
+                            drift.push(format!(
+                                "{}: differs from version {} registered in {server}; registered versions are \
+                                 immutable, add the change as the next version instead",
+                                version.path.display(),
+                                version.number
+                            ));
+                        }
+                    }
+                    Err(status) if status.code() == tonic::Code::NotFound => {}
+                    Err(status) => anyhow::bail!("{server}: {}", status.message()),
+                }
+            }
+        }
+        if !drift.is_empty() {
+            eprintln!("schema catalog {}: {} problem(s)", args.dir.display(), drift.len());
+            for line in drift {
+                eprintln!("  {line}");
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    println!("schema catalog {}: {} subjects, {versions} versions, all compatible", args.dir.display(), subjects.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn sync(args: SyncArgs) -> anyhow::Result<ExitCode> {
+    // The server's default mode is unknown here; the server checks again.
+    let Some(subjects) = load_checked(&args.dir, Compatibility::None) else { return Ok(ExitCode::FAILURE) };
+    let mut client = connect(&args.server).await?;
+    let (mut registered, mut unchanged) = (0, 0);
+    for subject in &subjects {
+        client
+            .put_subject(PutSubjectRequest { subject: Some(subject_message(subject)) })
+            .await
+            .map_err(|s| anyhow::anyhow!("{}: {}", subject.dir.join(catalog::SUBJECT_FILE).display(), s.message()))?;
+        for version in &subject.versions {
+            let request = RegisterSchemaVersionRequest {
+                subject: subject.name.clone(),
+                data_format: data_format_to(subject.format) as i32,
+                definition: version.definition.clone(),
+                metadata: [("source".to_string(), format!("v{}", version.number))].into(),
+            };
+            let response = match client.register_schema_version(request).await {
+                Ok(response) => response.into_inner(),
+                Err(status) => {
+                    eprintln!("{}: {}", version.path.display(), status.message());
+                    for change in describe_precondition_failures(&status) {
+                        eprintln!("  {change}");
+                    }
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let number = response.version.map_or(0, |v| v.version);
+            if number != version.number {
+                eprintln!(
+                    "{}: registered as version {number} of {}, not {}: the server and the catalog disagree",
+                    version.path.display(),
+                    subject.name,
+                    version.number
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+            if response.created { registered += 1 } else { unchanged += 1 }
+        }
+    }
+    println!(
+        "synced {} subjects to {}: {registered} versions registered, {unchanged} already there",
+        subjects.len(),
+        args.server
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn connect(server: &str) -> anyhow::Result<SchemaServiceClient<Channel>> {
+    let channel = Channel::from_shared(server.to_string())
+        .context("invalid server URL")?
+        .connect()
+        .await
+        .with_context(|| format!("cannot connect to {server} (is `nexus serve` running?)"))?;
+    Ok(SchemaServiceClient::new(channel))
+}
+
+fn describe_precondition_failures(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_precondition_failure()
+        .map(|failure| {
+            failure.violations.into_iter().map(|v| format!("{} {}: {}", v.r#type, v.subject, v.description)).collect()
+        })
+        .unwrap_or_default()
+}
+
+fn subject_message(subject: &CatalogSubject) -> proto::Subject {
+    let compatibility = subject.compatibility.map_or(proto::Compatibility::Unspecified, |mode| {
+        proto::Compatibility::from_str_name(&format!("COMPATIBILITY_{}", mode.as_str()))
+            .unwrap_or(proto::Compatibility::Unspecified)
+    });
+    proto::Subject {
+        name: subject.name.clone(),
+        data_format: data_format_to(subject.format) as i32,
+        compatibility: compatibility as i32,
+        description: subject.config.description.clone(),
+        route: match subject.config.route {
+            Route::Core => proto::Route::Core,
+            Route::Secondary => proto::Route::Secondary,
+        } as i32,
+        allow_unvalidated: subject.config.allow_unvalidated,
+        message_name: subject.config.message_name.clone().unwrap_or_default(),
+        upcasters: subject.config.upcasters.iter().cloned().map(upcaster_to).collect(),
+        ..Default::default()
+    }
+}
