@@ -166,7 +166,8 @@ impl Default for LimitsConfig {
 
 /// Top-level keys, so that unrelated `NEXUS_*` variables are not mistaken
 /// for configuration.
-const TOP_LEVEL_KEYS: &[&str] = &["listen", "data_dir", "log", "event_store", "commands", "limits", "schemas", "shutdown_grace"];
+const TOP_LEVEL_KEYS: &[&str] =
+    &["listen", "data_dir", "log", "event_store", "commands", "limits", "schemas", "shutdown_grace"];
 
 /// Errors of loading configuration.
 #[derive(Debug, thiserror::Error)]

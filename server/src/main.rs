@@ -8,9 +8,8 @@ use figment::{Figment, providers::Serialized};
 use nexus_server::{
     adapters::sqlite::Durability,
     bench,
-    schema_cli,
     config::{Config, LogFormat},
-    server,
+    schema_cli, server,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -90,6 +89,9 @@ enum BenchCommand {
     /// Closed-loop appends against a running server; prints events/s and
     /// latency percentiles.
     Append(bench::AppendBenchArgs),
+    /// What checking one event against its JSON Schema costs, in-process on
+    /// one thread (no network, no store).
+    Validate(bench::validate::ValidateBenchArgs),
 }
 
 impl ServeArgs {
@@ -141,7 +143,10 @@ fn main() -> anyhow::Result<ExitCode> {
             init_logging(config.log.format, &config.log.filter);
             runtime.block_on(server::serve(config, server::shutdown_signal())).map(|()| ExitCode::SUCCESS)
         }
-        Command::Bench(BenchCommand::Append(args)) => runtime.block_on(bench::run_append(args)).map(|()| ExitCode::SUCCESS),
+        Command::Bench(BenchCommand::Append(args)) => {
+            runtime.block_on(bench::run_append(args)).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::Validate(args)) => bench::validate::run_validate(args).map(|()| ExitCode::SUCCESS),
         Command::Schema(SchemaCommand::Check(args)) => runtime.block_on(schema_cli::check(args)),
         Command::Schema(SchemaCommand::Sync(args)) => runtime.block_on(schema_cli::sync(args)),
     }

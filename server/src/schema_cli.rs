@@ -44,7 +44,7 @@ pub struct SyncArgs {
 }
 
 /// Loads and checks a catalog; prints every problem.
-fn load_checked(dir: &PathBuf, default_mode: Compatibility) -> Option<Vec<CatalogSubject>> {
+fn load_checked(dir: &std::path::Path, default_mode: Compatibility) -> Option<Vec<CatalogSubject>> {
     let (subjects, mut problems) = catalog::load(dir);
     problems.extend(catalog::check(&subjects, default_mode));
     if problems.is_empty() {
@@ -75,8 +75,11 @@ pub async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 match client.get_schema_version(request).await {
                     Ok(response) => {
                         let registered = response.into_inner().version.map(|v| v.definition).unwrap_or_default();
-                        if !crate::core::schema::format::same_definition(subject.format, &registered, &version.definition)
-                        {
+                        if !crate::core::schema::format::same_definition(
+                            subject.format,
+                            &registered,
+                            &version.definition,
+                        ) {
                             drift.push(format!(
                                 "{}: differs from version {} registered in {server}; registered versions are \
                                  immutable, add the change as the next version instead",

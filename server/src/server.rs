@@ -54,7 +54,9 @@ pub async fn open_governance(config: &Config) -> anyhow::Result<Arc<Governance>>
         },
     ));
     if config.schemas.allow_unregistered {
-        tracing::warn!("schemas.allow_unregistered is on: events of types without a registered schema are stored unchecked");
+        tracing::warn!(
+            "schemas.allow_unregistered is on: events of types without a registered schema are stored unchecked"
+        );
     }
     match &config.schemas.dir {
         Some(dir) if dir.is_dir() => {
@@ -74,7 +76,9 @@ pub async fn open_governance(config: &Config) -> anyhow::Result<Arc<Governance>>
                 "schema catalog registered"
             );
         }
-        Some(dir) => tracing::warn!(dir = %dir.display(), "schema catalog folder not found; nothing registered from files"),
+        Some(dir) => {
+            tracing::warn!(dir = %dir.display(), "schema catalog folder not found; nothing registered from files")
+        }
         None => {}
     }
     Ok(governance)

@@ -58,15 +58,32 @@ pub struct NexusProcess {
     /// Set once the log tail has been printed by [`NexusProcess::fail`], so
     /// that `Drop` does not print it again.
     log_shown: std::cell::Cell<bool>,
+    /// Refuse events of types without a registered schema (the server's
+    /// default). Off for tests about the store itself, whose event types
+    /// are made up.
+    strict_schemas: bool,
 }
 
 impl NexusProcess {
     /// Starts a server on a fresh data directory inside a temporary
     /// directory owned by the harness.
+    ///
+    /// The server registers the repository's schema catalog (schemas/), so
+    /// the example domain's events are checked, and also accepts event types
+    /// without a schema (`--allow-unregistered-event-types`); use
+    /// [`NexusProcess::start_strict`] for the server's default behaviour.
     pub async fn start() -> Self {
         let work = new_work_dir();
         let data_dir = work.path().join("data");
-        Self::launch(work, data_dir).await
+        Self::launch(work, data_dir, false).await
+    }
+
+    /// Like [`NexusProcess::start`], with the server's default governance:
+    /// events of types without a registered schema are refused.
+    pub async fn start_strict() -> Self {
+        let work = new_work_dir();
+        let data_dir = work.path().join("data");
+        Self::launch(work, data_dir, true).await
     }
 
     /// Starts a server on the given data directory (which outlives the
@@ -74,10 +91,10 @@ impl NexusProcess {
     /// data.
     pub async fn start_with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
         let work = new_work_dir();
-        Self::launch(work, data_dir.into()).await
+        Self::launch(work, data_dir.into(), false).await
     }
 
-    async fn launch(work: TempDir, data_dir: PathBuf) -> Self {
+    async fn launch(work: TempDir, data_dir: PathBuf, strict_schemas: bool) -> Self {
         std::fs::create_dir_all(&data_dir)
             .unwrap_or_else(|e| panic!("cannot create data dir {}: {e}", data_dir.display()));
         let log_path = work.path().join("nexus.log");
@@ -90,6 +107,7 @@ impl NexusProcess {
             child: None,
             starts: 0,
             log_shown: std::cell::Cell::new(false),
+            strict_schemas,
         };
         process.spawn_and_wait_ready().await;
         process
@@ -258,6 +276,9 @@ impl NexusProcess {
             .arg(self.addr.to_string())
             .arg("--data-dir")
             .arg(&self.data_dir)
+            .arg("--schemas-dir")
+            .arg(workspace_root().join("schemas"))
+            .args((!self.strict_schemas).then_some("--allow-unregistered-event-types"))
             // Keep configuration files of the caller's directory out of the test.
             .current_dir(self.work.path())
             .stdin(Stdio::null())
@@ -501,6 +522,7 @@ pub fn proposed(event_type: &str, data: serde_json::Value) -> ProposedEvent {
         content_type: "application/json".into(),
         data: serde_json::to_vec(&data).expect("serialize"),
         metadata: None,
+        schema_version: 0,
     }
 }
 
@@ -521,6 +543,7 @@ pub async fn read_whole_stream(
                 direction: ReadDirection::Forwards as i32,
                 from_revision: Some(from_revision),
                 page_size: 1000,
+                as_stored: false,
             })
             .await?
             .into_inner();
@@ -562,6 +585,7 @@ pub async fn read_all_after(
                 direction: ReadDirection::Forwards as i32,
                 page_size,
                 filter: filter.clone(),
+                as_stored: false,
             })
             .await
             .unwrap_or_else(|e| panic!("ReadAll failed: {e:?}"))

@@ -52,6 +52,7 @@ async fn read(
             direction: direction as i32,
             from_revision,
             page_size,
+            as_stored: false,
         })
         .await
         .map(|r| r.into_inner())

@@ -53,6 +53,7 @@ async fn sigterm_with_open_subscriptions_exits_cleanly() {
             stream_id: unique("idle-"),
             from: Some(StreamFrom { kind: Some(stream_from::Kind::Start(())) }),
             heartbeat_interval: None,
+            as_stored: false,
         })
         .await
         .expect("SubscribeStream")

@@ -40,7 +40,12 @@ async fn subscribe_all(
         None => all_from::Kind::Start(()),
     };
     store
-        .subscribe_all(SubscribeAllRequest { from: Some(AllFrom { kind: Some(kind) }), filter, heartbeat_interval })
+        .subscribe_all(SubscribeAllRequest {
+            from: Some(AllFrom { kind: Some(kind) }),
+            filter,
+            heartbeat_interval,
+            ..Default::default()
+        })
         .await
         .expect("SubscribeAll")
         .into_inner()
@@ -453,6 +458,7 @@ async fn subscribe_stream_catch_up_then_live() {
                     stream_id: stream,
                     from: Some(StreamFrom { kind: Some(from) }),
                     heartbeat_interval: heartbeat(200),
+                    ..Default::default()
                 })
                 .await
                 .expect("SubscribeStream")

@@ -152,19 +152,21 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
             subscription::subscribe_all(self.state.store.clone(), from, filter, heartbeat, self.state.shutdown.clone());
         let governance = self.state.governance.clone();
         let as_stored = request.as_stored;
-        let stream = ReceiverStream::new(rx).then(move |item| present_message(governance.clone(), as_stored, item)).map(|item| {
-            let content = match item? {
-                SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(*event)),
-                SubscriptionMessage::CaughtUp(position) => {
-                    Content::CaughtUp(proto::CaughtUp { position: position.map(convert::position) })
-                }
-                SubscriptionMessage::Checkpoint(position) => {
-                    Content::Checkpoint(proto::Checkpoint { position: position.map(convert::position) })
-                }
-                SubscriptionMessage::Heartbeat => Content::Checkpoint(proto::Checkpoint { position: None }),
-            };
-            Ok(proto::SubscribeAllResponse { content: Some(content) })
-        });
+        let stream = ReceiverStream::new(rx)
+            .then(move |item| present_message(governance.clone(), as_stored, item))
+            .map(|item| {
+                let content = match item? {
+                    SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(*event)),
+                    SubscriptionMessage::CaughtUp(position) => {
+                        Content::CaughtUp(proto::CaughtUp { position: position.map(convert::position) })
+                    }
+                    SubscriptionMessage::Checkpoint(position) => {
+                        Content::Checkpoint(proto::Checkpoint { position: position.map(convert::position) })
+                    }
+                    SubscriptionMessage::Heartbeat => Content::Checkpoint(proto::Checkpoint { position: None }),
+                };
+                Ok(proto::SubscribeAllResponse { content: Some(content) })
+            });
         Ok(Response::new(Box::pin(stream)))
     }
 
@@ -197,16 +199,18 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         );
         let governance = self.state.governance.clone();
         let as_stored = request.as_stored;
-        let stream = ReceiverStream::new(rx).then(move |item| present_message(governance.clone(), as_stored, item)).map(|item| {
-            let content = match item? {
-                SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(*event)),
-                SubscriptionMessage::CaughtUp(position) => {
-                    Content::CaughtUp(proto::CaughtUp { position: position.map(convert::position) })
-                }
-                SubscriptionMessage::Checkpoint(_) | SubscriptionMessage::Heartbeat => Content::Heartbeat(()),
-            };
-            Ok(proto::SubscribeStreamResponse { content: Some(content) })
-        });
+        let stream = ReceiverStream::new(rx)
+            .then(move |item| present_message(governance.clone(), as_stored, item))
+            .map(|item| {
+                let content = match item? {
+                    SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(*event)),
+                    SubscriptionMessage::CaughtUp(position) => {
+                        Content::CaughtUp(proto::CaughtUp { position: position.map(convert::position) })
+                    }
+                    SubscriptionMessage::Checkpoint(_) | SubscriptionMessage::Heartbeat => Content::Heartbeat(()),
+                };
+                Ok(proto::SubscribeStreamResponse { content: Some(content) })
+            });
         Ok(Response::new(Box::pin(stream)))
     }
 

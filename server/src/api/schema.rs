@@ -242,16 +242,14 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
                     }))
                 })?
             }
-            Some(Selector::SubjectVersion(sv)) => registry
-                .get_version(&sv.subject, sv.version)
-                .await
-                .map_err(NexusError::from)?
-                .ok_or_else(|| {
+            Some(Selector::SubjectVersion(sv)) => {
+                registry.get_version(&sv.subject, sv.version).await.map_err(NexusError::from)?.ok_or_else(|| {
                     Status::from(NexusError::Registry(crate::core::schema::RegistryError::VersionNotFound {
                         subject: sv.subject.clone(),
                         version: sv.version,
                     }))
-                })?,
+                })?
+            }
             Some(Selector::LatestOfSubject(subject)) => {
                 let (_, _, latest) = self.governance.subject(&subject).await?;
                 registry.get_version(&subject, latest).await.map_err(NexusError::from)?.ok_or_else(|| {
@@ -280,12 +278,8 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
         let limit = page_size(request.page_size, &mut violations);
         let after = token_value(&request.page_token, &mut violations);
         check(violations)?;
-        let page = self
-            .governance
-            .registry()
-            .list_subjects(after.as_deref(), limit + 1)
-            .await
-            .map_err(NexusError::from)?;
+        let page =
+            self.governance.registry().list_subjects(after.as_deref(), limit + 1).await.map_err(NexusError::from)?;
         let more = page.len() > limit;
         let mut subjects = Vec::new();
         for subject in page.into_iter().take(limit) {
@@ -382,7 +376,9 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
         let mode = compatibility_from(request.compatibility, "compatibility")?;
         let subject = (!request.subject.is_empty()).then_some(request.subject);
         let effective = self.governance.set_compatibility(subject.as_deref(), mode).await?;
-        Ok(Response::new(proto::SetCompatibilityResponse { effective_compatibility: compatibility_to(Some(effective)) }))
+        Ok(Response::new(proto::SetCompatibilityResponse {
+            effective_compatibility: compatibility_to(Some(effective)),
+        }))
     }
 
     async fn get_subject(

@@ -74,9 +74,9 @@ fn internal(e: impl std::fmt::Display) -> RegistryError {
 fn db_error(e: rusqlite::Error) -> RegistryError {
     use rusqlite::ErrorCode;
     match e.sqlite_error_code() {
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::DiskFull | ErrorCode::SystemIoFailure) => {
-            RegistryError::Unavailable(e.to_string())
-        }
+        Some(
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::DiskFull | ErrorCode::SystemIoFailure,
+        ) => RegistryError::Unavailable(e.to_string()),
         _ => RegistryError::Internal(e.to_string()),
     }
 }

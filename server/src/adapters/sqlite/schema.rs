@@ -50,9 +50,8 @@ INSERT OR IGNORE INTO nexus_meta (key, value) VALUES ('event_store_schema', '2')
 
 /// Brings a store written by an older version up to date.
 pub(super) fn migrate(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
-    let has_schema_id = conn
-        .prepare("SELECT 1 FROM pragma_table_info('events') WHERE name = 'schema_id'")?
-        .exists([])?;
+    let has_schema_id =
+        conn.prepare("SELECT 1 FROM pragma_table_info('events') WHERE name = 'schema_id'")?.exists([])?;
     if !has_schema_id {
         conn.execute_batch(
             "ALTER TABLE events ADD COLUMN schema_id BLOB;

@@ -151,7 +151,10 @@ fn load_subject(dir: &Path) -> Result<CatalogSubject, Vec<Problem>> {
     let mut versions = Vec::new();
     for (expected, (number, path)) in (1..).zip(numbered) {
         if number != expected {
-            problems.push(problem(&path, format!("versions must be numbered 1, 2, 3 … without gaps; v{expected} is missing")));
+            problems.push(problem(
+                &path,
+                format!("versions must be numbered 1, 2, 3 … without gaps; v{expected} is missing"),
+            ));
             break;
         }
         let file_format = format_of_extension(&path).unwrap_or(DataFormat::Json);
@@ -336,7 +339,10 @@ mod tests {
         assert_eq!(problems, vec![]);
         assert_eq!(subjects.len(), 1);
         let s = &subjects[0];
-        assert_eq!((s.name.as_str(), s.format, s.compatibility), ("Deposited", DataFormat::Json, Some(Compatibility::Full)));
+        assert_eq!(
+            (s.name.as_str(), s.format, s.compatibility),
+            ("Deposited", DataFormat::Json, Some(Compatibility::Full))
+        );
         assert_eq!(s.config.route, Route::Secondary);
         assert_eq!(s.versions.iter().map(|v| v.number).collect::<Vec<_>>(), vec![1, 2]);
         assert_eq!(s.config.upcasters.len(), 1);
@@ -373,7 +379,11 @@ mod tests {
         write(dir.path(), "C/v1.json", V1);
         write(dir.path(), "C/subject.toml", "compatibility = \"SIDEWAYS\"\n");
         write(dir.path(), "D/v1.json", V1);
-        write(dir.path(), "D/subject.toml", "[[upcasters]]\nfrom_version = 1\nsteps = [{ op = \"jq\", expr = \".[\" }]\n");
+        write(
+            dir.path(),
+            "D/subject.toml",
+            "[[upcasters]]\nfrom_version = 1\nsteps = [{ op = \"jq\", expr = \".[\" }]\n",
+        );
         let (subjects, problems) = load(dir.path());
         let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
         assert!(text.iter().any(|p| p.contains("A/v3.json") && p.contains("v2 is missing")), "{text:?}");

@@ -41,13 +41,13 @@ impl ParsedSchema {
     pub fn parse(format: DataFormat, definition: &str, config: &SubjectConfig) -> Result<ParsedSchema, String> {
         match format {
             DataFormat::Json => {
-                let schema: Value =
-                    serde_json::from_str(definition).map_err(|e| format!("not valid JSON: {e}"))?;
+                let schema: Value = serde_json::from_str(definition).map_err(|e| format!("not valid JSON: {e}"))?;
                 if !(schema.is_object() || schema.is_boolean()) {
                     return Err("a JSON Schema must be an object or a boolean".into());
                 }
-                let validator = jsonschema::validator_for(&schema)
-                    .map_err(|e| format!("not a valid JSON Schema at {}: {e}", pointer_or_root(e.instance_path().as_str())))?;
+                let validator = jsonschema::validator_for(&schema).map_err(|e| {
+                    format!("not a valid JSON Schema at {}: {e}", pointer_or_root(e.instance_path().as_str()))
+                })?;
                 Ok(ParsedSchema::Json { schema, validator })
             }
             DataFormat::Avro => apache_avro::Schema::parse_str(definition)
@@ -130,9 +130,9 @@ impl ParsedSchema {
                     if content_type != PROTOBUF_CONTENT_TYPE {
                         return Err(vec![wrong_content_type(content_type, DataFormat::Protobuf)]);
                     }
-                    return prost_reflect::DynamicMessage::decode(message.clone(), data)
-                        .map(drop)
-                        .map_err(|e| vec![PayloadError::whole(format!("not a valid {} message: {e}", message.full_name()))]);
+                    return prost_reflect::DynamicMessage::decode(message.clone(), data).map(drop).map_err(|e| {
+                        vec![PayloadError::whole(format!("not a valid {} message: {e}", message.full_name()))]
+                    });
                 }
                 let mut deserializer = serde_json::Deserializer::from_slice(data);
                 let options = prost_reflect::DeserializeOptions::new().deny_unknown_fields(true);
@@ -249,9 +249,7 @@ mod tests {
     fn drafts_are_picked_by_the_schema_keyword() {
         // `prefixItems` exists from 2020-12; draft 7 ignores it.
         let tuple = |draft: &str| {
-            json_schema(&format!(
-                r#"{{"$schema":"{draft}","type":"array","prefixItems":[{{"type":"string"}}]}}"#
-            ))
+            json_schema(&format!(r#"{{"$schema":"{draft}","type":"array","prefixItems":[{{"type":"string"}}]}}"#))
         };
         let draft7 = tuple("http://json-schema.org/draft-07/schema#");
         let draft2020 = tuple("https://json-schema.org/draft/2020-12/schema");

@@ -272,7 +272,9 @@ impl Governance {
         for _attempt in 0..8 {
             let current = match self.registry.get_subject(subject).await? {
                 Some(s) => s,
-                None => self.registry.create_subject(new_subject(subject, format, None, SubjectConfig::default())).await?,
+                None => {
+                    self.registry.create_subject(new_subject(subject, format, None, SubjectConfig::default())).await?
+                }
             };
             let report = self.check_against(&current, format, definition).await?;
             if let Some(existing) = report.existing {
@@ -346,15 +348,15 @@ impl Governance {
         {
             return Ok(CompatibilityReport { mode, changes: Vec::new(), existing: Some(existing.clone()) });
         }
-        let against: &[SchemaVersion] = if mode.transitive() || previous.is_empty() {
-            &previous
-        } else {
-            &previous[previous.len() - 1..]
-        };
+        let against: &[SchemaVersion] =
+            if mode.transitive() || previous.is_empty() { &previous } else { &previous[previous.len() - 1..] };
         let mut parsed_previous = Vec::with_capacity(against.len());
         for old in against {
             let old_parsed = ParsedSchema::parse(old.format, &old.definition, &subject.config).map_err(|e| {
-                NexusError::Internal(format!("stored schema {} version {} does not parse: {e}", old.subject, old.version))
+                NexusError::Internal(format!(
+                    "stored schema {} version {} does not parse: {e}",
+                    old.subject, old.version
+                ))
             })?;
             parsed_previous.push((old.version, old_parsed));
         }
@@ -366,7 +368,10 @@ impl Governance {
     pub async fn all_versions(&self, subject: &str, include_deleted: bool) -> Result<Vec<SchemaVersion>, NexusError> {
         let mut out = Vec::new();
         loop {
-            let page = self.registry.list_versions(subject, out.last().map(|v: &SchemaVersion| v.version), 500, include_deleted).await?;
+            let page = self
+                .registry
+                .list_versions(subject, out.last().map(|v: &SchemaVersion| v.version), 500, include_deleted)
+                .await?;
             let done = page.len() < 500;
             out.extend(page);
             if done {
@@ -391,7 +396,8 @@ impl Governance {
         let existing = match self.registry.get_subject(name).await? {
             Some(existing) => existing,
             None => {
-                let created = self.registry.create_subject(new_subject(name, format, compatibility, config.clone())).await?;
+                let created =
+                    self.registry.create_subject(new_subject(name, format, compatibility, config.clone())).await?;
                 if created.format == format && created.compatibility == compatibility && created.config == config {
                     self.invalidate(name);
                     return Ok(created);
@@ -412,7 +418,10 @@ impl Governance {
 
     /// The subject's own mode and the mode in force; `None` subject asks for
     /// the registry default.
-    pub async fn compatibility(&self, subject: Option<&str>) -> Result<(Option<Compatibility>, Compatibility), NexusError> {
+    pub async fn compatibility(
+        &self,
+        subject: Option<&str>,
+    ) -> Result<(Option<Compatibility>, Compatibility), NexusError> {
         let default = self.registry.default_compatibility().await?;
         match subject {
             None => Ok((Some(default), default)),
@@ -475,7 +484,8 @@ impl Governance {
         } else {
             self.compiled_version(&view, version).await.map_err(NexusError::Registry)?
         };
-        let compiled = compiled.ok_or_else(|| RegistryError::VersionNotFound { subject: subject.to_string(), version })?;
+        let compiled =
+            compiled.ok_or_else(|| RegistryError::VersionNotFound { subject: subject.to_string(), version })?;
         let errors = compiled.parsed.validate(content_type, data).err().unwrap_or_default();
         Ok((compiled.version.version, errors))
     }
@@ -560,7 +570,13 @@ impl Governance {
             }
             number -= 1;
         }
-        Ok(SubjectView { subject, effective, latest, upcasters: Arc::new(upcasters), others: Mutex::new(HashMap::new()) })
+        Ok(SubjectView {
+            subject,
+            effective,
+            latest,
+            upcasters: Arc::new(upcasters),
+            others: Mutex::new(HashMap::new()),
+        })
     }
 
     async fn compiled_version(
@@ -614,7 +630,10 @@ pub fn incompatible_changes(
 
 fn compile(subject: &Subject, version: SchemaVersion) -> Result<CompiledVersion, NexusError> {
     let parsed = ParsedSchema::parse(version.format, &version.definition, &subject.config).map_err(|e| {
-        NexusError::Internal(format!("stored schema {} version {} does not parse: {e}", version.subject, version.version))
+        NexusError::Internal(format!(
+            "stored schema {} version {} does not parse: {e}",
+            version.subject, version.version
+        ))
     })?;
     let marked = version.in_use;
     Ok(CompiledVersion { version, parsed, marked_in_use: AtomicBool::new(marked) })

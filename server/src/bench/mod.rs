@@ -28,10 +28,8 @@ use tokio::time::Instant;
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Status};
 
-/// Smallest event payload the benchmark can build: `{"p":""}`.
-const MIN_EVENT_SIZE: usize = 8;
-/// Event type of every benchmark event.
-const EVENT_TYPE: &str = "BenchEvent";
+pub mod payload;
+pub mod validate;
 /// Most connections opened when `--connections` is not given.
 const DEFAULT_MAX_CONNECTIONS: usize = 8;
 /// How long to wait for each connection to be established.
@@ -64,7 +62,8 @@ pub struct AppendBenchArgs {
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = parse_positive)]
     pub batch_size: usize,
 
-    /// Size in bytes of each event's JSON payload (at least 8).
+    /// Size in bytes of each event's JSON payload: an order with about one
+    /// line item per 100 bytes (at least 190 bytes).
     #[arg(
         long,
         value_name = "BYTES",
@@ -93,9 +92,56 @@ pub struct AppendBenchArgs {
     #[arg(long, value_name = "MODE", value_enum, default_value_t = ExpectedRevisionMode::Any)]
     pub expected_revision: ExpectedRevisionMode,
 
+    /// `json`: events of type BenchOrderPlaced, whose JSON Schema the bench
+    /// registers first, so every event is validated (the server's default
+    /// behaviour). `none`: the same payloads under a type without a schema,
+    /// stored unchecked; needs a server started with
+    /// `--allow-unregistered-event-types`. Comparing the two shows what
+    /// validation costs.
+    #[arg(long, value_name = "MODE", value_enum, default_value_t = SchemaMode::Json)]
+    pub schema: SchemaMode,
+
     /// Print only one JSON object with the results.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Whether benchmark events are governed by a schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaMode {
+    Json,
+    None,
+}
+
+impl SchemaMode {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::None => "none",
+        }
+    }
+
+    fn event_type(self) -> &'static str {
+        match self {
+            Self::Json => payload::GOVERNED_EVENT_TYPE,
+            Self::None => payload::UNGOVERNED_EVENT_TYPE,
+        }
+    }
+}
+
+/// Registers the benchmark's schema (idempotent).
+async fn register_schema(channel: Channel) -> anyhow::Result<()> {
+    use nexus_sdk::proto::{DataFormat, RegisterSchemaVersionRequest, schema_service_client::SchemaServiceClient};
+    SchemaServiceClient::new(channel)
+        .register_schema_version(RegisterSchemaVersionRequest {
+            subject: payload::GOVERNED_EVENT_TYPE.into(),
+            data_format: DataFormat::Json as i32,
+            definition: payload::SCHEMA.into(),
+            metadata: Default::default(),
+        })
+        .await
+        .map_err(|s| anyhow::anyhow!("cannot register the benchmark schema: {}", s.message()))?;
+    Ok(())
 }
 
 impl AppendBenchArgs {
@@ -151,18 +197,26 @@ pub async fn run_append(args: AppendBenchArgs) -> anyhow::Result<()> {
     let channels = connect(&args.server, connections).await?;
 
     let run_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
-    let plan = Arc::new(AppendPlan { payload: json_payload(args.event_size), batch_size: args.batch_size });
+    if args.schema == SchemaMode::Json {
+        register_schema(channels[0].clone()).await?;
+    }
+    let plan = Arc::new(AppendPlan {
+        payload: payload::order_payload(args.event_size),
+        batch_size: args.batch_size,
+        event_type: args.schema.event_type(),
+    });
     let shared_streams: Arc<[String]> = (0..args.streams).map(|n| stream_name(&run_id, n)).collect();
 
     if !args.json {
         println!(
             "nexus bench append: {} clients on {} connection(s) to {}, {} streams (run {run_id}), \
-             expected revision {}",
+             expected revision {}, schema {}",
             args.concurrency,
             connections,
             args.server,
             args.streams,
-            args.expected_revision.as_str()
+            args.expected_revision.as_str(),
+            args.schema.as_str()
         );
         println!(
             "  {} event(s) of {} bytes per append; warming up for {}, then measuring for {}",
@@ -227,23 +281,11 @@ fn stream_name(run_id: &str, n: usize) -> String {
     format!("bench-{run_id}-{n}")
 }
 
-/// A JSON object of exactly `size` bytes: `{"p":"xxx…"}`. Sizes below
-/// [`MIN_EVENT_SIZE`] are rounded up to it.
-fn json_payload(size: usize) -> Vec<u8> {
-    const HEAD: &[u8] = b"{\"p\":\"";
-    const TAIL: &[u8] = b"\"}";
-    let size = size.max(MIN_EVENT_SIZE);
-    let mut data = Vec::with_capacity(size);
-    data.extend_from_slice(HEAD);
-    data.resize(size - TAIL.len(), b'x');
-    data.extend_from_slice(TAIL);
-    data
-}
-
 /// What every append sends, apart from ids and the stream.
 #[derive(Debug)]
 struct AppendPlan {
     payload: Vec<u8>,
+    event_type: &'static str,
     batch_size: usize,
 }
 
@@ -253,7 +295,7 @@ impl AppendPlan {
         (0..self.batch_size)
             .map(|_| ProposedEvent {
                 event_id: uuid::Uuid::new_v4().to_string(),
-                event_type: EVENT_TYPE.into(),
+                event_type: self.event_type.into(),
                 content_type: "application/json".into(),
                 data: self.payload.clone(),
                 metadata: None,
@@ -546,6 +588,7 @@ impl LatencyMs {
 struct Report {
     server: String,
     expected_revision: &'static str,
+    schema: &'static str,
     concurrency: usize,
     connections: usize,
     streams: usize,
@@ -571,6 +614,7 @@ impl Report {
         Self {
             server: args.server.clone(),
             expected_revision: args.expected_revision.as_str(),
+            schema: args.schema.as_str(),
             concurrency: args.concurrency,
             connections,
             streams: args.streams,
@@ -624,11 +668,11 @@ fn parse_positive(value: &str) -> Result<usize, String> {
     }
 }
 
-/// Parses an event size of at least [`MIN_EVENT_SIZE`] bytes.
+/// Parses an event size of at least [`payload::MIN_SIZE`] bytes.
 fn parse_event_size(value: &str) -> Result<usize, String> {
     match value.parse::<usize>() {
-        Ok(n) if n < MIN_EVENT_SIZE => {
-            Err(format!("must be at least {MIN_EVENT_SIZE} bytes, the size of {{\"p\":\"\"}}"))
+        Ok(n) if n < payload::MIN_SIZE => {
+            Err(format!("must be at least {} bytes, the size of an order with one line", payload::MIN_SIZE))
         }
         Ok(n) => Ok(n),
         Err(e) => Err(e.to_string()),
@@ -648,21 +692,6 @@ mod tests {
 
     fn parse(argv: &[&str]) -> Result<AppendBenchArgs, clap::Error> {
         Cli::try_parse_from(std::iter::once("bench").chain(argv.iter().copied())).map(|cli| cli.args)
-    }
-
-    #[test]
-    fn payload_is_json_of_exact_size() {
-        for size in [MIN_EVENT_SIZE, 9, 10, 64, 256, 1000, 65_536] {
-            let data = json_payload(size);
-            assert_eq!(data.len(), size);
-            let value: serde_json::Value = serde_json::from_slice(&data).expect("valid JSON");
-            assert!(value.is_object());
-        }
-    }
-
-    #[test]
-    fn payload_below_minimum_is_rounded_up() {
-        assert_eq!(json_payload(0), br#"{"p":""}"#);
     }
 
     #[test]
