@@ -13,8 +13,8 @@
 use std::{collections::HashMap, time::Duration};
 
 use nexus_e2e::{
-    NexusProcess, assert_error, event_json, expect_raw_status, expected, field_violations, no_stream, proposed,
-    read_all_events, read_whole_stream, subscribe_all_response::Content as AllContent,
+    NexusProcess, assert_error, event_json, expect_raw_status, expected, field_violations, proposed, read_all_events,
+    read_whole_stream, subscribe_all_response::Content as AllContent,
     subscribe_stream_response::Content as StreamContent, unique,
 };
 use nexus_sdk::proto::{
@@ -1195,5 +1195,4 @@ async fn avro_subjects_check_json_payloads() {
     // Same definition with the format left unspecified: the subject's format is used.
     let again = register_raw(&mut schemas, &subject, DataFormat::Unspecified, definition).await.expect("re-register");
     assert!(!again.created && again.version.expect("version").schema_id == v1.schema_id);
-    let _ = no_stream;
 }

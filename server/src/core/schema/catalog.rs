@@ -324,16 +324,22 @@ mod tests {
     #[test]
     fn loads_versions_in_order_with_settings() {
         let dir = tempfile::tempdir().expect("tempdir");
-        write(dir.path(), "Deposited/v1.json", V1);
+        // A closed content model: adding an optional property is backward
+        // compatible (old payloads cannot have it).
+        write(
+            dir.path(),
+            "Deposited/v1.json",
+            r#"{"type":"object","properties":{"amount":{"type":"integer"}},"required":["amount"],"additionalProperties":false}"#,
+        );
         write(
             dir.path(),
             "Deposited/v2.json",
-            r#"{"type":"object","properties":{"amount":{"type":"integer"},"note":{"type":"string"}},"required":["amount"]}"#,
+            r#"{"type":"object","properties":{"amount":{"type":"integer"},"note":{"type":"string"}},"required":["amount"],"additionalProperties":false}"#,
         );
         write(
             dir.path(),
             "Deposited/subject.toml",
-            "compatibility = \"FULL\"\nroute = \"secondary\"\n[[upcasters]]\nfrom_version = 1\nsteps = [{ op = \"add\", path = \"/note\", default = \"\" }]\n",
+            "compatibility = \"BACKWARD_ALL\"\nroute = \"secondary\"\n[[upcasters]]\nfrom_version = 1\nsteps = [{ op = \"add\", path = \"/note\", default = \"\" }]\n",
         );
         let (subjects, problems) = load(dir.path());
         assert_eq!(problems, vec![]);
@@ -341,12 +347,19 @@ mod tests {
         let s = &subjects[0];
         assert_eq!(
             (s.name.as_str(), s.format, s.compatibility),
-            ("Deposited", DataFormat::Json, Some(Compatibility::Full))
+            ("Deposited", DataFormat::Json, Some(Compatibility::BackwardAll))
         );
         assert_eq!(s.config.route, Route::Secondary);
         assert_eq!(s.versions.iter().map(|v| v.number).collect::<Vec<_>>(), vec![1, 2]);
         assert_eq!(s.config.upcasters.len(), 1);
         assert_eq!(check(&subjects, Compatibility::Backward), vec![]);
+        // FULL would also need old readers to read v2 payloads, which carry a
+        // property v1's closed model forbids.
+        let mut full = subjects.clone();
+        full[0].compatibility = Some(Compatibility::Full);
+        let found = check(&full, Compatibility::Backward);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].message.contains("FULL"), "{}", found[0].message);
     }
 
     #[test]
