@@ -15,6 +15,7 @@ use crate::{
     core::schema::{
         Compatibility, Route,
         catalog::{self, CatalogSubject},
+        format::same_definition,
     },
 };
 
@@ -66,30 +67,15 @@ pub async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         let mut drift = Vec::new();
         for subject in &subjects {
             for version in &subject.versions {
-                let request = proto::GetSchemaVersionRequest {
-                    selector: Some(Selector::SubjectVersion(proto::SubjectVersion {
-                        subject: subject.name.clone(),
-                        version: version.number,
-                    })),
-                };
-                match client.get_schema_version(request).await {
-                    Ok(response) => {
-                        let registered = response.into_inner().version.map(|v| v.definition).unwrap_or_default();
-                        if !crate::core::schema::format::same_definition(
-                            subject.format,
-                            &registered,
-                            &version.definition,
-                        ) {
-                            drift.push(format!(
-                                "{}: differs from version {} registered in {server}; registered versions are \
-                                 immutable, add the change as the next version instead",
-                                version.path.display(),
-                                version.number
-                            ));
-                        }
-                    }
-                    Err(status) if status.code() == tonic::Code::NotFound => {}
-                    Err(status) => anyhow::bail!("{server}: {}", status.message()),
+                if let Some(registered) = registered_definition(&mut client, &subject.name, version.number).await?
+                    && !same_definition(subject.format, &registered, &version.definition)
+                {
+                    drift.push(format!(
+                        "{}: differs from version {} registered in {server}; registered versions are \
+                         immutable, add the change as the next version instead",
+                        version.path.display(),
+                        version.number
+                    ));
                 }
             }
         }
@@ -109,6 +95,45 @@ pub async fn sync(args: SyncArgs) -> anyhow::Result<ExitCode> {
     // The server's default mode is unknown here; the server checks again.
     let Some(subjects) = load_checked(&args.dir, Compatibility::None) else { return Ok(ExitCode::FAILURE) };
     let mut client = connect(&args.server).await?;
+    // Compare every file with what is registered under its number before
+    // registering anything: registered versions are immutable.
+    let mut present = std::collections::HashSet::new();
+    let mut drift = Vec::new();
+    for subject in &subjects {
+        let last_version = match client.get_subject(proto::GetSubjectRequest { name: subject.name.clone() }).await {
+            Ok(response) => response.into_inner().subject.map_or(0, |s| s.last_version),
+            Err(status) if status.code() == tonic::Code::NotFound => 0,
+            Err(status) => anyhow::bail!("{}: {}", args.server, status.message()),
+        };
+        for version in &subject.versions {
+            match registered_definition(&mut client, &subject.name, version.number).await? {
+                Some(definition) if same_definition(subject.format, &definition, &version.definition) => {
+                    present.insert((subject.name.clone(), version.number));
+                }
+                Some(_) => drift.push(format!(
+                    "{}: differs from version {} of {} already registered; registered versions are immutable: \
+                     restore the file and add the change as the next version",
+                    version.path.display(),
+                    version.number,
+                    subject.name
+                )),
+                None if version.number <= last_version => drift.push(format!(
+                    "{}: version {} of {} was deleted from the registry; it cannot be registered again",
+                    version.path.display(),
+                    version.number,
+                    subject.name
+                )),
+                None => {}
+            }
+        }
+    }
+    if !drift.is_empty() {
+        eprintln!("schema catalog {}: {} problem(s); nothing was registered", args.dir.display(), drift.len());
+        for line in drift {
+            eprintln!("  {line}");
+        }
+        return Ok(ExitCode::FAILURE);
+    }
     let (mut registered, mut unchanged) = (0, 0);
     for subject in &subjects {
         client
@@ -116,6 +141,10 @@ pub async fn sync(args: SyncArgs) -> anyhow::Result<ExitCode> {
             .await
             .map_err(|s| anyhow::anyhow!("{}: {}", subject.dir.join(catalog::SUBJECT_FILE).display(), s.message()))?;
         for version in &subject.versions {
+            if present.contains(&(subject.name.clone(), version.number)) {
+                unchanged += 1;
+                continue;
+            }
             let request = RegisterSchemaVersionRequest {
                 subject: subject.name.clone(),
                 data_format: data_format_to(subject.format) as i32,
@@ -151,6 +180,22 @@ pub async fn sync(args: SyncArgs) -> anyhow::Result<ExitCode> {
         args.server
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The definition registered as `version` of `subject`, if any.
+async fn registered_definition(
+    client: &mut SchemaServiceClient<Channel>,
+    subject: &str,
+    version: u32,
+) -> anyhow::Result<Option<String>> {
+    let request = proto::GetSchemaVersionRequest {
+        selector: Some(Selector::SubjectVersion(proto::SubjectVersion { subject: subject.to_string(), version })),
+    };
+    match client.get_schema_version(request).await {
+        Ok(response) => Ok(response.into_inner().version.map(|v| v.definition)),
+        Err(status) if status.code() == tonic::Code::NotFound => Ok(None),
+        Err(status) => anyhow::bail!("{}", status.message()),
+    }
 }
 
 async fn connect(server: &str) -> anyhow::Result<SchemaServiceClient<Channel>> {

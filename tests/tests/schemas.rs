@@ -674,9 +674,20 @@ async fn events_can_name_an_older_schema_version() {
     assert_eq!(stored[0].stored_schema_version, None);
     assert_eq!(event_json(&stored[0]), json!({"amount": 5}));
     assert_eq!((stored[1].schema_version, stored[1].schema_id.as_str()), (2, v2.schema_id.as_str()));
-    // The default read presents the v1 event as the latest version.
+    // The default read would present the v1 event as v2, but its payload
+    // does not follow v2 and no upcaster converts it: the read says so
+    // rather than mislabel it.
+    let status = expect_raw_status(read_stream(&mut store, &stream, false).await);
+    let info = assert_error(&status, Code::FailedPrecondition, "UPCAST_FAILED");
+    assert_eq!(info.metadata.get("event_id"), Some(&old.event_id), "{info:?}");
+    assert!(status.message().contains("as_stored"), "{}", status.message());
+    // With an upcaster that converts it, the default read presents it as v2.
+    let upcaster =
+        Upcaster { from_version: 1, steps: vec![UpcastStep { op: Some(Op::Jq(".amount |= tostring".into())) }] };
+    put_subject(&mut schemas, &subject, Compatibility::None, vec![upcaster]).await;
     let presented = read_stream(&mut store, &stream, false).await.expect("read");
     assert_eq!((presented[0].schema_version, presented[0].stored_schema_version), (2, Some(1)), "{presented:?}");
+    assert_eq!(event_json(&presented[0]), json!({"amount": "5"}));
     assert_eq!((presented[1].schema_version, presented[1].stored_schema_version), (2, None), "{presented:?}");
 
     // A version that does not exist.

@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 use super::{
     Compatibility, DataFormat, IncompatibleChange, Route, SubjectConfig,
-    format::ParsedSchema,
+    format::{ParsedSchema, same_definition},
     governance::{Governance, incompatible_changes},
     upcast::{UpcastChain, UpcasterSpec},
 };
@@ -264,6 +264,33 @@ pub struct SyncReport {
 /// under its number is an error (versions are immutable).
 pub async fn sync(governance: &Governance, subjects: &[CatalogSubject]) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport::default();
+    // Compare every file with what is registered under its number before
+    // registering anything: registered versions are immutable.
+    for subject in subjects {
+        let registered = governance.registry().get_subject(&subject.name).await;
+        let last_version = registered
+            .map_err(|e| SyncError { path: subject.dir.clone(), error: e.into() })?
+            .map_or(0, |s| s.last_version);
+        for version in &subject.versions {
+            let at = |error| SyncError { path: version.path.clone(), error };
+            match governance.registry().get_version(&subject.name, version.number).await.map_err(|e| at(e.into()))? {
+                Some(stored) if !same_definition(subject.format, &stored.definition, &version.definition) => {
+                    return Err(at(NexusError::Internal(format!(
+                        "differs from version {} of {} already registered; registered versions are immutable: \
+                         restore the file and add the change as the next version",
+                        version.number, subject.name
+                    ))));
+                }
+                None if version.number <= last_version => {
+                    return Err(at(NexusError::Internal(format!(
+                        "version {} of {} was deleted from the registry; it cannot be registered again",
+                        version.number, subject.name
+                    ))));
+                }
+                _ => {}
+            }
+        }
+    }
     for subject in subjects {
         governance
             .put_subject(&subject.name, subject.format, subject.compatibility, subject.config.clone())
@@ -271,6 +298,16 @@ pub async fn sync(governance: &Governance, subjects: &[CatalogSubject]) -> Resul
             .map_err(|error| SyncError { path: subject.dir.join(SUBJECT_FILE), error })?;
         for version in &subject.versions {
             let at = |error| SyncError { path: version.path.clone(), error };
+            if governance
+                .registry()
+                .get_version(&subject.name, version.number)
+                .await
+                .map_err(|e| at(e.into()))?
+                .is_some()
+            {
+                report.unchanged += 1; // equal: checked above
+                continue;
+            }
             let (registered, created) = governance
                 .register(&subject.name, subject.format, &version.definition, file_metadata(&version.path))
                 .await
@@ -405,5 +442,36 @@ mod tests {
         assert_eq!(subjects.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), vec!["D"]);
         let found = check(&subjects, Compatibility::Backward);
         assert_eq!(found.len(), 2, "bad jq and an upcaster to a missing version: {found:?}");
+    }
+
+    #[tokio::test]
+    async fn sync_is_idempotent_and_refuses_an_edited_registered_version_without_registering_anything() {
+        use std::sync::Arc;
+
+        use crate::{
+            adapters::sqlite::SqliteSchemaRegistry,
+            core::schema::governance::{Governance, GovernanceSettings},
+        };
+        let data = tempfile::tempdir().expect("tempdir");
+        let registry =
+            SqliteSchemaRegistry::open(data.path().join("registry.db"), Compatibility::Backward).expect("registry");
+        let governance = Governance::new(Arc::new(registry), GovernanceSettings::default());
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "Deposited/v1.json", V1);
+        let (subjects, _) = load(dir.path());
+        let first = sync(&governance, &subjects).await.expect("first sync");
+        assert_eq!((first.registered, first.unchanged), (1, 0));
+        let again = sync(&governance, &subjects).await.expect("second sync");
+        assert_eq!((again.registered, again.unchanged), (0, 1));
+
+        // v1 edited in place, plus a new v2: nothing at all is registered.
+        write(dir.path(), "Deposited/v1.json", r#"{"type":"object"}"#);
+        write(dir.path(), "Deposited/v2.json", r#"{"type":"object","properties":{"note":{"type":"string"}}}"#);
+        let (subjects, _) = load(dir.path());
+        let error = sync(&governance, &subjects).await.expect_err("edited v1 refused");
+        assert!(error.path.ends_with("Deposited/v1.json"), "{error}");
+        assert!(error.to_string().contains("immutable"), "{error}");
+        let versions = governance.all_versions("Deposited", true).await.expect("versions");
+        assert_eq!(versions.len(), 1, "nothing registered: {versions:?}");
     }
 }

@@ -221,7 +221,9 @@ impl Governance {
 
     /// Upcasts an event stored under an older version of its subject to the
     /// latest version: the subject's upcasters run from the stored version to
-    /// the latest, and the result must match the latest version's schema.
+    /// the latest (a version without one passes the payload through), and
+    /// the result must match the latest version's schema, so an event labelled
+    /// with the latest version always follows it.
     /// Events of unknown subjects, of the latest version, or with non-JSON
     /// payloads are returned unchanged.
     pub async fn upcast(&self, mut event: RecordedEvent) -> Result<RecordedEvent, NexusError> {
@@ -242,13 +244,22 @@ impl Governance {
             target_version: target,
             detail,
         };
-        if !view.upcasters.is_empty() {
-            let value: serde_json::Value =
-                serde_json::from_slice(&event.data).map_err(|e| failed(format!("stored payload is not JSON: {e}")))?;
-            let value = view.upcasters.upcast(value, stored, target).map_err(|e| failed(e.to_string()))?;
-            latest.parsed.validate_value(&value).map_err(|errors| {
-                failed(format!("the upcast payload does not match version {target}: {}", describe(&errors)))
-            })?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&event.data).map_err(|e| failed(format!("stored payload is not JSON: {e}")))?;
+        let (value, changed) = if view.upcasters.is_empty() {
+            (value, false)
+        } else {
+            (view.upcasters.upcast(value, stored, target).map_err(|e| failed(e.to_string()))?, true)
+        };
+        latest.parsed.validate_value(&value).map_err(|errors| {
+            failed(format!(
+                "the {} payload does not match version {target} (add an upcaster from version {stored}, or read \
+                 with as_stored): {}",
+                if changed { "upcast" } else { "stored" },
+                describe(&errors)
+            ))
+        })?;
+        if changed {
             event.data = Bytes::from(serde_json::to_vec(&value).map_err(|e| failed(e.to_string()))?);
         }
         event.stored_schema_version = Some(stored);
