@@ -13,6 +13,12 @@ use nexus_server::{
 };
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc instead of the system allocator: parsing event payloads and
+/// protobuf messages allocates many small objects, and mimalloc makes those
+/// allocations markedly cheaper (see docs/BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Nexus: an event-sourcing and CQRS platform server with a gRPC API.
 ///
 /// `nexus serve` with no configuration listens on 127.0.0.1:50051 and keeps

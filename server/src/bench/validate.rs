@@ -45,6 +45,8 @@ struct ValidateReport {
     iterations: u64,
     /// JSON well-formedness check only (ungoverned events).
     well_formed_only: Measurement,
+    /// Parsing into a JSON value, the first half of validation.
+    parsed: Measurement,
     /// Parse + schema validation (governed events).
     validated: Measurement,
     /// Extra time per event that validation adds, at the median.
@@ -77,6 +79,7 @@ pub fn run_validate(args: ValidateBenchArgs) -> anyhow::Result<()> {
     let warmup = (args.iterations / 10).max(1);
     measure(warmup, || serde_json::from_slice::<serde::de::IgnoredAny>(&data).is_ok())?;
     let well_formed_only = measure(args.iterations, || serde_json::from_slice::<serde::de::IgnoredAny>(&data).is_ok())?;
+    let parsed = measure(args.iterations, || serde_json::from_slice::<serde_json::Value>(&data).is_ok())?;
     measure(warmup, || schema.validate("application/json", &data).is_ok())?;
     let validated = measure(args.iterations, || schema.validate("application/json", &data).is_ok())?;
     let report = ValidateReport {
@@ -84,6 +87,7 @@ pub fn run_validate(args: ValidateBenchArgs) -> anyhow::Result<()> {
         iterations: args.iterations,
         added_p50_us: ((validated.p50_us - well_formed_only.p50_us) * 100.0).round() / 100.0,
         well_formed_only,
+        parsed,
         validated,
     };
     if args.json {
@@ -93,7 +97,11 @@ pub fn run_validate(args: ValidateBenchArgs) -> anyhow::Result<()> {
             "nexus bench validate: {}-byte order events, {} iterations, one thread",
             report.event_size, report.iterations
         );
-        for (name, m) in [("well-formed only", &report.well_formed_only), ("schema validated", &report.validated)] {
+        for (name, m) in [
+            ("well-formed only", &report.well_formed_only),
+            ("parsed to a value", &report.parsed),
+            ("schema validated", &report.validated),
+        ] {
             println!(
                 "  {name:<17} {:>9.0} events/s   p50 {:.2} µs   p99 {:.2} µs   p99.9 {:.2} µs   max {:.2} µs",
                 m.events_per_sec, m.p50_us, m.p99_us, m.p999_us, m.max_us

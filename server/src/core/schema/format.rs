@@ -146,13 +146,21 @@ impl ParsedSchema {
         }
     }
 
-    /// Checks a JSON payload that is already parsed (upcast results).
+    /// Checks a JSON payload that is already parsed.
     pub fn validate_value(&self, value: &Value) -> Result<(), Vec<PayloadError>> {
         match self {
             ParsedSchema::Json { validator, .. } => validate_json(validator, value),
-            _ => {
-                let data = serde_json::to_vec(value).map_err(|e| vec![PayloadError::whole(e.to_string())])?;
-                self.validate(crate::core::model::JSON_CONTENT_TYPE, &data)
+            ParsedSchema::Avro(schema) => apache_avro::types::Value::from(value.clone())
+                .resolve(schema)
+                .map(drop)
+                .map_err(|e| vec![PayloadError::whole(format!("does not match the Avro schema: {e}"))]),
+            ParsedSchema::Protobuf { message, .. } => {
+                let options = prost_reflect::DeserializeOptions::new().deny_unknown_fields(true);
+                prost_reflect::DynamicMessage::deserialize_with_options(message.clone(), value, &options)
+                    .map(drop)
+                    .map_err(|e| {
+                        vec![PayloadError::whole(format!("does not match message {}: {e}", message.full_name()))]
+                    })
             }
         }
     }
@@ -170,10 +178,13 @@ fn validate_json(validator: &jsonschema::Validator, value: &Value) -> Result<(),
     if errors.is_empty() { Ok(()) } else { Err(errors) }
 }
 
-/// Whether a content type carries JSON (`application/json`, `…+json`).
+/// Whether a content type carries JSON (`application/json`, `application/…+json`).
 pub fn is_json(content_type: &str) -> bool {
-    let base = content_type.split(';').next().unwrap_or_default().trim();
-    base.eq_ignore_ascii_case(crate::core::model::JSON_CONTENT_TYPE) || base.ends_with("+json")
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case(crate::core::model::JSON_CONTENT_TYPE)
+        || (essence.len() > 17
+            && essence.get(..12).is_some_and(|s| s.eq_ignore_ascii_case("application/"))
+            && essence.get(essence.len() - 5..).is_some_and(|s| s.eq_ignore_ascii_case("+json")))
 }
 
 fn parse_json(data: &[u8]) -> Result<Value, Vec<PayloadError>> {
@@ -271,6 +282,17 @@ mod tests {
         assert_eq!(schema.validate(AVRO_CONTENT_TYPE, &[0x0a]), Ok(()));
         assert!(schema.validate(AVRO_CONTENT_TYPE, &[0x0a, 0x00]).is_err(), "trailing bytes");
         assert!(schema.validate("text/plain", b"5").is_err());
+    }
+
+    #[test]
+    fn json_content_types_are_recognised() {
+        assert!(is_json("application/json"));
+        assert!(is_json("Application/JSON; charset=utf-8"));
+        assert!(is_json("application/cloudevents+json"));
+        assert!(!is_json("application/avro"));
+        assert!(!is_json("text/plain"));
+        assert!(!is_json("text/x+json"));
+        assert!(!is_json("applicatioé/x+json"), "no panic on a multi-byte character");
     }
 
     #[test]

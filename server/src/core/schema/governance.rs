@@ -118,13 +118,23 @@ impl Governance {
     /// Checks every event against its schema version and records the version
     /// checked against in the event. All or nothing: any failure returns
     /// every violation found (fields named `{prefix}[i].…`) and the caller
-    /// must store nothing.
+    /// must store nothing. JSON payloads are parsed once here, whether a
+    /// schema governs them or not: malformed JSON is `InvalidArgument`,
+    /// a payload that does not match its schema `SchemaViolation`.
     pub async fn govern(&self, prefix: &str, events: &mut [ProposedEvent]) -> Result<(), NexusError> {
         let mut violations = Vec::new();
+        let mut malformed = Vec::new();
         let mut used: Vec<Arc<CompiledVersion>> = Vec::new();
         for (i, event) in events.iter_mut().enumerate() {
             let field = |name: &str| format!("{prefix}[{i}].{name}");
+            let json = format::is_json(&event.content_type);
+            let check_well_formed = |malformed: &mut Vec<FieldViolation>| {
+                if json && let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&event.data) {
+                    malformed.push(FieldViolation::new(field("data"), format!("is not valid JSON: {e}")));
+                }
+            };
             let Some(view) = self.view(&event.event_type).await? else {
+                check_well_formed(&mut malformed);
                 if self.settings.allow_unregistered && event.schema_version == 0 {
                     continue;
                 }
@@ -140,13 +150,29 @@ impl Governance {
             };
             let compiled = match self.version_for_write(&view, event.schema_version).await {
                 Ok(Some(compiled)) => compiled,
-                Ok(None) => continue, // allow_unvalidated subject without versions
+                Ok(None) => {
+                    // allow_unvalidated subject without versions
+                    check_well_formed(&mut malformed);
+                    continue;
+                }
                 Err(problem) => {
+                    check_well_formed(&mut malformed);
                     violations.push(FieldViolation::new(field("schema_version"), problem));
                     continue;
                 }
             };
-            if let Err(errors) = compiled.parsed.validate(&event.content_type, &event.data) {
+            let checked = if json {
+                match serde_json::from_slice::<serde_json::Value>(&event.data) {
+                    Ok(value) => compiled.parsed.validate_value(&value),
+                    Err(e) => {
+                        malformed.push(FieldViolation::new(field("data"), format!("is not valid JSON: {e}")));
+                        continue;
+                    }
+                }
+            } else {
+                compiled.parsed.validate(&event.content_type, &event.data)
+            };
+            if let Err(errors) = checked {
                 violations.extend(errors.into_iter().map(|e| {
                     FieldViolation::new(
                         format!("{}{}", field("data"), e.pointer),
@@ -160,6 +186,9 @@ impl Governance {
             if !compiled.marked_in_use.load(Ordering::Acquire) && !used.iter().any(|u| Arc::ptr_eq(u, &compiled)) {
                 used.push(compiled);
             }
+        }
+        if !malformed.is_empty() {
+            return Err(NexusError::InvalidArgument(malformed));
         }
         if !violations.is_empty() {
             return Err(NexusError::SchemaViolation(violations));
