@@ -235,12 +235,11 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
             Some(Selector::SchemaId(id)) => {
                 let id = uuid::Uuid::parse_str(&id)
                     .map_err(|e| invalid(vec![FieldViolation::new("schema_id", format!("is not a UUID: {e}"))]))?;
-                registry.get_version_by_id(id).await.map_err(NexusError::from)?.ok_or_else(|| {
-                    Status::from(NexusError::Registry(crate::core::schema::RegistryError::VersionNotFound {
-                        subject: format!("(id {id})"),
-                        version: 0,
-                    }))
-                })?
+                registry
+                    .get_version_by_id(id)
+                    .await
+                    .map_err(NexusError::from)?
+                    .ok_or_else(|| Status::from(crate::core::schema::RegistryError::VersionIdNotFound(id)))?
             }
             Some(Selector::SubjectVersion(sv)) => {
                 registry.get_version(&sv.subject, sv.version).await.map_err(NexusError::from)?.ok_or_else(|| {
@@ -283,7 +282,7 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
         let more = page.len() > limit;
         let mut subjects = Vec::new();
         for subject in page.into_iter().take(limit) {
-            let (subject, effective, latest) = self.governance.subject(&subject.name).await?;
+            let (subject, effective, latest) = self.governance.cached_subject(&subject.name).await?;
             subjects.push(subject_to(subject, effective, latest));
         }
         let next_page_token = match subjects.last() {

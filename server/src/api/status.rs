@@ -199,6 +199,9 @@ impl From<RegistryError> for Status {
                 meta([("subject", subject), ("version", version.to_string())]),
                 &[],
             ),
+            RegistryError::VersionIdNotFound(id) => {
+                status(Code::NotFound, message, "SCHEMA_VERSION_NOT_FOUND", meta([("schema_id", id.to_string())]), &[])
+            }
             RegistryError::Conflict(subject) => {
                 status(Code::Aborted, message, "SCHEMA_CONFLICT", meta([("subject", subject)]), &[])
             }

@@ -510,6 +510,12 @@ impl Governance {
         Ok((view.subject.clone(), view.effective, view.latest.as_ref().map_or(0, |l| l.version.version)))
     }
 
+    /// Like [`Governance::subject`], from the cache (at most `cache_ttl` old).
+    pub async fn cached_subject(&self, name: &str) -> Result<(Subject, Compatibility, u32), NexusError> {
+        let view = self.view(name).await?.ok_or_else(|| RegistryError::SubjectNotFound(name.to_string()))?;
+        Ok((view.subject.clone(), view.effective, view.latest.as_ref().map_or(0, |l| l.version.version)))
+    }
+
     /// Checks a payload against a version (0: the latest) of a subject.
     pub async fn validate_payload(
         &self,

@@ -267,6 +267,8 @@ pub enum RegistryError {
     SubjectNotFound(String),
     #[error("schema subject {subject:?} has no version {version}")]
     VersionNotFound { subject: String, version: u32 },
+    #[error("no schema version has id {0}")]
+    VersionIdNotFound(Uuid),
     /// Someone else changed the subject first; re-read and try again.
     #[error("schema subject {0:?} was changed concurrently")]
     Conflict(String),
