@@ -11,9 +11,9 @@ use nexus_sdk::proto::{
 use tonic::transport::Channel;
 
 use crate::{
-    api::schema::{data_format_to, upcaster_to},
+    api::schema::{data_format_to, subject_settings_to},
     core::schema::{
-        Compatibility, Route,
+        Compatibility,
         catalog::{self, CatalogSubject},
         format::same_definition,
     },
@@ -137,7 +137,14 @@ pub async fn sync(args: SyncArgs) -> anyhow::Result<ExitCode> {
     let (mut registered, mut unchanged) = (0, 0);
     for subject in &subjects {
         client
-            .put_subject(PutSubjectRequest { subject: Some(subject_message(subject)) })
+            .put_subject(PutSubjectRequest {
+                subject: Some(subject_settings_to(
+                    subject.name.clone(),
+                    subject.format,
+                    subject.compatibility,
+                    subject.config.clone(),
+                )),
+            })
             .await
             .map_err(|s| anyhow::anyhow!("{}: {}", subject.dir.join(catalog::SUBJECT_FILE).display(), s.message()))?;
         for version in &subject.versions {
@@ -215,25 +222,4 @@ fn describe_precondition_failures(status: &tonic::Status) -> Vec<String> {
             failure.violations.into_iter().map(|v| format!("{} {}: {}", v.r#type, v.subject, v.description)).collect()
         })
         .unwrap_or_default()
-}
-
-fn subject_message(subject: &CatalogSubject) -> proto::Subject {
-    let compatibility = subject.compatibility.map_or(proto::Compatibility::Unspecified, |mode| {
-        proto::Compatibility::from_str_name(&format!("COMPATIBILITY_{}", mode.as_str()))
-            .unwrap_or(proto::Compatibility::Unspecified)
-    });
-    proto::Subject {
-        name: subject.name.clone(),
-        data_format: data_format_to(subject.format) as i32,
-        compatibility: compatibility as i32,
-        description: subject.config.description.clone(),
-        route: match subject.config.route {
-            Route::Core => proto::Route::Core,
-            Route::Secondary => proto::Route::Secondary,
-        } as i32,
-        allow_unvalidated: subject.config.allow_unvalidated,
-        message_name: subject.config.message_name.clone().unwrap_or_default(),
-        upcasters: subject.config.upcasters.iter().cloned().map(upcaster_to).collect(),
-        ..Default::default()
-    }
 }

@@ -33,6 +33,16 @@ impl EventStoreApi {
     async fn present(&self, events: Vec<RecordedEvent>, as_stored: bool) -> Result<Vec<RecordedEvent>, Status> {
         if as_stored { Ok(events) } else { Ok(self.state.governance.upcast_all(events).await?) }
     }
+
+    /// A subscription's messages as the reader asked for them.
+    fn presented(
+        &self,
+        rx: tokio::sync::mpsc::Receiver<Result<SubscriptionMessage, SubscriptionError>>,
+        as_stored: bool,
+    ) -> impl Stream<Item = Result<SubscriptionMessage, Status>> + Send + 'static {
+        let governance = self.state.governance.clone();
+        ReceiverStream::new(rx).then(move |item| present_message(governance.clone(), as_stored, item))
+    }
 }
 
 /// One subscription message, its event upcast unless the reader asked for
@@ -150,23 +160,19 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         }
         let rx =
             subscription::subscribe_all(self.state.store.clone(), from, filter, heartbeat, self.state.shutdown.clone());
-        let governance = self.state.governance.clone();
-        let as_stored = request.as_stored;
-        let stream = ReceiverStream::new(rx)
-            .then(move |item| present_message(governance.clone(), as_stored, item))
-            .map(|item| {
-                let content = match item? {
-                    SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(*event)),
-                    SubscriptionMessage::CaughtUp(position) => {
-                        Content::CaughtUp(proto::CaughtUp { position: position.map(convert::position) })
-                    }
-                    SubscriptionMessage::Checkpoint(position) => {
-                        Content::Checkpoint(proto::Checkpoint { position: position.map(convert::position) })
-                    }
-                    SubscriptionMessage::Heartbeat => Content::Checkpoint(proto::Checkpoint { position: None }),
-                };
-                Ok(proto::SubscribeAllResponse { content: Some(content) })
-            });
+        let stream = self.presented(rx, request.as_stored).map(|item| {
+            let content = match item? {
+                SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(*event)),
+                SubscriptionMessage::CaughtUp(position) => {
+                    Content::CaughtUp(proto::CaughtUp { position: position.map(convert::position) })
+                }
+                SubscriptionMessage::Checkpoint(position) => {
+                    Content::Checkpoint(proto::Checkpoint { position: position.map(convert::position) })
+                }
+                SubscriptionMessage::Heartbeat => Content::Checkpoint(proto::Checkpoint { position: None }),
+            };
+            Ok(proto::SubscribeAllResponse { content: Some(content) })
+        });
         Ok(Response::new(Box::pin(stream)))
     }
 
@@ -197,20 +203,16 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
             heartbeat,
             self.state.shutdown.clone(),
         );
-        let governance = self.state.governance.clone();
-        let as_stored = request.as_stored;
-        let stream = ReceiverStream::new(rx)
-            .then(move |item| present_message(governance.clone(), as_stored, item))
-            .map(|item| {
-                let content = match item? {
-                    SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(*event)),
-                    SubscriptionMessage::CaughtUp(position) => {
-                        Content::CaughtUp(proto::CaughtUp { position: position.map(convert::position) })
-                    }
-                    SubscriptionMessage::Checkpoint(_) | SubscriptionMessage::Heartbeat => Content::Heartbeat(()),
-                };
-                Ok(proto::SubscribeStreamResponse { content: Some(content) })
-            });
+        let stream = self.presented(rx, request.as_stored).map(|item| {
+            let content = match item? {
+                SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(*event)),
+                SubscriptionMessage::CaughtUp(position) => {
+                    Content::CaughtUp(proto::CaughtUp { position: position.map(convert::position) })
+                }
+                SubscriptionMessage::Checkpoint(_) | SubscriptionMessage::Heartbeat => Content::Heartbeat(()),
+            };
+            Ok(proto::SubscribeStreamResponse { content: Some(content) })
+        });
         Ok(Response::new(Box::pin(stream)))
     }
 

@@ -104,24 +104,37 @@ fn version_to(v: SchemaVersion) -> proto::SchemaVersion {
 
 fn subject_to(subject: Subject, effective: Compatibility, latest: u32) -> proto::Subject {
     proto::Subject {
-        name: subject.name,
-        data_format: data_format_to(subject.format) as i32,
-        compatibility: compatibility_to(subject.compatibility),
         effective_compatibility: compatibility_to(Some(effective)),
-        description: subject.config.description,
-        route: match subject.config.route {
-            Route::Core => proto::Route::Core,
-            Route::Secondary => proto::Route::Secondary,
-        } as i32,
-        allow_unvalidated: subject.config.allow_unvalidated,
-        message_name: subject.config.message_name.unwrap_or_default(),
-        upcasters: subject.config.upcasters.into_iter().map(upcaster_to).collect(),
         last_version: subject.last_version,
         latest_version: latest,
+        ..subject_settings_to(subject.name, subject.format, subject.compatibility, subject.config)
     }
 }
 
-pub fn upcaster_to(spec: UpcasterSpec) -> proto::Upcaster {
+/// A subject's settings as a message (as PutSubject takes them).
+pub fn subject_settings_to(
+    name: String,
+    format: DataFormat,
+    compatibility: Option<Compatibility>,
+    config: SubjectConfig,
+) -> proto::Subject {
+    proto::Subject {
+        name,
+        data_format: data_format_to(format) as i32,
+        compatibility: compatibility_to(compatibility),
+        description: config.description,
+        route: match config.route {
+            Route::Core => proto::Route::Core,
+            Route::Secondary => proto::Route::Secondary,
+        } as i32,
+        allow_unvalidated: config.allow_unvalidated,
+        message_name: config.message_name.unwrap_or_default(),
+        upcasters: config.upcasters.into_iter().map(upcaster_to).collect(),
+        ..Default::default()
+    }
+}
+
+fn upcaster_to(spec: UpcasterSpec) -> proto::Upcaster {
     use proto::upcast_step::Op;
     let steps = spec
         .steps
@@ -183,8 +196,16 @@ fn check(violations: Vec<FieldViolation>) -> Result<(), Status> {
     if violations.is_empty() { Ok(()) } else { Err(invalid(violations)) }
 }
 
-fn token_of(s: &str) -> String {
-    URL_SAFE_NO_PAD.encode(s)
+/// Splits `limit + 1` items read into one page and the token of the next
+/// page (the key of the page's last item; empty when there is no more).
+fn split_page<T>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> (Vec<T>, String) {
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let token = match items.last() {
+        Some(last) if more => URL_SAFE_NO_PAD.encode(key(last)),
+        _ => String::new(),
+    };
+    (items, token)
 }
 
 fn token_value(token: &str, violations: &mut Vec<FieldViolation>) -> Option<String> {
@@ -249,15 +270,7 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
                     }))
                 })?
             }
-            Some(Selector::LatestOfSubject(subject)) => {
-                let (_, _, latest) = self.governance.subject(&subject).await?;
-                registry.get_version(&subject, latest).await.map_err(NexusError::from)?.ok_or_else(|| {
-                    Status::from(NexusError::Registry(crate::core::schema::RegistryError::VersionNotFound {
-                        subject: subject.clone(),
-                        version: latest,
-                    }))
-                })?
-            }
+            Some(Selector::LatestOfSubject(subject)) => self.governance.latest_version(&subject).await?,
             None => {
                 return Err(invalid(vec![FieldViolation::new(
                     "selector",
@@ -279,16 +292,12 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
         check(violations)?;
         let page =
             self.governance.registry().list_subjects(after.as_deref(), limit + 1).await.map_err(NexusError::from)?;
-        let more = page.len() > limit;
+        let (page, next_page_token) = split_page(page, limit, |s| s.name.clone());
         let mut subjects = Vec::new();
-        for subject in page.into_iter().take(limit) {
+        for subject in page {
             let (subject, effective, latest) = self.governance.cached_subject(&subject.name).await?;
             subjects.push(subject_to(subject, effective, latest));
         }
-        let next_page_token = match subjects.last() {
-            Some(last) if more => token_of(&last.name),
-            _ => String::new(),
-        };
         Ok(Response::new(proto::ListSubjectsResponse { subjects, next_page_token }))
     }
 
@@ -316,12 +325,8 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
             .list_versions(&request.subject, after, limit + 1, request.include_deleted)
             .await
             .map_err(NexusError::from)?;
-        let more = page.len() > limit;
-        let versions: Vec<proto::SchemaVersion> = page.into_iter().take(limit).map(version_to).collect();
-        let next_page_token = match versions.last() {
-            Some(last) if more => token_of(&last.version.to_string()),
-            _ => String::new(),
-        };
+        let (page, next_page_token) = split_page(page, limit, |v| v.version.to_string());
+        let versions = page.into_iter().map(version_to).collect();
         Ok(Response::new(proto::ListVersionsResponse { versions, next_page_token }))
     }
 

@@ -266,6 +266,7 @@ pub async fn sync(governance: &Governance, subjects: &[CatalogSubject]) -> Resul
     let mut report = SyncReport::default();
     // Compare every file with what is registered under its number before
     // registering anything: registered versions are immutable.
+    let mut present = std::collections::HashSet::new();
     for subject in subjects {
         let registered = governance.registry().get_subject(&subject.name).await;
         let last_version = registered
@@ -281,13 +282,16 @@ pub async fn sync(governance: &Governance, subjects: &[CatalogSubject]) -> Resul
                         version.number, subject.name
                     ))));
                 }
+                Some(_) => {
+                    present.insert((subject.name.as_str(), version.number));
+                }
                 None if version.number <= last_version => {
                     return Err(at(NexusError::Internal(format!(
                         "version {} of {} was deleted from the registry; it cannot be registered again",
                         version.number, subject.name
                     ))));
                 }
-                _ => {}
+                None => {}
             }
         }
     }
@@ -298,14 +302,8 @@ pub async fn sync(governance: &Governance, subjects: &[CatalogSubject]) -> Resul
             .map_err(|error| SyncError { path: subject.dir.join(SUBJECT_FILE), error })?;
         for version in &subject.versions {
             let at = |error| SyncError { path: version.path.clone(), error };
-            if governance
-                .registry()
-                .get_version(&subject.name, version.number)
-                .await
-                .map_err(|e| at(e.into()))?
-                .is_some()
-            {
-                report.unchanged += 1; // equal: checked above
+            if present.contains(&(subject.name.as_str(), version.number)) {
+                report.unchanged += 1; // registered and equal: checked above
                 continue;
             }
             let (registered, created) = governance

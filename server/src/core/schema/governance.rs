@@ -66,6 +66,18 @@ struct SubjectView {
     others: Mutex<HashMap<u32, Arc<CompiledVersion>>>,
 }
 
+impl SubjectView {
+    /// The subject, its mode in force and its latest available version.
+    fn summary(&self) -> (Subject, Compatibility, u32) {
+        (self.subject.clone(), self.effective, self.latest.as_ref().map_or(0, |l| l.version.version))
+    }
+}
+
+/// The view of a subject that must exist.
+fn found(name: &str, view: Option<Arc<SubjectView>>) -> Result<Arc<SubjectView>, RegistryError> {
+    view.ok_or_else(|| RegistryError::SubjectNotFound(name.to_string()))
+}
+
 struct CacheSlot {
     view: Option<Arc<SubjectView>>,
     loaded: Instant,
@@ -125,6 +137,8 @@ impl Governance {
         let mut violations = Vec::new();
         let mut malformed = Vec::new();
         let mut used: Vec<Arc<CompiledVersion>> = Vec::new();
+        // Events of one append usually share a type: look each type up once.
+        let mut last: Option<(String, Option<Arc<SubjectView>>)> = None;
         for (i, event) in events.iter_mut().enumerate() {
             let field = |name: &str| format!("{prefix}[{i}].{name}");
             let json = format::is_json(&event.content_type);
@@ -133,7 +147,15 @@ impl Governance {
                     malformed.push(FieldViolation::new(field("data"), format!("is not valid JSON: {e}")));
                 }
             };
-            let Some(view) = self.view(&event.event_type).await? else {
+            let view = match &last {
+                Some((event_type, view)) if *event_type == event.event_type => view.clone(),
+                _ => {
+                    let view = self.view(&event.event_type).await?;
+                    last = Some((event.event_type.clone(), view.clone()));
+                    view
+                }
+            };
+            let Some(view) = view else {
                 check_well_formed(&mut malformed);
                 if self.settings.allow_unregistered && event.schema_version == 0 {
                     continue;
@@ -466,11 +488,7 @@ impl Governance {
         match subject {
             None => Ok((Some(default), default)),
             Some(name) => {
-                let subject = self
-                    .registry
-                    .get_subject(name)
-                    .await?
-                    .ok_or_else(|| RegistryError::SubjectNotFound(name.to_string()))?;
+                let subject = self.existing_subject(name).await?;
                 Ok((subject.compatibility, subject.compatibility.unwrap_or(default)))
             }
         }
@@ -492,11 +510,7 @@ impl Governance {
                 Ok(mode)
             }
             Some(name) => {
-                let subject = self
-                    .registry
-                    .get_subject(name)
-                    .await?
-                    .ok_or_else(|| RegistryError::SubjectNotFound(name.to_string()))?;
+                let subject = self.existing_subject(name).await?;
                 self.registry.update_subject(name, mode, subject.config).await?;
                 self.invalidate(name);
                 Ok(self.compatibility(Some(name)).await?.1)
@@ -506,14 +520,25 @@ impl Governance {
 
     /// The subject with its mode in force and latest available version.
     pub async fn subject(&self, name: &str) -> Result<(Subject, Compatibility, u32), NexusError> {
-        let view = self.fresh_view(name).await?.ok_or_else(|| RegistryError::SubjectNotFound(name.to_string()))?;
-        Ok((view.subject.clone(), view.effective, view.latest.as_ref().map_or(0, |l| l.version.version)))
+        Ok(found(name, self.fresh_view(name).await?)?.summary())
     }
 
     /// Like [`Governance::subject`], from the cache (at most `cache_ttl` old).
     pub async fn cached_subject(&self, name: &str) -> Result<(Subject, Compatibility, u32), NexusError> {
-        let view = self.view(name).await?.ok_or_else(|| RegistryError::SubjectNotFound(name.to_string()))?;
-        Ok((view.subject.clone(), view.effective, view.latest.as_ref().map_or(0, |l| l.version.version)))
+        Ok(found(name, self.view(name).await?)?.summary())
+    }
+
+    /// The latest available version of a subject.
+    pub async fn latest_version(&self, name: &str) -> Result<SchemaVersion, NexusError> {
+        let view = found(name, self.fresh_view(name).await?)?;
+        let latest =
+            view.latest.as_ref().ok_or(RegistryError::VersionNotFound { subject: name.to_string(), version: 0 })?;
+        Ok(latest.version.clone())
+    }
+
+    /// A subject that must exist.
+    async fn existing_subject(&self, name: &str) -> Result<Subject, NexusError> {
+        Ok(self.registry.get_subject(name).await?.ok_or_else(|| RegistryError::SubjectNotFound(name.to_string()))?)
     }
 
     /// Checks a payload against a version (0: the latest) of a subject.
@@ -524,7 +549,7 @@ impl Governance {
         content_type: &str,
         data: &[u8],
     ) -> Result<(u32, Vec<PayloadError>), NexusError> {
-        let view = self.view(subject).await?.ok_or_else(|| RegistryError::SubjectNotFound(subject.to_string()))?;
+        let view = found(subject, self.view(subject).await?)?;
         let compiled = if version == 0 {
             view.latest.clone()
         } else {
