@@ -60,7 +60,11 @@ pub async fn open_governance(config: &Config) -> anyhow::Result<Arc<Governance>>
     }
     match &config.schemas.dir {
         Some(dir) if dir.is_dir() => {
-            let (subjects, problems) = catalog::load(dir);
+            // Check the whole catalog before registering any of it, so a bad
+            // file stops the start without a half-registered catalog.
+            let (subjects, mut problems) = catalog::load(dir);
+            let default_mode = governance.registry().default_compatibility().await?;
+            problems.extend(catalog::check(&subjects, default_mode));
             if !problems.is_empty() {
                 let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
                 anyhow::bail!("the schema catalog {} has problems:\n{}", dir.display(), list.join("\n"));

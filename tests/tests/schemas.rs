@@ -1149,6 +1149,9 @@ async fn bank_domain_is_governed_by_the_catalog() {
     }
     let status = expect_raw_status(get_version(&mut schemas, Selector::LatestOfSubject(subject.clone())).await);
     assert_eq!(status.code(), Code::NotFound, "an invalid definition registered something: {status:?}");
+    // Not even an empty subject is left behind.
+    let status = expect_raw_status(schemas.get_subject(GetSubjectRequest { name: subject.clone() }).await);
+    assert_error(&status, Code::NotFound, "SCHEMA_SUBJECT_NOT_FOUND");
     // An invalid subject name.
     let status = expect_raw_status(register_raw(&mut schemas, "has space", DataFormat::Json, "{}").await);
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");

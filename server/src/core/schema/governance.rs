@@ -331,6 +331,10 @@ impl Governance {
         metadata: BTreeMap<String, String>,
     ) -> Result<(SchemaVersion, bool), NexusError> {
         check_subject_name("subject", subject)?;
+        // A definition that cannot be used must not leave a new, empty
+        // subject behind: parse it before anything is written.
+        let config = self.registry.get_subject(subject).await?.map(|s| s.config).unwrap_or_default();
+        parse_definition(subject, format, definition, &config)?;
         for _attempt in 0..8 {
             let current = match self.registry.get_subject(subject).await? {
                 Some(s) => s,
