@@ -10,8 +10,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let proto_root = manifest_dir.join("../proto");
     println!("cargo:rerun-if-changed={}", proto_root.display());
 
-    let files =
-        ["nexus/v1/event.proto", "nexus/v1/event_store.proto", "nexus/v1/command.proto", "nexus/v1/schema.proto"];
+    let files = [
+        "nexus/v1/event.proto",
+        "nexus/v1/event_store.proto",
+        "nexus/v1/command.proto",
+        "nexus/v1/schema.proto",
+        "nexus/v1/policy.proto",
+    ];
     let fds = protox::Compiler::new([&proto_root])?
         .include_imports(true)
         .include_source_info(true)

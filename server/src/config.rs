@@ -34,6 +34,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// Schema governance.
     pub schemas: SchemasConfig,
+    /// Rego policies.
+    pub policies: PoliciesConfig,
     /// How long a graceful shutdown waits for in-flight requests.
     #[serde(with = "humantime_serde")]
     pub shutdown_grace: Duration,
@@ -49,6 +51,7 @@ impl Default for Config {
             commands: CommandsConfig::default(),
             limits: LimitsConfig::default(),
             schemas: SchemasConfig::default(),
+            policies: PoliciesConfig::default(),
             shutdown_grace: Duration::from_secs(10),
         }
     }
@@ -139,6 +142,20 @@ impl Default for SchemasConfig {
     }
 }
 
+/// TEMPORARY (the policy branch brings the real one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PoliciesConfig {
+    pub dir: PathBuf,
+    pub watch: bool,
+}
+
+impl Default for PoliciesConfig {
+    fn default() -> Self {
+        Self { dir: PathBuf::from("policies"), watch: true }
+    }
+}
+
 /// Request limits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -167,7 +184,7 @@ impl Default for LimitsConfig {
 /// Top-level keys, so that unrelated `NEXUS_*` variables are not mistaken
 /// for configuration.
 const TOP_LEVEL_KEYS: &[&str] =
-    &["listen", "data_dir", "log", "event_store", "commands", "limits", "schemas", "shutdown_grace"];
+    &["listen", "data_dir", "log", "event_store", "commands", "limits", "schemas", "policies", "shutdown_grace"];
 
 /// Errors of loading configuration.
 #[derive(Debug, thiserror::Error)]

@@ -6,18 +6,24 @@ use std::{future::Future, net::SocketAddr, sync::Arc};
 use anyhow::Context;
 use nexus_sdk::proto::{
     FILE_DESCRIPTOR_SET, command_service_server::CommandServiceServer,
-    event_store_service_server::EventStoreServiceServer, schema_service_server::SchemaServiceServer,
+    event_store_service_server::EventStoreServiceServer, policy_service_server::PolicyServiceServer,
+    schema_service_server::SchemaServiceServer,
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     adapters::sqlite::{SqliteEventStore, SqliteSchemaRegistry},
-    api::{ApiState, command::CommandApi, convert::Limits, event_store::EventStoreApi, schema::SchemaApi},
+    api::{
+        ApiState, authz::Guard, command::CommandApi, convert::Limits, event_store::EventStoreApi, policy::PolicyApi,
+        schema::SchemaApi,
+    },
     config::{Config, EventStoreConfig},
     core::{
         aggregate::{HandlerRegistry, handler},
+        audit::AuditLog,
         command::{CommandBus, CommandBusConfig},
+        policy::PolicyEngine,
         ports::EventStore,
         schema::{
             catalog,
@@ -35,6 +41,19 @@ pub fn open_event_store(config: &Config) -> anyhow::Result<Arc<dyn EventStore>> 
             let store = SqliteEventStore::open(&path, settings.clone())
                 .with_context(|| format!("cannot open the embedded event store at {}", path.display()))?;
             tracing::info!(path = %path.display(), durability = ?settings.durability, "embedded event store open");
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// Builds the event store holding the audit trail: beside the event store,
+/// never inside its global log.
+pub fn open_audit_store(config: &Config) -> anyhow::Result<Arc<dyn EventStore>> {
+    match &config.event_store {
+        EventStoreConfig::Embedded(settings) => {
+            let path = config.data_dir.join("audit.db");
+            let store = SqliteEventStore::open(&path, settings.clone())
+                .with_context(|| format!("cannot open the audit trail at {}", path.display()))?;
             Ok(Arc::new(store))
         }
     }
@@ -88,6 +107,17 @@ pub async fn open_governance(config: &Config) -> anyhow::Result<Arc<Governance>>
     Ok(governance)
 }
 
+/// Loads the policy folder (`policies.dir`); a folder that does not parse
+/// stops the start.
+pub fn open_policies(config: &Config) -> anyhow::Result<Arc<PolicyEngine>> {
+    let dir = &config.policies.dir;
+    let engine = PolicyEngine::load(dir).with_context(|| {
+        format!("cannot load the policies in {} (set policies.dir or --policies-dir)", dir.display())
+    })?;
+    tracing::info!(dir = %dir.display(), files = engine.policies().len(), "policies loaded");
+    Ok(Arc::new(engine))
+}
+
 /// Runs the server until `signal` resolves, then shuts down gracefully:
 /// no new connections, open subscriptions end with UNAVAILABLE, in-flight
 /// requests finish (up to `shutdown_grace`), and the store flushes.
@@ -111,6 +141,10 @@ pub async fn serve_on(
     let store = open_event_store(&config)?;
 
     let governance = open_governance(&config).await?;
+    let policies = open_policies(&config)?;
+    let audit_store = open_audit_store(&config)?;
+    let audit = AuditLog::start(audit_store.clone());
+    let guard = Guard::new(policies.clone(), audit.clone());
     let mut handlers = HandlerRegistry::default();
     if config.commands.example_domain {
         handlers.register(handler::<Account>());
@@ -118,6 +152,7 @@ pub async fn serve_on(
     let commands = Arc::new(CommandBus::new(
         store.clone(),
         governance.clone(),
+        policies.clone(),
         handlers,
         CommandBusConfig { max_conflict_retries: config.commands.max_conflict_retries },
     ));
@@ -126,6 +161,7 @@ pub async fn serve_on(
         store: store.clone(),
         commands,
         governance: governance.clone(),
+        guard: guard.clone(),
         limits: Limits {
             max_events_per_append: config.limits.max_events_per_append,
             max_event_bytes: config.limits.max_event_bytes,
@@ -142,7 +178,10 @@ pub async fn serve_on(
         .max_decoding_message_size(max_message)
         .max_encoding_message_size(max_message);
 
-    let schema_service = SchemaServiceServer::new(SchemaApi::new(governance.clone()))
+    let schema_service = SchemaServiceServer::new(SchemaApi::new(governance.clone(), guard.clone()))
+        .max_decoding_message_size(max_message)
+        .max_encoding_message_size(max_message);
+    let policy_service = PolicyServiceServer::new(PolicyApi::new(guard.clone()))
         .max_decoding_message_size(max_message)
         .max_encoding_message_size(max_message);
 
@@ -150,10 +189,13 @@ pub async fn serve_on(
     health.set_serving::<CommandServiceServer<CommandApi>>().await;
     health.set_serving::<EventStoreServiceServer<EventStoreApi>>().await;
     health.set_serving::<SchemaServiceServer<SchemaApi>>().await;
+    health.set_serving::<PolicyServiceServer<PolicyApi>>().await;
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
     tracing::info!(%local_addr, data_dir = %config.data_dir.display(), "nexus listening");
+
+    let watcher = config.policies.watch.then(|| policies.watch(shutdown.clone()));
 
     let stop = shutdown.clone();
     let stopping = async move {
@@ -170,6 +212,7 @@ pub async fn serve_on(
         .add_service(command_service)
         .add_service(event_store_service)
         .add_service(schema_service)
+        .add_service(policy_service)
         .serve_with_incoming_shutdown(
             tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
             stopping,
@@ -184,6 +227,12 @@ pub async fn serve_on(
         }
     };
     health.set_not_serving::<CommandServiceServer<CommandApi>>().await;
+    shutdown.cancel();
+    if let Some(watcher) = watcher {
+        let _ = watcher.await;
+    }
+    audit.close().await;
+    audit_store.shutdown().await;
     store.shutdown().await;
     tracing::info!("nexus stopped");
     result

@@ -5,8 +5,15 @@ use std::sync::Arc;
 use nexus_sdk::{json::struct_to_json, proto};
 use tonic::{Request, Response, Status};
 
-use super::{ApiState, convert, header, principal};
-use crate::core::command::CommandRequest;
+use super::{
+    ApiState,
+    authz::{Call, service::COMMAND},
+    convert, header, principal,
+};
+use crate::core::{
+    command::{CommandBus, CommandRequest},
+    error::NexusError,
+};
 
 pub struct CommandApi {
     state: Arc<ApiState>,
@@ -29,6 +36,7 @@ impl proto::command_service_server::CommandService for CommandApi {
         request: Request<proto::ExecuteRequest>,
     ) -> Result<Response<proto::ExecuteResponse>, Status> {
         let principal = principal(&request);
+        let call = Call::new(&request, COMMAND, "Execute");
         let correlation_header = header(&request, "x-correlation-id");
         let causation_header = header(&request, "x-causation-id");
         let traceparent = header(&request, "traceparent");
@@ -38,6 +46,13 @@ impl proto::command_service_server::CommandService for CommandApi {
         if let Some(traceparent) = traceparent {
             custom_metadata.insert("traceparent".to_string(), traceparent);
         }
+        let stream = CommandBus::stream_id(&principal.tenant, &request.aggregate_type, &request.aggregate_id);
+        let call = call.command(&request.aggregate_type, &request.command_type, &stream);
+        let call = match non_empty(request.correlation_id.clone()) {
+            Some(id) => Call { correlation_id: Some(id), ..call },
+            None => call,
+        };
+        let permit = self.state.guard.authorize(&call).await?;
         let command = CommandRequest {
             aggregate_type: request.aggregate_type,
             aggregate_id: request.aggregate_id,
@@ -50,7 +65,16 @@ impl proto::command_service_server::CommandService for CommandApi {
             principal,
             custom_metadata,
         };
-        let outcome = self.state.commands.execute(command).await?;
+        // The authz decision is recorded beside the command's write; if the
+        // event policy then denies the events, a second record says so.
+        let followup = permit.followup();
+        let (result, audited) = permit.beside(self.state.commands.execute(command)).await;
+        let outcome = match result {
+            Err(NexusError::PolicyDenied(decision)) => return Err(followup.deny(&decision).await),
+            Err(e) => return Err(e.into()),
+            Ok(outcome) => outcome,
+        };
+        audited?;
         Ok(Response::new(proto::ExecuteResponse {
             stream_id: outcome.stream_id,
             events: outcome.events.into_iter().map(convert::recorded_event).collect(),
@@ -63,8 +87,9 @@ impl proto::command_service_server::CommandService for CommandApi {
 
     async fn list_aggregate_types(
         &self,
-        _request: Request<proto::ListAggregateTypesRequest>,
+        request: Request<proto::ListAggregateTypesRequest>,
     ) -> Result<Response<proto::ListAggregateTypesResponse>, Status> {
+        let _ = self.state.guard.authorize(&Call::new(&request, COMMAND, "ListAggregateTypes")).await?;
         let aggregate_types = self
             .state
             .commands

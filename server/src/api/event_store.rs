@@ -7,9 +7,16 @@ use nexus_sdk::proto;
 use tokio_stream::{StreamExt, wrappers::ReceiverStream};
 use tonic::{Request, Response, Status};
 
-use super::{ApiState, convert, principal, status::invalid};
+use super::{
+    ApiState,
+    authz::{Call, refuse_system_stream, service::EVENT_STORE},
+    convert, principal,
+    status::invalid,
+};
 use crate::core::{
+    audit::AUDIT_STREAM,
     model::{ReadAllQuery, ReadStreamQuery, RecordedEvent, StreamState},
+    ports::EventStore,
     schema::governance::Governance,
     subscription::{self, StreamFrom, SubscriptionError, SubscriptionMessage},
     validate,
@@ -24,6 +31,12 @@ pub struct EventStoreApi {
 impl EventStoreApi {
     pub fn new(state: Arc<ApiState>) -> Self {
         Self { state }
+    }
+
+    /// The store holding a stream for reading: the audit trail's own store
+    /// for `$audit`, the event store for everything else.
+    fn store_for(&self, stream_id: &str) -> &Arc<dyn EventStore> {
+        if stream_id == AUDIT_STREAM { self.state.guard.audit.store() } else { &self.state.store }
     }
 }
 
@@ -73,14 +86,20 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         request: Request<proto::AppendToStreamRequest>,
     ) -> Result<Response<proto::AppendToStreamResponse>, Status> {
         let principal = principal(&request);
+        let call = Call::new(&request, EVENT_STORE, "AppendToStream");
         let request = request.into_inner();
         let mut violations = Vec::new();
         validate::stream_id("stream_id", &request.stream_id, &mut violations);
         let mut events = convert::proposed_events(request.events, &principal, &self.state.limits, &mut violations);
         check(violations)?;
-        self.state.governance.govern("events", &mut events).await?;
+        refuse_system_stream(&request.stream_id)?;
+        let guard = &self.state.guard;
+        let permit = guard.authorize(&call.stream(&request.stream_id)).await?;
+        let governed = self.state.governance.govern("events", &mut events).await?;
+        let permit = guard.check_events(permit, &principal, &request.stream_id, &events, governed).await?;
         let expected = convert::expected_revision(request.expected_revision);
-        let result = self.state.store.append(&request.stream_id, expected, events).await?;
+        let store = &self.state.store;
+        let result = permit.write(async { Ok(store.append(&request.stream_id, expected, events).await?) }).await?;
         Ok(Response::new(convert::append_result(result)))
     }
 
@@ -88,15 +107,16 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         &self,
         request: Request<proto::ReadStreamRequest>,
     ) -> Result<Response<proto::ReadStreamResponse>, Status> {
+        let call = Call::new(&request, EVENT_STORE, "ReadStream");
         let request = request.into_inner();
         let mut violations = Vec::new();
         validate::stream_id("stream_id", &request.stream_id, &mut violations);
         let direction = convert::direction(request.direction, &mut violations);
         let limit = convert::page_size("page_size", request.page_size, &self.state.limits, &mut violations);
         check(violations)?;
+        let _ = self.state.guard.authorize(&call.stream(&request.stream_id)).await?;
         let slice = self
-            .state
-            .store
+            .store_for(&request.stream_id)
             .read_stream(ReadStreamQuery {
                 stream_id: request.stream_id,
                 direction,
@@ -116,6 +136,7 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         &self,
         request: Request<proto::ReadAllRequest>,
     ) -> Result<Response<proto::ReadAllResponse>, Status> {
+        let call = Call::new(&request, EVENT_STORE, "ReadAll");
         let request = request.into_inner();
         let mut violations = Vec::new();
         let direction = convert::direction(request.direction, &mut violations);
@@ -123,6 +144,7 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         let limit = convert::page_size("page_size", request.page_size, &self.state.limits, &mut violations);
         let filter = convert::filter(request.filter, &mut violations);
         check(violations)?;
+        self.state.guard.authorize_prefixes(call, &filter.stream_prefixes).await?;
         let slice = self.state.store.read_all(ReadAllQuery { from, direction, limit, filter }).await?;
         let events = self.present(slice.events, request.as_stored).await?;
         Ok(Response::new(proto::ReadAllResponse {
@@ -139,12 +161,14 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         request: Request<proto::SubscribeAllRequest>,
     ) -> Result<Response<Self::SubscribeAllStream>, Status> {
         use proto::subscribe_all_response::Content;
+        let call = Call::new(&request, EVENT_STORE, "SubscribeAll");
         let request = request.into_inner();
         let mut violations = Vec::new();
         let from = convert::all_from(request.from, crate::core::model::Direction::Forwards, &mut violations);
         let filter = convert::filter(request.filter, &mut violations);
         let heartbeat = convert::heartbeat(request.heartbeat_interval, &mut violations);
         check(violations)?;
+        self.state.guard.authorize_prefixes(call, &filter.stream_prefixes).await?;
         if let crate::core::model::AllFrom::After(position) = &from {
             // Reject a bad token now, as a status, rather than as the
             // stream's first message.
@@ -183,26 +207,23 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         request: Request<proto::SubscribeStreamRequest>,
     ) -> Result<Response<Self::SubscribeStreamStream>, Status> {
         use proto::{stream_from::Kind, subscribe_stream_response::Content};
+        let call = Call::new(&request, EVENT_STORE, "SubscribeStream");
         let request = request.into_inner();
         let mut violations = Vec::new();
         validate::stream_id("stream_id", &request.stream_id, &mut violations);
         let heartbeat = convert::heartbeat(request.heartbeat_interval, &mut violations);
         check(violations)?;
+        let _ = self.state.guard.authorize(&call.stream(&request.stream_id)).await?;
         let from = match request.from.and_then(|f| f.kind) {
             None | Some(Kind::Start(())) => StreamFrom::Start,
             Some(Kind::End(())) => StreamFrom::End,
             Some(Kind::AfterRevision(r)) => StreamFrom::AfterRevision(r),
         };
-        if self.state.store.stream_info(&request.stream_id).await?.state == StreamState::Tombstoned {
+        let store = self.store_for(&request.stream_id).clone();
+        if store.stream_info(&request.stream_id).await?.state == StreamState::Tombstoned {
             return Err(crate::core::ports::StoreError::StreamTombstoned(request.stream_id).into());
         }
-        let rx = subscription::subscribe_stream(
-            self.state.store.clone(),
-            request.stream_id,
-            from,
-            heartbeat,
-            self.state.shutdown.clone(),
-        );
+        let rx = subscription::subscribe_stream(store, request.stream_id, from, heartbeat, self.state.shutdown.clone());
         let stream = self.presented(rx, request.as_stored).map(|item| {
             let content = match item? {
                 SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(*event)),
@@ -220,11 +241,13 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         &self,
         request: Request<proto::GetStreamMetadataRequest>,
     ) -> Result<Response<proto::GetStreamMetadataResponse>, Status> {
+        let call = Call::new(&request, EVENT_STORE, "GetStreamMetadata");
         let request = request.into_inner();
         let mut violations = Vec::new();
         validate::stream_id("stream_id", &request.stream_id, &mut violations);
         check(violations)?;
-        let info = self.state.store.stream_info(&request.stream_id).await?;
+        let _ = self.state.guard.authorize(&call.stream(&request.stream_id)).await?;
+        let info = self.store_for(&request.stream_id).stream_info(&request.stream_id).await?;
         let state = match info.state {
             StreamState::Absent => proto::StreamState::Unspecified,
             StreamState::Active => proto::StreamState::Active,
@@ -243,12 +266,17 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         &self,
         request: Request<proto::SetStreamMetadataRequest>,
     ) -> Result<Response<proto::SetStreamMetadataResponse>, Status> {
+        let call = Call::new(&request, EVENT_STORE, "SetStreamMetadata");
         let request = request.into_inner();
         let mut violations = Vec::new();
         validate::stream_id("stream_id", &request.stream_id, &mut violations);
         let metadata = convert::stream_metadata(request.metadata, &mut violations);
         check(violations)?;
-        let metadata = self.state.store.set_stream_metadata(&request.stream_id, metadata).await?;
+        refuse_system_stream(&request.stream_id)?;
+        let permit = self.state.guard.authorize(&call.stream(&request.stream_id)).await?;
+        let store = &self.state.store;
+        let metadata =
+            permit.write(async { Ok(store.set_stream_metadata(&request.stream_id, metadata).await?) }).await?;
         Ok(Response::new(proto::SetStreamMetadataResponse {
             metadata: Some(convert::stream_metadata_to_proto(metadata)),
         }))
@@ -258,12 +286,18 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         &self,
         request: Request<proto::DeleteStreamRequest>,
     ) -> Result<Response<proto::DeleteStreamResponse>, Status> {
+        let call = Call::new(&request, EVENT_STORE, "DeleteStream");
         let request = request.into_inner();
         let mut violations = Vec::new();
         validate::stream_id("stream_id", &request.stream_id, &mut violations);
         check(violations)?;
+        refuse_system_stream(&request.stream_id)?;
+        let permit = self.state.guard.authorize(&call.stream(&request.stream_id)).await?;
         let expected = convert::expected_revision(request.expected_revision);
-        let last_revision = self.state.store.delete_stream(&request.stream_id, expected, request.tombstone).await?;
+        let store = &self.state.store;
+        let last_revision = permit
+            .write(async { Ok(store.delete_stream(&request.stream_id, expected, request.tombstone).await?) })
+            .await?;
         Ok(Response::new(proto::DeleteStreamResponse { last_revision }))
     }
 }

@@ -1,8 +1,10 @@
 //! The gRPC API: tonic services over the core.
 
+pub mod authz;
 pub mod command;
 pub mod convert;
 pub mod event_store;
+pub mod policy;
 pub mod schema;
 pub mod status;
 
@@ -17,6 +19,8 @@ pub struct ApiState {
     pub store: Arc<dyn EventStore>,
     pub commands: Arc<CommandBus>,
     pub governance: Arc<Governance>,
+    /// Policy enforcement and the audit trail.
+    pub guard: Arc<authz::Guard>,
     pub limits: convert::Limits,
     /// Fires when the server starts shutting down; open subscriptions end.
     pub shutdown: CancellationToken,

@@ -6,9 +6,13 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use nexus_sdk::proto;
 use tonic::{Request, Response, Status};
 
-use super::status::invalid;
+use super::{
+    authz::{Call, Guard, service::SCHEMA},
+    status::invalid,
+};
 use crate::core::{
     error::{FieldViolation, NexusError},
+    event_policy::tenant_of,
     model::JSON_CONTENT_TYPE,
     schema::{
         Compatibility, DataFormat, Route, SchemaVersion, Subject, SubjectConfig, VersionStatus,
@@ -19,11 +23,12 @@ use crate::core::{
 
 pub struct SchemaApi {
     governance: Arc<Governance>,
+    guard: Arc<Guard>,
 }
 
 impl SchemaApi {
-    pub fn new(governance: Arc<Governance>) -> Self {
-        Self { governance }
+    pub fn new(governance: Arc<Governance>, guard: Arc<Guard>) -> Self {
+        Self { governance, guard }
     }
 }
 
@@ -229,6 +234,7 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
         &self,
         request: Request<proto::RegisterSchemaVersionRequest>,
     ) -> Result<Response<proto::RegisterSchemaVersionResponse>, Status> {
+        let call = Call::new(&request, SCHEMA, "RegisterSchemaVersion");
         let request = request.into_inner();
         let mut violations = Vec::new();
         required("subject", &request.subject, &mut violations);
@@ -239,9 +245,11 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
             Some(format) => format,
             None => self.subject_format(&request.subject).await?,
         };
-        let (version, created) = self
-            .governance
-            .register(&request.subject, format, &request.definition, request.metadata.into_iter().collect())
+        let permit = self.guard.authorize(&call.subject(&request.subject)).await?;
+        let metadata = request.metadata.into_iter().collect();
+        let governance = &self.governance;
+        let (version, created) = permit
+            .write(async { Ok(governance.register(&request.subject, format, &request.definition, metadata).await?) })
             .await?;
         Ok(Response::new(proto::RegisterSchemaVersionResponse { version: Some(version_to(version)), created }))
     }
@@ -251,6 +259,7 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
         request: Request<proto::GetSchemaVersionRequest>,
     ) -> Result<Response<proto::GetSchemaVersionResponse>, Status> {
         use proto::get_schema_version_request::Selector;
+        let call = Call::new(&request, SCHEMA, "GetSchemaVersion");
         let registry = self.governance.registry();
         let version = match request.into_inner().selector {
             Some(Selector::SchemaId(id)) => {
@@ -278,6 +287,8 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
                 )]));
             }
         };
+        // Decided once the subject is known (a lookup by id names none).
+        let _ = self.guard.authorize(&call.subject(&version.subject)).await?;
         Ok(Response::new(proto::GetSchemaVersionResponse { version: Some(version_to(version)) }))
     }
 
@@ -285,16 +296,24 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
         &self,
         request: Request<proto::ListSubjectsRequest>,
     ) -> Result<Response<proto::ListSubjectsResponse>, Status> {
+        let call = Call::new(&request, SCHEMA, "ListSubjects").own_tenant();
         let request = request.into_inner();
         let mut violations = Vec::new();
         let limit = page_size(request.page_size, &mut violations);
         let after = token_value(&request.page_token, &mut violations);
         check(violations)?;
+        let _ = self.guard.authorize(&call).await?;
         let page =
             self.governance.registry().list_subjects(after.as_deref(), limit + 1).await.map_err(NexusError::from)?;
         let (page, next_page_token) = split_page(page, limit, |s| s.name.clone());
         let mut subjects = Vec::new();
-        for subject in page {
+        // A tenant-bound caller sees shared subjects and its own, never
+        // another tenant's.
+        let visible = |name: &str| {
+            let owner = tenant_of(name);
+            owner.is_empty() || call.principal.tenant.is_empty() || owner == call.principal.tenant
+        };
+        for subject in page.into_iter().filter(|s| visible(&s.name)) {
             let (subject, effective, latest) = self.governance.cached_subject(&subject.name).await?;
             subjects.push(subject_to(subject, effective, latest));
         }
@@ -305,6 +324,7 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
         &self,
         request: Request<proto::ListVersionsRequest>,
     ) -> Result<Response<proto::ListVersionsResponse>, Status> {
+        let call = Call::new(&request, SCHEMA, "ListVersions");
         let request = request.into_inner();
         let mut violations = Vec::new();
         required("subject", &request.subject, &mut violations);
@@ -319,6 +339,7 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
             None => None,
         };
         check(violations)?;
+        let _ = self.guard.authorize(&call.subject(&request.subject)).await?;
         let page = self
             .governance
             .registry()
@@ -334,12 +355,14 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
         &self,
         request: Request<proto::CheckCompatibilityRequest>,
     ) -> Result<Response<proto::CheckCompatibilityResponse>, Status> {
+        let call = Call::new(&request, SCHEMA, "CheckCompatibility");
         let request = request.into_inner();
         let mut violations = Vec::new();
         required("subject", &request.subject, &mut violations);
         required("definition", &request.definition, &mut violations);
         let format = data_format_from(request.data_format, "data_format")?;
         check(violations)?;
+        let _ = self.guard.authorize(&call.subject(&request.subject)).await?;
         let report = self.governance.check_compatibility(&request.subject, format, &request.definition).await?;
         Ok(Response::new(proto::CheckCompatibilityResponse {
             compatible: report.changes.is_empty(),
@@ -363,7 +386,9 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
         &self,
         request: Request<proto::GetCompatibilityRequest>,
     ) -> Result<Response<proto::GetCompatibilityResponse>, Status> {
+        let call = Call::new(&request, SCHEMA, "GetCompatibility");
         let subject = request.into_inner().subject;
+        let _ = self.guard.authorize(&call.subject(&subject)).await?;
         let subject = (!subject.is_empty()).then_some(subject);
         let (own, effective) = self.governance.compatibility(subject.as_deref()).await?;
         Ok(Response::new(proto::GetCompatibilityResponse {
@@ -376,10 +401,15 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
         &self,
         request: Request<proto::SetCompatibilityRequest>,
     ) -> Result<Response<proto::SetCompatibilityResponse>, Status> {
+        let call = Call::new(&request, SCHEMA, "SetCompatibility");
         let request = request.into_inner();
         let mode = compatibility_from(request.compatibility, "compatibility")?;
+        // No subject: the registry-wide default, a shared resource.
+        let permit = self.guard.authorize(&call.subject(&request.subject)).await?;
         let subject = (!request.subject.is_empty()).then_some(request.subject);
-        let effective = self.governance.set_compatibility(subject.as_deref(), mode).await?;
+        let governance = &self.governance;
+        let effective =
+            permit.write(async { Ok(governance.set_compatibility(subject.as_deref(), mode).await?) }).await?;
         Ok(Response::new(proto::SetCompatibilityResponse {
             effective_compatibility: compatibility_to(Some(effective)),
         }))
@@ -389,7 +419,9 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
         &self,
         request: Request<proto::GetSubjectRequest>,
     ) -> Result<Response<proto::GetSubjectResponse>, Status> {
+        let call = Call::new(&request, SCHEMA, "GetSubject");
         let name = request.into_inner().name;
+        let _ = self.guard.authorize(&call.subject(&name)).await?;
         let (subject, effective, latest) = self.governance.subject(&name).await?;
         Ok(Response::new(proto::GetSubjectResponse { subject: Some(subject_to(subject, effective, latest)) }))
     }
@@ -398,6 +430,7 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
         &self,
         request: Request<proto::PutSubjectRequest>,
     ) -> Result<Response<proto::PutSubjectResponse>, Status> {
+        let call = Call::new(&request, SCHEMA, "PutSubject");
         let Some(subject) = request.into_inner().subject else {
             return Err(invalid(vec![FieldViolation::new("subject", "is required")]));
         };
@@ -422,7 +455,11 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
             message_name: (!subject.message_name.is_empty()).then_some(subject.message_name),
             upcasters,
         };
-        let stored = self.governance.put_subject(&subject.name, format, compatibility, config).await?;
+        let permit = self.guard.authorize(&call.subject(&subject.name)).await?;
+        let governance = &self.governance;
+        let stored = permit
+            .write(async { Ok(governance.put_subject(&subject.name, format, compatibility, config).await?) })
+            .await?;
         let (stored, effective, latest) = self.governance.subject(&stored.name).await?;
         Ok(Response::new(proto::PutSubjectResponse { subject: Some(subject_to(stored, effective, latest)) }))
     }
@@ -431,10 +468,12 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
         &self,
         request: Request<proto::ValidatePayloadRequest>,
     ) -> Result<Response<proto::ValidatePayloadResponse>, Status> {
+        let call = Call::new(&request, SCHEMA, "ValidatePayload");
         let request = request.into_inner();
         let mut violations = Vec::new();
         required("subject", &request.subject, &mut violations);
         check(violations)?;
+        let _ = self.guard.authorize(&call.subject(&request.subject)).await?;
         let content_type =
             if request.content_type.is_empty() { JSON_CONTENT_TYPE.to_string() } else { request.content_type };
         let (version, errors) =
@@ -453,6 +492,7 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
         &self,
         request: Request<proto::DeleteSchemaVersionRequest>,
     ) -> Result<Response<proto::DeleteSchemaVersionResponse>, Status> {
+        let call = Call::new(&request, SCHEMA, "DeleteSchemaVersion");
         let request = request.into_inner();
         let mut violations = Vec::new();
         required("subject", &request.subject, &mut violations);
@@ -460,7 +500,11 @@ impl proto::schema_service_server::SchemaService for SchemaApi {
             violations.push(FieldViolation::new("version", "must be 1 or more"));
         }
         check(violations)?;
-        let version = self.governance.delete_version(&request.subject, request.version, request.permanent).await?;
+        let permit = self.guard.authorize(&call.subject(&request.subject)).await?;
+        let governance = &self.governance;
+        let version = permit
+            .write(async { Ok(governance.delete_version(&request.subject, request.version, request.permanent).await?) })
+            .await?;
         Ok(Response::new(proto::DeleteSchemaVersionResponse { version: version.map(version_to) }))
     }
 }

@@ -74,6 +74,13 @@ impl From<NexusError> for Status {
                 status(Code::InvalidArgument, message, "INVALID_COMMAND", HashMap::new(), &violations)
             }
             NexusError::Store(e) => e.into(),
+            NexusError::PolicyDenied(decision) => status(
+                Code::PermissionDenied,
+                message,
+                "POLICY_DENIED",
+                meta([("policy", decision.policy), ("reasons", decision.reasons.join("; "))]),
+                &[],
+            ),
             NexusError::SchemaViolation(violations) => {
                 status(Code::InvalidArgument, message, "SCHEMA_VIOLATION", HashMap::new(), &violations)
             }

@@ -9,7 +9,9 @@ use uuid::Uuid;
 use super::{
     aggregate::{HandlerRegistry, NewEvent},
     error::{FieldViolation, NexusError},
+    event_policy::events_input,
     model::{Direction, EventMetadata, ExpectedRevision, ProposedEvent, ReadStreamQuery, RecordedEvent},
+    policy::PolicyEngine,
     ports::{EventStore, StoreError},
     principal::Principal,
     schema::governance::Governance,
@@ -66,6 +68,7 @@ impl Default for CommandBusConfig {
 pub struct CommandBus {
     store: Arc<dyn EventStore>,
     governance: Arc<Governance>,
+    policy: Arc<PolicyEngine>,
     handlers: HandlerRegistry,
     config: CommandBusConfig,
 }
@@ -74,24 +77,31 @@ impl CommandBus {
     pub fn new(
         store: Arc<dyn EventStore>,
         governance: Arc<Governance>,
+        policy: Arc<PolicyEngine>,
         handlers: HandlerRegistry,
         config: CommandBusConfig,
     ) -> Self {
-        Self { store, governance, handlers, config }
+        Self { store, governance, policy, handlers, config }
     }
 
     pub fn handlers(&self) -> &HandlerRegistry {
         &self.handlers
     }
 
-    /// The stream holding an aggregate's events.
-    pub fn stream_id(aggregate_type: &str, aggregate_id: &str) -> String {
-        format!("{aggregate_type}-{aggregate_id}")
+    /// The stream holding an aggregate's events: `<type>-<id>`, inside the
+    /// tenant's namespace (`<tenant>/<type>-<id>`) for a tenant-bound
+    /// principal, so tenants never share an aggregate.
+    pub fn stream_id(tenant: &str, aggregate_type: &str, aggregate_id: &str) -> String {
+        if tenant.is_empty() {
+            format!("{aggregate_type}-{aggregate_id}")
+        } else {
+            format!("{tenant}/{aggregate_type}-{aggregate_id}")
+        }
     }
 
     pub async fn execute(&self, request: CommandRequest) -> Result<CommandOutcome, NexusError> {
         let handler = self.validate(&request)?;
-        let stream_id = Self::stream_id(&request.aggregate_type, &request.aggregate_id);
+        let stream_id = Self::stream_id(&request.principal.tenant, &request.aggregate_type, &request.aggregate_id);
         let command_id = request.command_id.clone().unwrap_or_else(|| Uuid::new_v4().to_string());
         let correlation_id = request.correlation_id.clone().unwrap_or_else(|| command_id.clone());
         let causation_id = request.causation_id.clone().unwrap_or_else(|| command_id.clone());
@@ -127,7 +137,11 @@ impl CommandBus {
             }
             let mut proposed = to_proposed(&stream_id, &command_id, new_events, &metadata);
             // Born governed: events a handler decides are checked like any other.
-            self.governance.govern("events", &mut proposed).await?;
+            let governed = self.governance.govern("events", &mut proposed).await?;
+            let decision = self.policy.check_events(&events_input(&request.principal, &stream_id, &proposed, governed));
+            if !decision.allow {
+                return Err(NexusError::PolicyDenied(decision));
+            }
             let count = proposed.len();
             let append_expected = request.expected.unwrap_or(match revision {
                 Some(r) => ExpectedRevision::Exact(r),

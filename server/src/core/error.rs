@@ -93,6 +93,9 @@ pub enum NexusError {
     UpcastFailed { event_id: uuid::Uuid, event_type: String, stored_version: u32, target_version: u32, detail: String },
     #[error("cannot apply stored event: {0}")]
     CorruptHistory(String),
+    /// A policy denied the events of a write (nothing was written).
+    #[error("{} denied the events: {}", .0.policy, .0.reasons.join("; "))]
+    PolicyDenied(super::policy::Decision),
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -2,9 +2,12 @@
 //! pipeline and subscriptions. Nothing here names an adapter.
 
 pub mod aggregate;
+pub mod audit;
 pub mod command;
 pub mod error;
+pub mod event_policy;
 pub mod model;
+pub mod policy;
 pub mod ports;
 pub mod principal;
 pub mod schema;

@@ -149,6 +149,15 @@ pub enum AllFrom {
     After(Position),
 }
 
+/// The first character of system streams (such as the audit trail
+/// `$audit`), which only the server writes.
+pub const SYSTEM_STREAM_PREFIX: &str = "$";
+
+/// Whether `stream_id` names a system stream.
+pub fn is_system_stream(stream_id: &str) -> bool {
+    stream_id.starts_with(SYSTEM_STREAM_PREFIX)
+}
+
 /// Selects events of the global log by type and stream prefixes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventFilter {

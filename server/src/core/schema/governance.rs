@@ -20,8 +20,8 @@ use std::{
 use bytes::Bytes;
 
 use super::{
-    CompatDirection, Compatibility, DataFormat, IncompatibleChange, RegistryError, SchemaRegistry, SchemaVersion,
-    Subject, SubjectConfig, VersionStatus,
+    CompatDirection, Compatibility, DataFormat, IncompatibleChange, RegistryError, Route, SchemaRegistry,
+    SchemaVersion, Subject, SubjectConfig, VersionStatus,
     format::{self, ParsedSchema, PayloadError},
     upcast::UpcastChain,
 };
@@ -56,6 +56,15 @@ pub struct CompiledVersion {
 }
 
 /// What the cache holds for one subject.
+/// What governance learned of one event it let through: the route its
+/// subject takes, and its JSON payload if validation parsed it (so later
+/// checks such as the event policy need not parse it again).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Governed {
+    pub route: Route,
+    pub payload: Option<serde_json::Value>,
+}
+
 struct SubjectView {
     subject: Subject,
     effective: Compatibility,
@@ -133,7 +142,8 @@ impl Governance {
     /// must store nothing. JSON payloads are parsed once here, whether a
     /// schema governs them or not: malformed JSON is `InvalidArgument`,
     /// a payload that does not match its schema `SchemaViolation`.
-    pub async fn govern(&self, prefix: &str, events: &mut [ProposedEvent]) -> Result<(), NexusError> {
+    pub async fn govern(&self, prefix: &str, events: &mut [ProposedEvent]) -> Result<Vec<Governed>, NexusError> {
+        let mut governed = Vec::with_capacity(events.len());
         let mut violations = Vec::new();
         let mut malformed = Vec::new();
         let mut used: Vec<Arc<CompiledVersion>> = Vec::new();
@@ -158,6 +168,7 @@ impl Governance {
             let Some(view) = view else {
                 check_well_formed(&mut malformed);
                 if self.settings.allow_unregistered && event.schema_version == 0 {
+                    governed.push(Governed::default());
                     continue;
                 }
                 violations.push(FieldViolation::new(
@@ -175,6 +186,7 @@ impl Governance {
                 Ok(None) => {
                     // allow_unvalidated subject without versions
                     check_well_formed(&mut malformed);
+                    governed.push(Governed { route: view.subject.config.route, payload: None });
                     continue;
                 }
                 Err(problem) => {
@@ -183,9 +195,14 @@ impl Governance {
                     continue;
                 }
             };
+            let mut payload = None;
             let checked = if json {
                 match serde_json::from_slice::<serde_json::Value>(&event.data) {
-                    Ok(value) => compiled.parsed.validate_value(&value),
+                    Ok(value) => {
+                        let checked = compiled.parsed.validate_value(&value);
+                        payload = Some(value);
+                        checked
+                    }
                     Err(e) => {
                         malformed.push(FieldViolation::new(field("data"), format!("is not valid JSON: {e}")));
                         continue;
@@ -205,6 +222,7 @@ impl Governance {
             }
             event.schema_version = compiled.version.version;
             event.schema_id = Some(compiled.version.id);
+            governed.push(Governed { route: view.subject.config.route, payload });
             if !compiled.marked_in_use.load(Ordering::Acquire) && !used.iter().any(|u| Arc::ptr_eq(u, &compiled)) {
                 used.push(compiled);
             }
@@ -229,7 +247,7 @@ impl Governance {
                 )]));
             }
         }
-        Ok(())
+        Ok(governed)
     }
 
     /// The version an event names (0: the latest), if it can be written.

@@ -1,0 +1,73 @@
+//! The input of the event policy (`nexus.events`), built the same way for
+//! appends and for the events a command produces.
+
+use super::{
+    model::ProposedEvent,
+    policy::{EventInput, EventsInput},
+    principal::Principal,
+    schema::{Route, format::is_json, governance::Governed},
+};
+
+/// The tenant owning a stream or schema subject: the part before the first
+/// `/` (`acme/account-1` belongs to `acme`), or none (`""`) for shared names.
+pub fn tenant_of(name: &str) -> &str {
+    match name.split_once('/') {
+        Some((tenant, _)) => tenant,
+        None => "",
+    }
+}
+
+/// The `nexus.events` input for one append. `governed` is what schema
+/// validation returned for these events (it holds the payloads it parsed, so
+/// they are not parsed twice).
+pub fn events_input(
+    principal: &Principal,
+    stream: &str,
+    events: &[ProposedEvent],
+    governed: Vec<Governed>,
+) -> EventsInput {
+    let mut governed = governed.into_iter();
+    let events = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let Governed { route, payload } = governed.next().unwrap_or_default();
+            let payload = payload
+                .or_else(|| is_json(&e.content_type).then(|| serde_json::from_slice(&e.data).ok()).flatten())
+                .unwrap_or(serde_json::Value::Null);
+            EventInput {
+                index: i as u32,
+                id: e.event_id.to_string(),
+                event_type: e.event_type.clone(),
+                content_type: e.content_type.clone(),
+                size: e.data.len(),
+                route: match route {
+                    Route::Core => "core".to_string(),
+                    Route::Secondary => "secondary".to_string(),
+                },
+                schema_subject: e.schema_id.map(|_| e.event_type.clone()),
+                schema_version: (e.schema_version > 0).then_some(e.schema_version),
+                payload,
+            }
+        })
+        .collect();
+    EventsInput {
+        principal: principal.clone(),
+        stream: stream.to_string(),
+        tenant: tenant_of(stream).to_string(),
+        events,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenants_come_from_the_prefix() {
+        assert_eq!(tenant_of("acme/account-1"), "acme");
+        assert_eq!(tenant_of("account-1"), "");
+        assert_eq!(tenant_of("acme/orders/1"), "acme");
+        assert_eq!(tenant_of("/x"), "");
+    }
+}
