@@ -3,8 +3,6 @@
 
 use std::{env, path::PathBuf};
 
-use prost::Message;
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?);
     let proto_root = manifest_dir.join("../proto");
@@ -17,16 +15,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "nexus/v1/schema.proto",
         "nexus/v1/policy.proto",
     ];
-    let fds = protox::Compiler::new([&proto_root])?
-        .include_imports(true)
-        .include_source_info(true)
-        .open_files(files)?
-        .file_descriptor_set();
+    let mut compiler = protox::Compiler::new([&proto_root])?;
+    compiler.include_imports(true).include_source_info(true).open_files(files)?;
+    let fds = compiler.file_descriptor_set();
 
     // tonic's reflection service needs the encoded descriptor set; the
-    // codegen below does not write it (see ../shared/TOOLING.md).
+    // codegen below does not write it (see ../shared/TOOLING.md). Encoded by
+    // protox itself, so custom options such as (nexus.v1.rpc) survive
+    // (prost_types drops extension fields when re-encoding).
     let out_dir = PathBuf::from(env::var("OUT_DIR")?);
-    std::fs::write(out_dir.join("nexus_descriptor.bin"), fds.encode_to_vec())?;
+    std::fs::write(out_dir.join("nexus_descriptor.bin"), compiler.encode_file_descriptor_set())?;
 
     tonic_prost_build::configure()
         .build_server(env::var_os("CARGO_FEATURE_SERVER").is_some())

@@ -13,6 +13,7 @@ pub mod bench;
 pub mod config;
 pub mod core;
 pub mod domain;
+pub mod governance_cli;
 pub mod schema_cli;
 pub mod server;
 

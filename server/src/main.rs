@@ -9,7 +9,7 @@ use nexus_server::{
     adapters::sqlite::Durability,
     bench,
     config::{Config, LogFormat},
-    schema_cli, server,
+    governance_cli, schema_cli, server,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -45,6 +45,18 @@ enum Command {
     /// The schema catalog (schemas/): check it, or register it in a server.
     #[command(subcommand)]
     Schema(SchemaCommand),
+    /// Architecture rules as policy (policies/governance).
+    #[command(subcommand)]
+    Governance(GovernanceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum GovernanceCommand {
+    /// Derives a manifest from the repository and this binary (handlers and
+    /// the event types they emit, the schema catalog, every RPC's effect on
+    /// stored data, which modules use which) and evaluates the Rego package
+    /// nexus.governance over it. Exits 1 listing every violation.
+    Check(governance_cli::CheckArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -155,5 +167,6 @@ fn main() -> anyhow::Result<ExitCode> {
         Command::Bench(BenchCommand::Validate(args)) => bench::validate::run_validate(args).map(|()| ExitCode::SUCCESS),
         Command::Schema(SchemaCommand::Check(args)) => runtime.block_on(schema_cli::check(args)),
         Command::Schema(SchemaCommand::Sync(args)) => runtime.block_on(schema_cli::sync(args)),
+        Command::Governance(GovernanceCommand::Check(args)) => governance_cli::check(args),
     }
 }

@@ -20,7 +20,7 @@ use crate::{
     },
     config::{Config, EventStoreConfig},
     core::{
-        aggregate::{HandlerRegistry, handler},
+        aggregate::HandlerRegistry,
         audit::AuditLog,
         command::{CommandBus, CommandBusConfig},
         policy::PolicyEngine,
@@ -30,7 +30,7 @@ use crate::{
             governance::{Governance, GovernanceSettings},
         },
     },
-    domain::bank::Account,
+    domain,
 };
 
 /// Builds the event store the configuration names.
@@ -145,10 +145,7 @@ pub async fn serve_on(
     let audit_store = open_audit_store(&config)?;
     let audit = AuditLog::start(audit_store.clone());
     let guard = Guard::new(policies.clone(), audit.clone());
-    let mut handlers = HandlerRegistry::default();
-    if config.commands.example_domain {
-        handlers.register(handler::<Account>());
-    }
+    let handlers = if config.commands.example_domain { domain::handlers() } else { HandlerRegistry::default() };
     let commands = Arc::new(CommandBus::new(
         store.clone(),
         governance.clone(),

@@ -24,6 +24,10 @@ pub trait Aggregate: Send + Sync + 'static {
     const TYPE: &'static str;
     /// Every command type `Command` accepts.
     const COMMAND_TYPES: &'static [&'static str];
+    /// Every event type `Event` can be (its variant names). The bus refuses
+    /// an event of an undeclared type, and `nexus governance check` requires
+    /// a registered schema for each.
+    const EVENT_TYPES: &'static [&'static str];
     type State: Default + Send;
     type Command: DeserializeOwned;
     type Event: Serialize + DeserializeOwned;
@@ -50,6 +54,8 @@ pub struct NewEvent {
 pub trait CommandHandler: Send + Sync {
     fn aggregate_type(&self) -> &str;
     fn command_types(&self) -> Vec<String>;
+    /// Every event type the handler can produce.
+    fn event_types(&self) -> Vec<String>;
     /// Rebuilds the state from `history` and decides `command_type` with
     /// `payload`.
     fn handle(
@@ -76,6 +82,10 @@ impl<A: Aggregate> CommandHandler for TypedHandler<A> {
         A::COMMAND_TYPES.iter().map(|s| s.to_string()).collect()
     }
 
+    fn event_types(&self) -> Vec<String> {
+        A::EVENT_TYPES.iter().map(|s| s.to_string()).collect()
+    }
+
     fn handle(
         &self,
         history: &[RecordedEvent],
@@ -88,7 +98,15 @@ impl<A: Aggregate> CommandHandler for TypedHandler<A> {
         }
         let command = decode_command::<A::Command>(command_type, payload)?;
         let events = A::decide(&state, command)?;
-        events.iter().map(encode_event).collect()
+        let events: Vec<NewEvent> = events.iter().map(encode_event).collect::<Result<_, _>>()?;
+        if let Some(undeclared) = events.iter().find(|e| !A::EVENT_TYPES.contains(&e.event_type.as_str())) {
+            return Err(NexusError::Internal(format!(
+                "aggregate {} produced event type {:?}, which is not in its EVENT_TYPES",
+                A::TYPE,
+                undeclared.event_type
+            )));
+        }
+        Ok(events)
     }
 }
 

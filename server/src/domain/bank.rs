@@ -75,6 +75,8 @@ pub enum AccountEvent {
 impl Aggregate for Account {
     const TYPE: &'static str = "account";
     const COMMAND_TYPES: &'static [&'static str] = &["OpenAccount", "DepositMoney", "WithdrawMoney", "CloseAccount"];
+    const EVENT_TYPES: &'static [&'static str] =
+        &["AccountOpened", "MoneyDeposited", "MoneyWithdrawn", "AccountClosed"];
     type State = AccountState;
     type Command = AccountCommand;
     type Event = AccountEvent;
