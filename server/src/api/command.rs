@@ -98,6 +98,7 @@ impl proto::command_service_server::CommandService for CommandApi {
             .map(|h| proto::AggregateTypeInfo {
                 aggregate_type: h.aggregate_type().to_string(),
                 command_types: h.command_types(),
+                event_types: h.event_types(),
             })
             .collect();
         Ok(Response::new(proto::ListAggregateTypesResponse { aggregate_types }))
