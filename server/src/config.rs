@@ -439,4 +439,51 @@ mod tests {
             Ok(())
         });
     }
+
+    #[test]
+    fn jwt_mode_needs_issuer_audience_and_a_key() {
+        let mut config = Config::default();
+        config.auth.mode = AuthMode::Jwt;
+        let error = config.validate().expect_err("no issuer").to_string();
+        assert!(error.contains("auth.jwt.issuer"), "{error}");
+        config.auth.jwt.issuer = "https://issuer".into();
+        let error = config.validate().expect_err("no audience").to_string();
+        assert!(error.contains("auth.jwt.audience"), "{error}");
+        config.auth.jwt.audience = "nexus".into();
+        let error = config.validate().expect_err("no key").to_string();
+        assert!(error.contains("no key"), "{error}");
+        config.auth.jwt.jwks_file = Some(PathBuf::from("jwks.json"));
+        config.validate().expect("complete");
+    }
+
+    #[test]
+    fn tls_needs_certificate_and_key_together() {
+        let mut config = Config::default();
+        config.tls.cert_file = Some(PathBuf::from("server.pem"));
+        assert!(config.validate().expect_err("no key").to_string().contains("tls.key_file"));
+        config.tls.key_file = Some(PathBuf::from("server.key"));
+        config.validate().expect("cert and key");
+        config.tls = TlsConfig { client_ca_file: Some(PathBuf::from("ca.pem")), ..TlsConfig::default() };
+        assert!(config.validate().expect_err("mTLS without TLS").to_string().contains("client_ca_file"));
+    }
+
+    #[test]
+    fn auth_settings_come_from_the_environment() {
+        Jail::expect_with(|jail| {
+            jail.set_env("NEXUS_AUTH__MODE", "jwt");
+            jail.set_env("NEXUS_AUTH__JWT__ISSUER", "https://issuer");
+            jail.set_env("NEXUS_AUTH__JWT__AUDIENCE", "nexus");
+            jail.set_env("NEXUS_AUTH__JWT__HS256_SECRET", "from-env");
+            jail.set_env("NEXUS_AUTH__JWT__LEEWAY", "5s");
+            jail.set_env("NEXUS_TLS__CERT_FILE", "server.pem");
+            jail.set_env("NEXUS_TLS__KEY_FILE", "server.key");
+            let config = Config::load(None, Figment::new()).expect("loads");
+            assert_eq!(config.auth.mode, AuthMode::Jwt);
+            assert_eq!(config.auth.jwt.hs256_secret, Some(Secret("from-env".into())));
+            assert_eq!(config.auth.jwt.leeway, Duration::from_secs(5));
+            assert!(config.tls.enabled());
+            assert!(!format!("{config:?}").contains("from-env"), "Debug does not print the secret");
+            Ok(())
+        });
+    }
 }

@@ -78,7 +78,7 @@ pub enum Authenticator {
     /// Auth mode `none`: everyone is [`Principal::anonymous`].
     Disabled,
     /// Auth mode `jwt`.
-    Jwt(jwt::JwtVerifier),
+    Jwt(Box<jwt::JwtVerifier>),
 }
 
 impl Authenticator {
@@ -87,7 +87,7 @@ impl Authenticator {
     pub fn from_config(config: &AuthConfig) -> Result<Self, jwt::KeyError> {
         Ok(match config.mode {
             AuthMode::None => Authenticator::Disabled,
-            AuthMode::Jwt => Authenticator::Jwt(jwt::JwtVerifier::new(&config.jwt)?),
+            AuthMode::Jwt => Authenticator::Jwt(Box::new(jwt::JwtVerifier::new(&config.jwt)?)),
         })
     }
 
@@ -171,5 +171,129 @@ where
                 Either::Left(ready(Ok(error.to_status().into_http())))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::{
+        convert::Infallible,
+        future::Future,
+        pin::pin,
+        task::{Context, Poll, Waker},
+    };
+
+    use http::HeaderValue;
+    use tonic_types::StatusExt;
+    use tower_layer::Layer as _;
+    use tower_service::Service as _;
+
+    use super::*;
+    use crate::config::{JwtConfig, Secret};
+
+    const SECRET: &str = "layer-test-secret-that-is-long-enough-0123";
+
+    fn jwt() -> Authenticator {
+        let config = JwtConfig {
+            hs256_secret: Some(Secret(SECRET.into())),
+            issuer: "iss".into(),
+            audience: "aud".into(),
+            ..JwtConfig::default()
+        };
+        Authenticator::Jwt(Box::new(jwt::JwtVerifier::new(&config).unwrap()))
+    }
+
+    fn token() -> String {
+        jwt::mint_hs256(
+            SECRET.as_bytes(),
+            &jwt::TokenRequest {
+                subject: "alice".into(),
+                tenant: Some("acme".into()),
+                roles: vec![],
+                scopes: vec![],
+                issuer: "iss".into(),
+                audience: "aud".into(),
+                ttl: std::time::Duration::from_secs(60),
+            },
+        )
+        .unwrap()
+    }
+
+    fn headers(authorization: &[u8]) -> http::HeaderMap {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(AUTHORIZATION, HeaderValue::from_bytes(authorization).unwrap());
+        headers
+    }
+
+    #[test]
+    fn header_forms() {
+        let auth = jwt();
+        assert_eq!(auth.authenticate(&http::HeaderMap::new()), Err(AuthError::Missing));
+        assert_eq!(auth.authenticate(&headers(b"Bearer")), Err(AuthError::Missing));
+        assert_eq!(auth.authenticate(&headers(b"Bearer   ")), Err(AuthError::Missing));
+        assert!(matches!(auth.authenticate(&headers(b"Basic YTpi")), Err(AuthError::Invalid(_))));
+        assert!(matches!(auth.authenticate(&headers(b"Bearer \xff\xfe")), Err(AuthError::Invalid(_))));
+        assert!(matches!(auth.authenticate(&headers(b"Bearer a.b")), Err(AuthError::Invalid(_))));
+        let good = token();
+        for form in [format!("Bearer {good}"), format!("bearer  {good} "), format!("BEARER {good}")] {
+            assert_eq!(auth.authenticate(&headers(form.as_bytes())).unwrap().subject, "alice", "{form}");
+        }
+        assert_eq!(Authenticator::Disabled.authenticate(&headers(b"Basic x")), Ok(Principal::anonymous()));
+    }
+
+    /// Answers 200 with the principal's subject (or "-") in a header.
+    #[derive(Clone)]
+    struct Echo;
+
+    impl tower_service::Service<Request<()>> for Echo {
+        type Response = Response<String>;
+        type Error = Infallible;
+        type Future = Ready<Result<Response<String>, Infallible>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, request: Request<()>) -> Self::Future {
+            let who = request.extensions().get::<Principal>().map_or("-".to_string(), |p| p.subject.clone());
+            ready(Ok(Response::new(who)))
+        }
+    }
+
+    fn call(auth: Authenticator, path: &str, authorization: Option<&str>) -> Response<String> {
+        let mut service = AuthLayer::new(Arc::new(auth)).layer(Echo);
+        let mut request = Request::builder().uri(path);
+        if let Some(value) = authorization {
+            request = request.header(AUTHORIZATION, value);
+        }
+        let future = pin!(service.call(request.body(()).unwrap()));
+        match future.poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(Ok(response)) => response,
+            other => panic!("the layer answers at once: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_layer_inserts_the_principal_or_answers_unauthenticated() {
+        let ok = call(jwt(), "/nexus.v1.EventStoreService/AppendToStream", Some(&format!("Bearer {}", token())));
+        assert_eq!(ok.body(), "alice");
+
+        let refused = call(jwt(), "/nexus.v1.EventStoreService/AppendToStream", None);
+        assert_eq!(refused.headers()["grpc-status"], (Code::Unauthenticated as i32).to_string().as_str());
+        let status = Status::from_header_map(refused.headers()).unwrap();
+        assert_eq!(status.get_details_error_info().unwrap().reason, "TOKEN_MISSING");
+        assert_eq!(refused.body(), "", "the service was not called");
+
+        let reflection = call(jwt(), "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", None);
+        assert_eq!(reflection.body(), "", "reflection needs a token");
+
+        let health = call(jwt(), "/grpc.health.v1.Health/Check", None);
+        assert_eq!(health.body(), "-", "health is served without a token (and without a principal)");
+        let spoof = call(jwt(), "/grpc.health.v1.HealthX/../../nexus.v1.EventStoreService/AppendToStream", None);
+        assert_eq!(spoof.body(), "", "only the Health service itself is exempt");
+
+        assert_eq!(call(Authenticator::Disabled, "/nexus.v1.CommandService/Execute", None).body(), "anonymous");
     }
 }
