@@ -13,11 +13,18 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The typed [`crate::Client`] takes it through
+//! [`crate::Client::with_token`].
+//!
 //! For TLS, configure the channel's endpoint with
 //! `tonic::transport::ClientTlsConfig` (CA certificate, and a client
 //! identity for mutual TLS) before connecting.
 
-use tonic::{Request, Status, metadata::AsciiMetadataValue, service::Interceptor};
+use tonic::{
+    Request, Status,
+    metadata::{AsciiMetadataValue, MetadataMap},
+    service::Interceptor,
+};
 
 /// Adds `authorization: Bearer <token>` to every request; with no token
 /// ([`BearerToken::none`]) it adds nothing.
@@ -55,11 +62,17 @@ impl BearerToken {
     }
 }
 
+impl BearerToken {
+    pub(crate) fn apply(&self, metadata: &mut MetadataMap) {
+        if let Some(value) = &self.0 {
+            metadata.insert("authorization", value.clone());
+        }
+    }
+}
+
 impl Interceptor for BearerToken {
     fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        if let Some(value) = &self.0 {
-            request.metadata_mut().insert("authorization", value.clone());
-        }
+        self.apply(request.metadata_mut());
         Ok(request)
     }
 }

@@ -10,10 +10,11 @@ use std::{
 };
 
 use nexus_e2e::{
-    ClientTls, NexusProcess, ServerOptions, assert_error, expect_raw_status, find_binary, proposed, unique,
+    ClientTls, NexusProcess, ServerOptions, assert_error, expect_raw_status, expect_status, find_binary, proposed,
+    unique,
 };
 use nexus_sdk::{
-    BearerToken,
+    BearerToken, EventToAppend,
     proto::{
         AppendToStreamRequest, ListAggregateTypesRequest, ReadDirection, ReadStreamRequest,
         command_service_client::CommandServiceClient, event_store_service_client::EventStoreServiceClient,
@@ -146,6 +147,17 @@ async fn jwt_mode_requires_a_valid_token_and_records_its_principal() {
     assert_eq!(page.events.len(), 1, "one event stored, none by the refused calls");
     let metadata = page.events[0].metadata.clone().expect("metadata");
     assert_eq!((metadata.user_id.as_str(), metadata.tenant_id.as_str()), ("alice", "acme"));
+
+    // The SDK's typed client with a token (another subject, no tenant).
+    let token = hs256(&json!({ "sub": "svc-billing", "iss": ISSUER, "aud": AUDIENCE, "exp": now() + 600 }));
+    let mut sdk = server.client().await;
+    let refused = expect_status(sdk.read_stream(&stream_id, 0, 10).await);
+    assert_error(&refused, Code::Unauthenticated, "TOKEN_MISSING");
+    let mut sdk = sdk.with_token(BearerToken::new(&token).expect("ascii token"));
+    sdk.append(&stream_id, None, vec![EventToAppend::json("Noted", json!({"n": 2}))]).await.expect("SDK append");
+    let page = sdk.read_stream(&stream_id, 1, 10).await.expect("SDK read");
+    let metadata = page.events[0].metadata.clone().expect("metadata");
+    assert_eq!((metadata.user_id.as_str(), metadata.tenant_id.as_str()), ("svc-billing", ""));
 
     // Health checks need no token.
     let health = HealthClient::new(server.channel().await)

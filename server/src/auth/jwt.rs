@@ -30,7 +30,7 @@ use crate::{
 /// A key that cannot be used, or a configuration file that cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
     #[error("{path}: {detail}")]
     Bad { path: PathBuf, detail: String },

@@ -14,18 +14,15 @@ pub mod jwt;
 pub mod tls;
 
 use std::{
-    collections::HashMap,
     sync::Arc,
     task::{Context, Poll},
 };
 
 use futures::future::{Either, Ready, ready};
 use http::{Request, Response, header::AUTHORIZATION};
-use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, StatusExt};
+use tonic::Status;
 
 use crate::{
-    api::status::ERROR_DOMAIN,
     config::{AuthConfig, AuthMode},
     core::principal::Principal,
 };
@@ -35,7 +32,7 @@ use crate::{
 const EXEMPT_PREFIXES: &[&str] = &["/grpc.health.v1.Health/"];
 
 /// Why a request is not authenticated. Each variant is one stable
-/// `ErrorInfo.reason`.
+/// `ErrorInfo.reason`; `api::status` turns it into UNAUTHENTICATED.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
     #[error("this call needs a token: send `authorization: Bearer <JWT>`")]
@@ -63,12 +60,6 @@ impl AuthError {
             AuthError::WrongIssuer => "TOKEN_WRONG_ISSUER",
             AuthError::WrongAudience => "TOKEN_WRONG_AUDIENCE",
         }
-    }
-
-    /// UNAUTHENTICATED with an `ErrorInfo` carrying [`AuthError::reason`].
-    pub fn to_status(&self) -> Status {
-        let details = ErrorDetails::with_error_info(self.reason(), ERROR_DOMAIN, HashMap::new());
-        Status::with_error_details(Code::Unauthenticated, self.to_string(), details)
     }
 }
 
@@ -168,7 +159,7 @@ where
             }
             Err(error) => {
                 tracing::debug!(path, reason = error.reason(), %error, "request not authenticated");
-                Either::Left(ready(Ok(error.to_status().into_http())))
+                Either::Left(ready(Ok(Status::from(error).into_http())))
             }
         }
     }
@@ -186,6 +177,7 @@ mod tests {
     };
 
     use http::HeaderValue;
+    use tonic::Code;
     use tonic_types::StatusExt;
     use tower_layer::Layer as _;
     use tower_service::Service as _;
