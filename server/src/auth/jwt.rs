@@ -159,18 +159,15 @@ impl JwtVerifier {
             return Err(AuthError::Invalid(format!("tokens signed with {:?} are not accepted", header.alg)));
         };
         let family = header.alg.family();
-        let keys: Vec<&DecodingKey> = match header.kid.as_deref().and_then(|kid| self.jwks.get(kid)) {
-            Some(key) => vec![key],
-            None => {
-                let pinned: Vec<&DecodingKey> = match &header.kid {
-                    // A kid the JWKS does not know: only keys without a kid
-                    // (the secret, the PEM files) may still verify it.
-                    Some(_) => self.secret.iter().chain(&self.public_keys).collect(),
-                    None => self.secret.iter().chain(&self.public_keys).chain(self.jwks.values()).collect(),
-                };
-                pinned.into_iter().filter(|k| k.family() == family).collect()
-            }
-        };
+        let candidates: Vec<&DecodingKey> =
+            match (header.kid.as_deref(), header.kid.as_deref().and_then(|kid| self.jwks.get(kid))) {
+                (_, Some(key)) => vec![key],
+                // A kid the JWKS does not know: only keys without a kid (the
+                // secret, the PEM files) may still verify it.
+                (Some(_), None) => self.secret.iter().chain(&self.public_keys).collect(),
+                (None, None) => self.secret.iter().chain(&self.public_keys).chain(self.jwks.values()).collect(),
+            };
+        let keys: Vec<&DecodingKey> = candidates.into_iter().filter(|k| k.family() == family).collect();
         if keys.is_empty() {
             return Err(match header.kid {
                 Some(kid) => AuthError::Invalid(format!("no key with kid {kid:?} is configured")),
@@ -179,9 +176,6 @@ impl JwtVerifier {
         }
         let mut last = None;
         for key in keys {
-            if key.family() != family {
-                continue;
-            }
             match decode::<Map<String, Value>>(token, key, validation) {
                 Ok(data) => return self.principal(data.claims),
                 Err(e) if matches!(e.kind(), ErrorKind::InvalidSignature) => last = Some(e),
@@ -432,6 +426,10 @@ mod tests {
         assert_eq!(verifier.verify(&token).unwrap().subject, "alice");
         let unknown = sign(Algorithm::RS256, Some("rsa-rotated-away"), &claims(), &private);
         assert!(matches!(verifier.verify(&unknown), Err(AuthError::Invalid(m)) if m.contains("rsa-rotated-away")));
+        let (ec_private, ..) = ec_key();
+        let ec_key = EncodingKey::from_ec_pem(ec_private.as_bytes()).unwrap();
+        let wrong_family = sign(Algorithm::ES256, Some("rsa-test-1"), &claims(), &ec_key);
+        assert!(matches!(verifier.verify(&wrong_family), Err(AuthError::Invalid(_))), "an RSA kid with an ES256 token");
     }
 
     #[test]
