@@ -3,6 +3,7 @@ use tonic::{Code, Status, transport::Channel};
 use tonic_types::StatusExt;
 
 use crate::{
+    auth::BearerToken,
     json::json_to_struct,
     proto::{
         AllFrom, AppendToStreamRequest, AppendToStreamResponse, EventFilter, ExecuteRequest, ExecuteResponse,
@@ -79,11 +80,16 @@ impl EventToAppend {
 }
 
 /// A typed Nexus client. Cheap to clone: clones share one HTTP/2 connection.
+///
+/// For a server that requires a token, add it with [`Client::with_token`];
+/// for TLS, build the channel with `tonic::transport::ClientTlsConfig` and
+/// use [`Client::from_channel`] (see [`crate::auth`]).
 #[derive(Debug, Clone)]
 pub struct Client {
     commands: CommandServiceClient<Channel>,
     events: EventStoreServiceClient<Channel>,
     schemas: SchemaServiceClient<Channel>,
+    token: BearerToken,
 }
 
 impl Client {
@@ -103,7 +109,23 @@ impl Client {
             commands: CommandServiceClient::new(channel.clone()).max_decoding_message_size(64 * 1024 * 1024),
             events: EventStoreServiceClient::new(channel.clone()).max_decoding_message_size(64 * 1024 * 1024),
             schemas: SchemaServiceClient::new(channel).max_decoding_message_size(64 * 1024 * 1024),
+            token: BearerToken::none(),
         }
+    }
+
+    /// Sends `token` with every call this client wraps. The generated
+    /// clients of [`Client::commands`], [`Client::event_store`] and
+    /// [`Client::schemas`] do not carry it: wrap their channel with
+    /// `with_interceptor(channel, token)` instead.
+    pub fn with_token(mut self, token: BearerToken) -> Self {
+        self.token = token;
+        self
+    }
+
+    fn request<T>(&self, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        self.token.apply(request.metadata_mut());
+        request
     }
 
     /// The generated SchemaService client (the schema registry).
@@ -144,7 +166,7 @@ impl Client {
     /// Executes a fully specified command (idempotency key, expected
     /// revision, correlation ids).
     pub async fn execute_request(&mut self, request: ExecuteRequest) -> Result<ExecuteResponse, Error> {
-        Ok(self.commands.execute(request).await?.into_inner())
+        Ok(self.commands.execute(self.request(request)).await?.into_inner())
     }
 
     /// Appends JSON events to a stream.
@@ -170,7 +192,7 @@ impl Client {
             expected_revision: expected.map(|kind| ExpectedRevision { kind: Some(kind) }),
             events,
         };
-        Ok(self.events.append_to_stream(request).await?.into_inner())
+        Ok(self.events.append_to_stream(self.request(request)).await?.into_inner())
     }
 
     /// Reads one page of a stream forwards from `from_revision`.
@@ -186,7 +208,7 @@ impl Client {
             page_size,
             ..Default::default()
         };
-        Ok(self.events.read_stream(request).await?.into_inner())
+        Ok(self.events.read_stream(self.request(request)).await?.into_inner())
     }
 
     /// Reads one page of the global log forwards, after `after` (a position
@@ -198,7 +220,7 @@ impl Client {
         filter: Option<EventFilter>,
     ) -> Result<ReadAllResponse, Error> {
         let request = ReadAllRequest { from: Some(from_token(after)), page_size, filter, ..Default::default() };
-        Ok(self.events.read_all(request).await?.into_inner())
+        Ok(self.events.read_all(self.request(request)).await?.into_inner())
     }
 
     /// Subscribes to the global log after `after` (a position token) or from
@@ -209,7 +231,7 @@ impl Client {
         filter: Option<EventFilter>,
     ) -> Result<impl Stream<Item = Result<SubscribeAllResponse, Status>> + use<>, Error> {
         let request = SubscribeAllRequest { from: Some(from_token(after)), filter, ..Default::default() };
-        Ok(self.events.subscribe_all(request).await?.into_inner())
+        Ok(self.events.subscribe_all(self.request(request)).await?.into_inner())
     }
 }
 

@@ -13,9 +13,11 @@
 //! # Ok(()) }
 //! ```
 
+pub mod auth;
 mod client;
 pub mod json;
 
+pub use auth::BearerToken;
 pub use client::{Client, Error, EventToAppend};
 
 /// Generated `nexus.v1` messages and gRPC stubs.

@@ -39,6 +39,10 @@ pub struct Config {
     /// How long a graceful shutdown waits for in-flight requests.
     #[serde(with = "humantime_serde")]
     pub shutdown_grace: Duration,
+    /// Who may call: authentication of every request (see docs/SECURITY.md).
+    pub auth: AuthConfig,
+    /// TLS on the gRPC listener; off unless a certificate is given.
+    pub tls: TlsConfig,
 }
 
 impl Default for Config {
@@ -53,6 +57,8 @@ impl Default for Config {
             schemas: SchemasConfig::default(),
             policies: PoliciesConfig::default(),
             shutdown_grace: Duration::from_secs(10),
+            auth: AuthConfig::default(),
+            tls: TlsConfig::default(),
         }
     }
 }
@@ -181,10 +187,139 @@ impl Default for LimitsConfig {
     }
 }
 
+/// Authentication of gRPC calls.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// `none` (the default, development only: every caller is an anonymous
+    /// admin and the server refuses a non-loopback listen address) or `jwt`
+    /// (every call but health checks needs `authorization: Bearer <JWT>`).
+    pub mode: AuthMode,
+    /// Token verification in mode `jwt`.
+    pub jwt: JwtConfig,
+}
+
+/// How callers are authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMode {
+    /// No authentication: every caller is an anonymous admin. Development only.
+    #[default]
+    None,
+    /// A signed JWT on every call.
+    Jwt,
+}
+
+/// A JWS algorithm Nexus accepts for tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum JwtAlgorithm {
+    /// HMAC with SHA-256 and a shared secret.
+    HS256,
+    /// RSA PKCS#1 v1.5 with SHA-256.
+    RS256,
+    /// ECDSA on P-256 with SHA-256.
+    ES256,
+}
+
+/// A secret that `Debug` does not print.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// JWT verification (auth mode `jwt`). Tokens must carry `exp`, `iss`,
+/// `aud` and `sub`; `nbf` is checked when present.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JwtConfig {
+    /// Accepted algorithms; a token signed with any other (or `none`) is
+    /// refused. Keys are only used with their own family, so an RSA public
+    /// key can never be taken for an HS256 secret.
+    pub algorithms: Vec<JwtAlgorithm>,
+    /// HS256 shared secret (prefer `hs256_secret_file` or the
+    /// `NEXUS_AUTH__JWT__HS256_SECRET` variable over writing it in a file
+    /// that is checked in).
+    pub hs256_secret: Option<Secret>,
+    /// File holding the HS256 shared secret (surrounding whitespace ignored).
+    pub hs256_secret_file: Option<PathBuf>,
+    /// PEM public keys (RSA for RS256, EC P-256 for ES256), tried in order
+    /// for tokens without a `kid` the JWKS knows.
+    pub public_key_files: Vec<PathBuf>,
+    /// A JWKS (JSON Web Key Set) file; its keys are picked by the token's `kid`.
+    pub jwks_file: Option<PathBuf>,
+    /// Required `iss` of every token.
+    pub issuer: String,
+    /// Required `aud` of every token (a token's `aud` may be a list that
+    /// contains it).
+    pub audience: String,
+    /// Clock skew allowed when checking `exp` and `nbf`.
+    #[serde(with = "humantime_serde")]
+    pub leeway: Duration,
+    /// The claim holding the tenant, recorded as every event's tenant id.
+    pub tenant_claim: String,
+    /// The claim holding the roles: a JSON array of strings or one
+    /// space-separated string.
+    pub roles_claim: String,
+}
+
+impl Default for JwtConfig {
+    fn default() -> Self {
+        Self {
+            algorithms: vec![JwtAlgorithm::HS256, JwtAlgorithm::RS256, JwtAlgorithm::ES256],
+            hs256_secret: None,
+            hs256_secret_file: None,
+            public_key_files: Vec::new(),
+            jwks_file: None,
+            issuer: String::new(),
+            audience: String::new(),
+            leeway: Duration::from_secs(30),
+            tenant_claim: "tenant".into(),
+            roles_claim: "roles".into(),
+        }
+    }
+}
+
+/// TLS on the gRPC listener (rustls). Setting `cert_file` and `key_file`
+/// turns it on; setting `client_ca_file` as well turns on mutual TLS.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsConfig {
+    /// PEM certificate chain of the server (leaf first).
+    pub cert_file: Option<PathBuf>,
+    /// PEM private key of the server (PKCS#8, PKCS#1 or SEC1).
+    pub key_file: Option<PathBuf>,
+    /// PEM CA certificate(s): when set, every client must present a
+    /// certificate signed by one of them (mutual TLS).
+    pub client_ca_file: Option<PathBuf>,
+}
+
+impl TlsConfig {
+    /// Whether the listener speaks TLS.
+    pub fn enabled(&self) -> bool {
+        self.cert_file.is_some()
+    }
+}
+
 /// Top-level keys, so that unrelated `NEXUS_*` variables are not mistaken
 /// for configuration.
-const TOP_LEVEL_KEYS: &[&str] =
-    &["listen", "data_dir", "log", "event_store", "commands", "limits", "schemas", "policies", "shutdown_grace"];
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "log",
+    "event_store",
+    "commands",
+    "limits",
+    "schemas",
+    "policies",
+    "shutdown_grace",
+    "auth",
+    "tls",
+];
 
 /// Errors of loading configuration.
 #[derive(Debug, thiserror::Error)]
@@ -238,6 +373,58 @@ impl Config {
         if self.limits.max_message_bytes < self.limits.max_event_bytes {
             return invalid("limits.max_message_bytes must be at least limits.max_event_bytes");
         }
+        self.validate_auth()?;
+        self.validate_tls()
+    }
+
+    /// What auth mode `jwt` needs; the key files themselves are read (and
+    /// their errors reported) when the server starts.
+    fn validate_auth(&self) -> Result<(), ConfigError> {
+        let invalid = |m: &str| Err(ConfigError::Invalid(m.to_string()));
+        if self.auth.mode != AuthMode::Jwt {
+            return Ok(());
+        }
+        let jwt = &self.auth.jwt;
+        if jwt.issuer.trim().is_empty() {
+            return invalid("auth.jwt.issuer is required when auth.mode is \"jwt\" (the `iss` every token must carry)");
+        }
+        if jwt.audience.trim().is_empty() {
+            return invalid(
+                "auth.jwt.audience is required when auth.mode is \"jwt\" (the `aud` every token must carry)",
+            );
+        }
+        if jwt.algorithms.is_empty() {
+            return invalid("auth.jwt.algorithms must name at least one of HS256, RS256, ES256");
+        }
+        if jwt.hs256_secret.is_some() && jwt.hs256_secret_file.is_some() {
+            return invalid("set auth.jwt.hs256_secret or auth.jwt.hs256_secret_file, not both");
+        }
+        let has_secret = jwt.hs256_secret.is_some() || jwt.hs256_secret_file.is_some();
+        if !has_secret && jwt.public_key_files.is_empty() && jwt.jwks_file.is_none() {
+            return invalid(
+                "auth.mode is \"jwt\" but no key is configured: set auth.jwt.hs256_secret_file, \
+                 auth.jwt.public_key_files or auth.jwt.jwks_file",
+            );
+        }
+        if has_secret && !jwt.algorithms.contains(&JwtAlgorithm::HS256) {
+            return invalid("an HS256 secret is configured but auth.jwt.algorithms does not include HS256");
+        }
+        if jwt.tenant_claim.is_empty() || jwt.roles_claim.is_empty() {
+            return invalid("auth.jwt.tenant_claim and auth.jwt.roles_claim must not be empty");
+        }
+        Ok(())
+    }
+
+    fn validate_tls(&self) -> Result<(), ConfigError> {
+        let invalid = |m: &str| Err(ConfigError::Invalid(m.to_string()));
+        match (&self.tls.cert_file, &self.tls.key_file) {
+            (Some(_), None) => return invalid("tls.cert_file is set without tls.key_file"),
+            (None, Some(_)) => return invalid("tls.key_file is set without tls.cert_file"),
+            _ => {}
+        }
+        if self.tls.client_ca_file.is_some() && !self.tls.enabled() {
+            return invalid("tls.client_ca_file (mutual TLS) needs tls.cert_file and tls.key_file");
+        }
         Ok(())
     }
 }
@@ -277,6 +464,53 @@ mod tests {
             jail.create_file("nexus.toml", "lisen = \"127.0.0.1:6000\"\n")?;
             let error = Config::load(None, Figment::new()).expect_err("typo rejected");
             assert!(error.to_string().contains("lisen"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn jwt_mode_needs_issuer_audience_and_a_key() {
+        let mut config = Config::default();
+        config.auth.mode = AuthMode::Jwt;
+        let error = config.validate().expect_err("no issuer").to_string();
+        assert!(error.contains("auth.jwt.issuer"), "{error}");
+        config.auth.jwt.issuer = "https://issuer".into();
+        let error = config.validate().expect_err("no audience").to_string();
+        assert!(error.contains("auth.jwt.audience"), "{error}");
+        config.auth.jwt.audience = "nexus".into();
+        let error = config.validate().expect_err("no key").to_string();
+        assert!(error.contains("no key"), "{error}");
+        config.auth.jwt.jwks_file = Some(PathBuf::from("jwks.json"));
+        config.validate().expect("complete");
+    }
+
+    #[test]
+    fn tls_needs_certificate_and_key_together() {
+        let mut config = Config::default();
+        config.tls.cert_file = Some(PathBuf::from("server.pem"));
+        assert!(config.validate().expect_err("no key").to_string().contains("tls.key_file"));
+        config.tls.key_file = Some(PathBuf::from("server.key"));
+        config.validate().expect("cert and key");
+        config.tls = TlsConfig { client_ca_file: Some(PathBuf::from("ca.pem")), ..TlsConfig::default() };
+        assert!(config.validate().expect_err("mTLS without TLS").to_string().contains("client_ca_file"));
+    }
+
+    #[test]
+    fn auth_settings_come_from_the_environment() {
+        Jail::expect_with(|jail| {
+            jail.set_env("NEXUS_AUTH__MODE", "jwt");
+            jail.set_env("NEXUS_AUTH__JWT__ISSUER", "https://issuer");
+            jail.set_env("NEXUS_AUTH__JWT__AUDIENCE", "nexus");
+            jail.set_env("NEXUS_AUTH__JWT__HS256_SECRET", "from-env");
+            jail.set_env("NEXUS_AUTH__JWT__LEEWAY", "5s");
+            jail.set_env("NEXUS_TLS__CERT_FILE", "server.pem");
+            jail.set_env("NEXUS_TLS__KEY_FILE", "server.key");
+            let config = Config::load(None, Figment::new()).expect("loads");
+            assert_eq!(config.auth.mode, AuthMode::Jwt);
+            assert_eq!(config.auth.jwt.hs256_secret, Some(Secret("from-env".into())));
+            assert_eq!(config.auth.jwt.leeway, Duration::from_secs(5));
+            assert!(config.tls.enabled());
+            assert!(!format!("{config:?}").contains("from-env"), "Debug does not print the secret");
             Ok(())
         });
     }

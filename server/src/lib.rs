@@ -4,11 +4,13 @@
 //!   depends on no adapter.
 //! - [`adapters`]: backends implementing the ports (embedded SQLite).
 //! - [`api`]: the tonic services of `nexus.v1`.
+//! - [`auth`]: authentication (JWT) and TLS.
 //! - [`domain`]: the example bank-account domain.
 //! - [`server`] and [`config`]: wiring and configuration.
 
 pub mod adapters;
 pub mod api;
+pub mod auth;
 pub mod bench;
 pub mod config;
 pub mod core;

@@ -1,14 +1,15 @@
 //! The `nexus` command.
 
-use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use figment::{Figment, providers::Serialized};
 use nexus_server::{
     adapters::sqlite::Durability,
+    auth::jwt::{TokenRequest, mint_hs256, read_secret_file},
     bench,
-    config::{Config, LogFormat},
+    config::{AuthMode, Config, LogFormat},
     governance_cli, schema_cli, server,
 };
 use tracing_subscriber::EnvFilter;
@@ -48,6 +49,9 @@ enum Command {
     /// Architecture rules as policy (policies/governance).
     #[command(subcommand)]
     Governance(GovernanceCommand),
+    /// Authentication helpers.
+    #[command(subcommand)]
+    Auth(AuthCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -57,6 +61,42 @@ enum GovernanceCommand {
     /// stored data, which modules use which) and evaluates the Rego package
     /// nexus.governance over it. Exits 1 listing every violation.
     Check(governance_cli::CheckArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuthCommand {
+    /// Mints an HS256 token for development and tests, signed with the
+    /// server's `auth.jwt.hs256_secret_file`, and prints it. Use it as
+    /// `--token`, NEXUS_TOKEN, or `grpcurl -H "authorization: Bearer $TOKEN"`.
+    Token(TokenArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct TokenArgs {
+    /// File holding the HS256 secret (the server's auth.jwt.hs256_secret_file).
+    #[arg(long, value_name = "FILE")]
+    secret_file: PathBuf,
+    /// Subject (`sub`): the user id recorded on events.
+    #[arg(long)]
+    sub: String,
+    /// Tenant (`tenant` claim): the tenant id recorded on events.
+    #[arg(long)]
+    tenant: Option<String>,
+    /// Roles (`roles` claim), comma-separated, e.g. `writer,reader`.
+    #[arg(long, value_delimiter = ',')]
+    roles: Vec<String>,
+    /// OAuth scopes (`scope` claim), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    scopes: Vec<String>,
+    /// Issuer (`iss`); must equal the server's auth.jwt.issuer.
+    #[arg(long, default_value = "nexus-dev")]
+    issuer: String,
+    /// Audience (`aud`); must equal the server's auth.jwt.audience.
+    #[arg(long, default_value = "nexus")]
+    audience: String,
+    /// Lifetime, e.g. `1h`, `30m`.
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    ttl: Duration,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,6 +134,19 @@ struct ServeArgs {
     /// development; off by default).
     #[arg(long)]
     allow_unregistered_event_types: bool,
+    /// Authentication: `none` (development, loopback only) or `jwt`
+    /// [default: none]. The keys are configured in [auth.jwt].
+    #[arg(long, value_enum)]
+    auth_mode: Option<AuthMode>,
+    /// PEM certificate chain: serve TLS (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// PEM CA certificate: require client certificates signed by it (mutual TLS).
+    #[arg(long, value_name = "FILE")]
+    tls_client_ca: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -138,6 +191,18 @@ impl ServeArgs {
         if self.allow_unregistered_event_types {
             figment = figment.merge(Serialized::default("schemas.allow_unregistered", true));
         }
+        if let Some(mode) = self.auth_mode {
+            figment = figment.merge(Serialized::default("auth.mode", mode));
+        }
+        for (key, file) in [
+            ("tls.cert_file", &self.tls_cert),
+            ("tls.key_file", &self.tls_key),
+            ("tls.client_ca_file", &self.tls_client_ca),
+        ] {
+            if let Some(file) = file {
+                figment = figment.merge(Serialized::default(key, file));
+            }
+        }
         figment
     }
 }
@@ -168,5 +233,23 @@ fn main() -> anyhow::Result<ExitCode> {
         Command::Schema(SchemaCommand::Check(args)) => runtime.block_on(schema_cli::check(args)),
         Command::Schema(SchemaCommand::Sync(args)) => runtime.block_on(schema_cli::sync(args)),
         Command::Governance(GovernanceCommand::Check(args)) => governance_cli::check(args),
+        Command::Auth(AuthCommand::Token(args)) => {
+            let secret = read_secret_file(&args.secret_file)?;
+            let token = mint_hs256(
+                &secret,
+                &TokenRequest {
+                    subject: args.sub,
+                    tenant: args.tenant,
+                    roles: args.roles,
+                    scopes: args.scopes,
+                    issuer: args.issuer,
+                    audience: args.audience,
+                    ttl: args.ttl,
+                },
+            )
+            .context("cannot sign the token")?;
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

@@ -8,10 +8,11 @@ use nexus_sdk::proto::{
     self, PutSubjectRequest, RegisterSchemaVersionRequest, get_schema_version_request::Selector,
     schema_service_client::SchemaServiceClient,
 };
-use tonic::transport::Channel;
+use tonic::transport::Endpoint;
 
 use crate::{
     api::schema::{data_format_to, subject_settings_to},
+    auth::client::{AuthedChannel, ClientAuthArgs},
     core::schema::{
         Compatibility,
         catalog::{self, CatalogSubject},
@@ -32,6 +33,8 @@ pub struct CheckArgs {
     /// (a registered version's file must not change).
     #[arg(long, value_name = "URL")]
     pub server: Option<String>,
+    #[command(flatten)]
+    pub auth: ClientAuthArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -42,6 +45,8 @@ pub struct SyncArgs {
     /// The server to register the catalog in.
     #[arg(long, default_value = "http://127.0.0.1:50051", value_name = "URL")]
     pub server: String,
+    #[command(flatten)]
+    pub auth: ClientAuthArgs,
 }
 
 /// Loads and checks a catalog; prints every problem.
@@ -63,7 +68,7 @@ pub async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let Some(subjects) = load_checked(&args.dir, default_mode) else { return Ok(ExitCode::FAILURE) };
     let versions: usize = subjects.iter().map(|s| s.versions.len()).sum();
     if let Some(server) = args.server {
-        let mut client = connect(&server).await?;
+        let mut client = connect(&server, &args.auth).await?;
         let mut drift = Vec::new();
         for subject in &subjects {
             for version in &subject.versions {
@@ -94,7 +99,7 @@ pub async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 pub async fn sync(args: SyncArgs) -> anyhow::Result<ExitCode> {
     // The server's default mode is unknown here; the server checks again.
     let Some(subjects) = load_checked(&args.dir, Compatibility::None) else { return Ok(ExitCode::FAILURE) };
-    let mut client = connect(&args.server).await?;
+    let mut client = connect(&args.server, &args.auth).await?;
     // Compare every file with what is registered under its number before
     // registering anything: registered versions are immutable.
     let mut present = std::collections::HashSet::new();
@@ -191,7 +196,7 @@ pub async fn sync(args: SyncArgs) -> anyhow::Result<ExitCode> {
 
 /// The definition registered as `version` of `subject`, if any.
 async fn registered_definition(
-    client: &mut SchemaServiceClient<Channel>,
+    client: &mut SchemaServiceClient<AuthedChannel>,
     subject: &str,
     version: u32,
 ) -> anyhow::Result<Option<String>> {
@@ -205,13 +210,11 @@ async fn registered_definition(
     }
 }
 
-async fn connect(server: &str) -> anyhow::Result<SchemaServiceClient<Channel>> {
-    let channel = Channel::from_shared(server.to_string())
-        .context("invalid server URL")?
-        .connect()
-        .await
-        .with_context(|| format!("cannot connect to {server} (is `nexus serve` running?)"))?;
-    Ok(SchemaServiceClient::new(channel))
+async fn connect(server: &str, auth: &ClientAuthArgs) -> anyhow::Result<SchemaServiceClient<AuthedChannel>> {
+    let endpoint = auth.configure(Endpoint::from_shared(server.to_string()).context("invalid server URL")?)?;
+    let channel =
+        endpoint.connect().await.with_context(|| format!("cannot connect to {server} (is `nexus serve` running?)"))?;
+    Ok(SchemaServiceClient::with_interceptor(channel, auth.interceptor()?))
 }
 
 fn describe_precondition_failures(status: &tonic::Status) -> Vec<String> {

@@ -18,7 +18,8 @@ use crate::{
         ApiState, authz::Guard, command::CommandApi, convert::Limits, event_store::EventStoreApi, policy::PolicyApi,
         schema::SchemaApi,
     },
-    config::{Config, EventStoreConfig},
+    auth::{AuthLayer, Authenticator},
+    config::{AuthMode, Config, EventStoreConfig},
     core::{
         aggregate::HandlerRegistry,
         audit::AuditLog,
@@ -135,8 +136,31 @@ pub async fn serve_on(
     signal: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let local_addr: SocketAddr = listener.local_addr()?;
-    if !local_addr.ip().is_loopback() {
-        tracing::warn!(%local_addr, "listening on a non-loopback address without authentication: anyone who can reach it can read and write every stream");
+    match config.auth.mode {
+        AuthMode::None if !local_addr.ip().is_loopback() => anyhow::bail!(
+            "refusing to listen on {local_addr} with auth.mode = \"none\": every caller would be an anonymous \
+             admin. Listen on a loopback address (e.g. --listen 127.0.0.1:50051) or turn on authentication \
+             (auth.mode = \"jwt\", see docs/SECURITY.md)"
+        ),
+        AuthMode::None => tracing::warn!(
+            %local_addr,
+            "authentication is disabled: every caller is an anonymous admin; development only (set auth.mode = \"jwt\")"
+        ),
+        AuthMode::Jwt => {
+            tracing::info!(issuer = %config.auth.jwt.issuer, audience = %config.auth.jwt.audience, "authentication: jwt")
+        }
+    }
+    let authenticator = Arc::new(Authenticator::from_config(&config.auth).context("cannot set up authentication")?);
+    let tls = crate::auth::tls::server_config(&config.tls).context("cannot set up TLS")?;
+    match (&tls, &config.tls.client_ca_file) {
+        (Some(_), Some(ca)) => {
+            tracing::info!(client_ca = %ca.display(), "tls: on, client certificates required (mutual TLS)")
+        }
+        (Some(_), None) => tracing::info!("tls: on"),
+        (None, _) if !local_addr.ip().is_loopback() => {
+            tracing::warn!(%local_addr, "tls is off on a non-loopback address: tokens and data travel in clear text")
+        }
+        (None, _) => {}
     }
     let store = open_event_store(&config)?;
 
@@ -190,7 +214,7 @@ pub async fn serve_on(
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
-    tracing::info!(%local_addr, data_dir = %config.data_dir.display(), "nexus listening");
+    tracing::info!(%local_addr, tls = tls.is_some(), data_dir = %config.data_dir.display(), "nexus listening");
 
     let watcher = config.policies.watch.then(|| policies.watch(shutdown.clone()));
 
@@ -200,9 +224,14 @@ pub async fn serve_on(
         tracing::info!("shutting down: finishing in-flight requests");
         stop.cancel();
     };
-    let server = tonic::transport::Server::builder()
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = tls {
+        builder = builder.tls_config(tls).context("invalid TLS configuration")?;
+    }
+    let server = builder
         .tcp_nodelay(true)
         .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
+        .layer(AuthLayer::new(authenticator))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

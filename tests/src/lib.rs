@@ -17,6 +17,7 @@
 //! log, building proposed events.
 
 use std::{
+    ffi::OsString,
     fs::OpenOptions,
     io::Write as _,
     net::{SocketAddr, TcpListener},
@@ -33,7 +34,7 @@ use nexus_sdk::proto::{
 use tempfile::TempDir;
 use tonic::{
     Code, Status,
-    transport::{Channel, Endpoint},
+    transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity},
 };
 use tonic_types::{ErrorInfo, FieldViolation, StatusExt};
 
@@ -42,6 +43,57 @@ pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How many lines of the server log are printed on failure.
 const LOG_TAIL_LINES: usize = 120;
+
+/// How to start a server beyond the harness defaults: extra `serve`
+/// arguments and environment (e.g. an auth mode or TLS files), and how the
+/// harness's own clients reach it.
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// Appended to `nexus serve --listen .. --data-dir .. --schemas-dir ..`.
+    pub args: Vec<OsString>,
+    /// Set for the server process (after the caller's `NEXUS_*` are removed).
+    pub env: Vec<(String, String)>,
+    /// The server speaks TLS: how the harness's clients connect to it.
+    pub tls: Option<ClientTls>,
+    /// Refuse events of types without a registered schema (the server's default).
+    pub strict_schemas: bool,
+}
+
+impl ServerOptions {
+    /// Adds `serve` arguments.
+    pub fn args<I: IntoIterator<Item = S>, S: Into<OsString>>(mut self, args: I) -> Self {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds an environment variable for the server.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+}
+
+/// TLS settings of a client.
+#[derive(Debug, Clone)]
+pub struct ClientTls {
+    /// PEM of the CA that signed the server's certificate.
+    pub ca_pem: String,
+    /// PEM certificate and key presented to a server requiring mutual TLS.
+    pub identity: Option<(String, String)>,
+    /// The name checked against the server certificate.
+    pub domain: String,
+}
+
+impl ClientTls {
+    fn config(&self) -> ClientTlsConfig {
+        let mut config =
+            ClientTlsConfig::new().ca_certificate(Certificate::from_pem(&self.ca_pem)).domain_name(&self.domain);
+        if let Some((cert, key)) = &self.identity {
+            config = config.identity(Identity::from_pem(cert, key));
+        }
+        config
+    }
+}
 
 /// A running (or stopped) `nexus` server process owned by a test.
 ///
@@ -58,10 +110,10 @@ pub struct NexusProcess {
     /// Set once the log tail has been printed by [`NexusProcess::fail`], so
     /// that `Drop` does not print it again.
     log_shown: std::cell::Cell<bool>,
-    /// Refuse events of types without a registered schema (the server's
-    /// default). Off for tests about the store itself, whose event types
-    /// are made up.
-    strict_schemas: bool,
+    /// Extra arguments, environment, TLS; `strict_schemas` refuses events
+    /// of types without a registered schema (the server's default), off
+    /// for tests about the store itself, whose event types are made up.
+    options: ServerOptions,
 }
 
 impl NexusProcess {
@@ -75,15 +127,22 @@ impl NexusProcess {
     pub async fn start() -> Self {
         let work = new_work_dir();
         let data_dir = work.path().join("data");
-        Self::launch(work, data_dir, false).await
+        Self::launch(work, data_dir, ServerOptions::default()).await
     }
 
     /// Like [`NexusProcess::start`], with the server's default governance:
     /// events of types without a registered schema are refused.
     pub async fn start_strict() -> Self {
+        Self::start_with(ServerOptions { strict_schemas: true, ..ServerOptions::default() }).await
+    }
+
+    /// Like [`NexusProcess::start`], with extra arguments, environment or TLS.
+    /// The server counts as ready once it answers gRPC, even if only with
+    /// UNAUTHENTICATED.
+    pub async fn start_with(options: ServerOptions) -> Self {
         let work = new_work_dir();
         let data_dir = work.path().join("data");
-        Self::launch(work, data_dir, true).await
+        Self::launch(work, data_dir, options).await
     }
 
     /// Starts a server on the given data directory (which outlives the
@@ -91,10 +150,10 @@ impl NexusProcess {
     /// data.
     pub async fn start_with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
         let work = new_work_dir();
-        Self::launch(work, data_dir.into(), false).await
+        Self::launch(work, data_dir.into(), ServerOptions::default()).await
     }
 
-    async fn launch(work: TempDir, data_dir: PathBuf, strict_schemas: bool) -> Self {
+    async fn launch(work: TempDir, data_dir: PathBuf, options: ServerOptions) -> Self {
         std::fs::create_dir_all(&data_dir)
             .unwrap_or_else(|e| panic!("cannot create data dir {}: {e}", data_dir.display()));
         let log_path = work.path().join("nexus.log");
@@ -107,7 +166,7 @@ impl NexusProcess {
             child: None,
             starts: 0,
             log_shown: std::cell::Cell::new(false),
-            strict_schemas,
+            options,
         };
         process.spawn_and_wait_ready().await;
         process
@@ -118,9 +177,10 @@ impl NexusProcess {
         self.addr
     }
 
-    /// `http://127.0.0.1:<port>` of the running server.
+    /// `http://127.0.0.1:<port>` of the running server (`https://` with TLS).
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.options.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// The server's data directory.
@@ -142,7 +202,7 @@ impl NexusProcess {
     /// timeout covers only the wait for response headers, so streams are not
     /// cut short).
     pub async fn channel(&self) -> Channel {
-        connect(&self.endpoint(), Duration::from_secs(5))
+        connect(&self.endpoint(), self.options.tls.as_ref(), Duration::from_secs(5))
             .await
             .unwrap_or_else(|e| self.fail(&format!("cannot connect to {}: {e}", self.endpoint())))
     }
@@ -278,7 +338,9 @@ impl NexusProcess {
             .arg(&self.data_dir)
             .arg("--schemas-dir")
             .arg(workspace_root().join("schemas"))
-            .args((!self.strict_schemas).then_some("--allow-unregistered-event-types"))
+            .args((!self.options.strict_schemas).then_some("--allow-unregistered-event-types"))
+            .args(&self.options.args)
+            .envs(self.options.env.iter().map(|(k, v)| (k, v)))
             // Keep configuration files of the caller's directory out of the test.
             .current_dir(self.work.path())
             .stdin(Stdio::null())
@@ -299,7 +361,7 @@ impl NexusProcess {
                 self.child = None;
                 return Err(status);
             }
-            let last_error = match probe(&self.endpoint()).await {
+            let last_error = match probe(&self.endpoint(), self.options.tls.as_ref()).await {
                 Ok(()) => return Ok(()),
                 Err(e) => e,
             };
@@ -339,21 +401,26 @@ fn free_port() -> SocketAddr {
     listener.local_addr().expect("local addr")
 }
 
-async fn connect(endpoint: &str, connect_timeout: Duration) -> Result<Channel, tonic::transport::Error> {
-    Endpoint::from_shared(endpoint.to_string())?
-        .connect_timeout(connect_timeout)
-        .timeout(Duration::from_secs(30))
-        .tcp_nodelay(true)
-        .connect()
-        .await
+async fn connect(
+    endpoint: &str,
+    tls: Option<&ClientTls>,
+    connect_timeout: Duration,
+) -> Result<Channel, tonic::transport::Error> {
+    let mut endpoint = Endpoint::from_shared(endpoint.to_string())?;
+    if let Some(tls) = tls {
+        endpoint = endpoint.tls_config(tls.config())?;
+    }
+    endpoint.connect_timeout(connect_timeout).timeout(Duration::from_secs(30)).tcp_nodelay(true).connect().await
 }
 
-async fn probe(endpoint: &str) -> Result<(), String> {
-    let channel = connect(endpoint, Duration::from_secs(1)).await.map_err(|e| format!("connect: {e}"))?;
+async fn probe(endpoint: &str, tls: Option<&ClientTls>) -> Result<(), String> {
+    let channel = connect(endpoint, tls, Duration::from_secs(1)).await.map_err(|e| format!("connect: {e}"))?;
     let mut commands = CommandServiceClient::new(channel);
     let call = commands.list_aggregate_types(ListAggregateTypesRequest {});
     match tokio::time::timeout(Duration::from_secs(2), call).await {
         Ok(Ok(_)) => Ok(()),
+        // A server requiring tokens answers, which is all readiness needs.
+        Ok(Err(status)) if status.code() == Code::Unauthenticated => Ok(()),
         Ok(Err(status)) => Err(format!("ListAggregateTypes: {status}")),
         Err(_) => Err("ListAggregateTypes timed out".into()),
     }

@@ -184,7 +184,11 @@ fn deleted_field_is_caught() {
 #[test]
 fn deleted_rpc_is_caught() {
     let copy = ProtoCopy::new();
-    copy.edit("event_store.proto", "  rpc ReadAll(ReadAllRequest) returns (ReadAllResponse);\n", "");
+    copy.edit(
+        "event_store.proto",
+        "  rpc ReadAll(ReadAllRequest) returns (ReadAllResponse) {\n    option (nexus.v1.rpc) = {effect: EFFECT_READ};\n  }\n",
+        "",
+    );
     assert_caught(
         "a deleted RPC",
         &copy.breaking(),

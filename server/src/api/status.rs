@@ -6,11 +6,14 @@ use std::{collections::HashMap, time::Duration};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
-use crate::core::{
-    error::{DomainError, FieldViolation, NexusError},
-    ports::StoreError,
-    schema::RegistryError,
-    subscription::SubscriptionError,
+use crate::{
+    auth::AuthError,
+    core::{
+        error::{DomainError, FieldViolation, NexusError},
+        ports::StoreError,
+        schema::RegistryError,
+        subscription::SubscriptionError,
+    },
 };
 
 /// `ErrorInfo.domain` of every Nexus error.
@@ -239,5 +242,13 @@ impl From<SubscriptionError> for Status {
                 status(Code::Unavailable, error.to_string(), "SHUTTING_DOWN", HashMap::new(), &[])
             }
         }
+    }
+}
+
+impl From<AuthError> for Status {
+    fn from(error: AuthError) -> Self {
+        // No metadata: the reason says enough, and echoing token contents
+        // back would help no one but an attacker.
+        status(Code::Unauthenticated, error.to_string(), error.reason(), HashMap::new(), &[])
     }
 }

@@ -25,7 +25,9 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
+
+use crate::auth::client::{AuthedChannel, ClientAuthArgs};
 use tonic::{Code, Status};
 
 pub mod payload;
@@ -104,6 +106,9 @@ pub struct AppendBenchArgs {
     /// Print only one JSON object with the results.
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub auth: ClientAuthArgs,
 }
 
 /// Whether benchmark events are governed by a schema.
@@ -130,7 +135,7 @@ impl SchemaMode {
 }
 
 /// Registers the benchmark's schema (idempotent).
-async fn register_schema(channel: Channel) -> anyhow::Result<()> {
+async fn register_schema(channel: AuthedChannel) -> anyhow::Result<()> {
     use nexus_sdk::proto::{DataFormat, RegisterSchemaVersionRequest, schema_service_client::SchemaServiceClient};
     SchemaServiceClient::new(channel)
         .register_schema_version(RegisterSchemaVersionRequest {
@@ -194,7 +199,7 @@ impl ExpectedRevisionMode {
 pub async fn run_append(args: AppendBenchArgs) -> anyhow::Result<()> {
     args.validate()?;
     let connections = args.effective_connections();
-    let channels = connect(&args.server, connections).await?;
+    let channels = connect(&args.server, &args.auth, connections).await?;
 
     let run_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
     if args.schema == SchemaMode::Json {
@@ -264,16 +269,18 @@ pub async fn run_append(args: AppendBenchArgs) -> anyhow::Result<()> {
 }
 
 /// Opens `count` HTTP/2 connections to `url`, concurrently.
-async fn connect(url: &str, count: usize) -> anyhow::Result<Vec<Channel>> {
+async fn connect(url: &str, auth: &ClientAuthArgs, count: usize) -> anyhow::Result<Vec<AuthedChannel>> {
     let invalid = || format!("invalid --server URL {url:?}: expected e.g. http://127.0.0.1:50051");
     let endpoint = Endpoint::from_shared(url.to_owned()).with_context(invalid)?;
     if endpoint.uri().scheme().is_none() || endpoint.uri().host().is_none() {
         bail!(invalid());
     }
-    let endpoint = endpoint.tcp_nodelay(true).connect_timeout(CONNECT_TIMEOUT);
-    futures::future::try_join_all((0..count).map(|_| endpoint.connect()))
+    let endpoint = auth.configure(endpoint.tcp_nodelay(true).connect_timeout(CONNECT_TIMEOUT))?;
+    let token = auth.interceptor()?;
+    let channels = futures::future::try_join_all((0..count).map(|_| endpoint.connect()))
         .await
-        .with_context(|| format!("cannot reach nexus at {url}: start it with `nexus serve`"))
+        .with_context(|| format!("cannot reach nexus at {url}: start it with `nexus serve`"))?;
+    Ok(channels.into_iter().map(|channel| AuthedChannel::new(channel, token.clone())).collect())
 }
 
 /// The name of benchmark stream `n` of run `run_id`.
@@ -359,7 +366,7 @@ impl StreamState {
 
 /// One closed-loop client: appends until the end of the window.
 async fn run_client(
-    mut client: EventStoreServiceClient<Channel>,
+    mut client: EventStoreServiceClient<AuthedChannel>,
     mut streams: Streams,
     plan: Arc<AppendPlan>,
     window: Window,
@@ -433,7 +440,10 @@ async fn pause_if_unavailable(status: &Status, window: Window) {
 }
 
 /// Reads the current state of a stream from the server.
-async fn read_state(client: &mut EventStoreServiceClient<Channel>, stream_id: &str) -> Result<StreamState, Status> {
+async fn read_state(
+    client: &mut EventStoreServiceClient<AuthedChannel>,
+    stream_id: &str,
+) -> Result<StreamState, Status> {
     let request = ReadStreamRequest {
         stream_id: stream_id.to_owned(),
         direction: ReadDirection::Backwards as i32,
