@@ -5,6 +5,7 @@ pub mod aggregate;
 pub mod command;
 pub mod error;
 pub mod model;
+pub mod policy;
 pub mod ports;
 pub mod principal;
 pub mod schema;

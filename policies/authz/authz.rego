@@ -1,0 +1,159 @@
+# Authorization of every RPC (data.nexus.authz), decided in-process before the
+# RPC runs. A call is allowed when `allow` is true and `deny` is empty; the
+# messages in `deny` are sent back to the caller, so they say what was refused
+# and why.
+#
+# Input (see docs/POLICIES.md):
+#   {"service": "nexus.v1.EventStoreService", "method": "AppendToStream",
+#    "principal": {"subject", "tenant", "roles", "scopes", "authenticated"},
+#    "resource": {"tenant", "stream"?, "stream_prefix"?, "aggregate_type"?,
+#                 "command_type"?, "subject"?},
+#    "correlation_id"?}
+#
+# Which role may call what is data (policies/authz/data.json, mounted at
+# data.authz); the rules below add tenant isolation and system streams.
+package nexus.authz
+
+import rego.v1
+
+default allow := false
+
+# "Service/Method", the form used in data.authz.
+call := sprintf("%s/%s", [input.service, input.method])
+
+principal := input.principal
+
+resource_tenant := object.get(input.resource, "tenant", "")
+
+stream_prefix := object.get(input.resource, "stream_prefix", "")
+
+# --- roles ------------------------------------------------------------------
+
+# Permissions of the principal's roles and of the roles those inherit (one
+# level of inheritance).
+granted contains permission if {
+	some role in principal.roles
+	some permission in data.authz.roles[role].permissions
+}
+
+granted contains permission if {
+	some role in principal.roles
+	some parent in data.authz.roles[role].inherits
+	some permission in data.authz.roles[parent].permissions
+}
+
+permits(permission) if permission == "*"
+
+permits(permission) if permission == sprintf("%s/*", [input.service])
+
+permits(permission) if permission == call
+
+allow if {
+	some permission in granted
+	permits(permission)
+}
+
+is_admin if "admin" in principal.roles
+
+# --- messages -----------------------------------------------------------------
+
+who := sprintf("principal %s of tenant %s", [principal.subject, principal.tenant]) if principal.tenant != ""
+
+who := sprintf("platform principal %s", [principal.subject]) if principal.tenant == ""
+
+verb := data.authz.verbs[call]
+
+verb := sprintf("call %s on", [input.method]) if not data.authz.verbs[call]
+
+target := sprintf("stream %s", [input.resource.stream])
+
+target := sprintf("streams under %s", [input.resource.stream_prefix]) if not input.resource.stream
+
+target := sprintf("schema subject %s", [input.resource.subject]) if {
+	not input.resource.stream
+	not input.resource.stream_prefix
+}
+
+target := "resources" if {
+	not input.resource.stream
+	not input.resource.stream_prefix
+	not input.resource.subject
+}
+
+owner := sprintf("of tenant %s", [resource_tenant]) if resource_tenant != ""
+
+owner := "shared by all tenants" if resource_tenant == ""
+
+# --- tenant isolation -----------------------------------------------------------
+
+# A principal bound to a tenant touches only that tenant's streams, documents
+# and schemas. Platform principals (empty tenant) are not bound.
+deny contains msg if {
+	principal.tenant != ""
+	resource_tenant != principal.tenant
+	not call in data.authz.unscoped
+	not call in data.authz.read_all
+	not shared_schema_read
+	msg := sprintf("%s may not %s %s %s", [who, verb, target, owner])
+}
+
+# Shared schema subjects (no tenant prefix) are readable by every tenant.
+shared_schema_read if {
+	resource_tenant == ""
+	input.resource.subject
+	not input.resource.stream
+	call in data.authz.shared_schema_reads
+}
+
+# Reading or subscribing to "all" streams is scoped by a stream prefix, which
+# for a tenant's principal must lie inside its tenant.
+deny contains msg if {
+	principal.tenant != ""
+	call in data.authz.read_all
+	not startswith(stream_prefix, sprintf("%s/", [principal.tenant]))
+	msg := sprintf(
+		"%s may not %s %s: give a stream prefix under %s/",
+		[who, verb, all_target, principal.tenant],
+	)
+}
+
+all_target := sprintf("streams under %s", [stream_prefix]) if stream_prefix != ""
+
+all_target := "all streams" if stream_prefix == ""
+
+# --- system streams ($...) ------------------------------------------------------
+
+system_stream if startswith(input.resource.stream, "$")
+
+deny contains msg if {
+	system_stream
+	call in data.authz.stream_writes
+	msg := sprintf("%s may not %s stream %s: system streams are written by the server only", [who, verb, input.resource.stream])
+}
+
+deny contains msg if {
+	system_stream
+	not call in data.authz.stream_writes
+	not is_admin
+	msg := sprintf("%s may not %s system stream %s: only admins may", [who, verb, input.resource.stream])
+}
+
+# Without a prefix, ReadAll/SubscribeAll would include the system streams.
+deny contains msg if {
+	call in data.authz.read_all
+	not is_admin
+	system_prefix
+	msg := sprintf("%s may not %s %s: that includes system streams, which only admins may read", [who, verb, all_target])
+}
+
+system_prefix if stream_prefix == ""
+
+system_prefix if startswith(stream_prefix, "$")
+
+# --- platform-wide operations -----------------------------------------------------
+
+deny contains msg if {
+	call in data.authz.platform_only
+	principal.tenant != ""
+	msg := sprintf("%s may not call %s: it affects every tenant, so only platform principals (no tenant) may", [who, call])
+}
