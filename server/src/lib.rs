@@ -5,6 +5,7 @@
 //! - [`adapters`]: backends implementing the ports (embedded SQLite).
 //! - [`api`]: the tonic services of `nexus.v1`.
 //! - [`domain`]: the example bank-account domain.
+//! - [`core::policy`]: the Rego policy engine; [`policy_cli`]: `nexus policy test`.
 //! - [`server`] and [`config`]: wiring and configuration.
 
 pub mod adapters;
@@ -13,6 +14,7 @@ pub mod bench;
 pub mod config;
 pub mod core;
 pub mod domain;
+pub mod policy_cli;
 pub mod schema_cli;
 pub mod server;
 

@@ -29,6 +29,7 @@ use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Status};
 
 pub mod payload;
+pub mod policy;
 pub mod validate;
 /// Most connections opened when `--connections` is not given.
 const DEFAULT_MAX_CONNECTIONS: usize = 8;
