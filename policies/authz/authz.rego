@@ -42,16 +42,12 @@ granted contains permission if {
 	some permission in data.authz.roles[parent].permissions
 }
 
-permits(permission) if permission == "*"
+# A permission is "Service/Method", "Service/*" or "*".
+allow if call in granted
 
-permits(permission) if permission == sprintf("%s/*", [input.service])
+allow if sprintf("%s/*", [input.service]) in granted
 
-permits(permission) if permission == call
-
-allow if {
-	some permission in granted
-	permits(permission)
-}
+allow if "*" in granted
 
 is_admin if "admin" in principal.roles
 
