@@ -29,25 +29,22 @@ stream_prefix := object.get(input.resource, "stream_prefix", "")
 
 # --- roles ------------------------------------------------------------------
 
-# Permissions of the principal's roles and of the roles those inherit (one
-# level of inheritance).
-granted contains permission if {
+# A permission is "Service/Method", "Service/*" or "*"; a role has its own
+# permissions and those of the roles it inherits (one level).
+allow if {
 	some role in principal.roles
-	some permission in data.authz.roles[role].permissions
+	some permission in permission_forms
+	permission in data.authz.roles[role].permissions
 }
 
-granted contains permission if {
+allow if {
 	some role in principal.roles
 	some parent in data.authz.roles[role].inherits
-	some permission in data.authz.roles[parent].permissions
+	some permission in permission_forms
+	permission in data.authz.roles[parent].permissions
 }
 
-# A permission is "Service/Method", "Service/*" or "*".
-allow if call in granted
-
-allow if sprintf("%s/*", [input.service]) in granted
-
-allow if "*" in granted
+permission_forms := [call, sprintf("%s/*", [input.service]), "*"]
 
 is_admin if "admin" in principal.roles
 

@@ -76,3 +76,49 @@ fn duration(d: Duration) -> String {
         format!("{:.1}ms", d.as_secs_f64() * 1e3)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    const POLICY: &str =
+        "package nexus.authz\n\nimport rego.v1\n\ndefault allow := false\n\nallow if input.method == \"ReadStream\"\n";
+
+    fn run(test_rego: &str, policy: &str) -> ExitCode {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("authz")).unwrap();
+        std::fs::write(dir.path().join("authz/authz.rego"), policy).unwrap();
+        std::fs::write(dir.path().join("authz/authz_test.rego"), test_rego).unwrap();
+        test(TestArgs { dir: dir.path().to_path_buf(), verbose: true })
+    }
+
+    const HEAD: &str = "package nexus.authz_test\n\nimport rego.v1\n\nimport data.nexus.authz\n\n";
+
+    #[test]
+    fn passing_tests_exit_zero() {
+        let rego = format!("{HEAD}test_reads if authz.allow with input as {{\"method\": \"ReadStream\"}}\n");
+        assert_eq!(run(&rego, POLICY), ExitCode::SUCCESS);
+    }
+
+    #[test]
+    fn a_deliberately_failing_test_fails_the_run() {
+        let rego = format!(
+            "{HEAD}test_reads if authz.allow with input as {{\"method\": \"ReadStream\"}}\n\n\
+             test_deletes if authz.allow with input as {{\"method\": \"DeleteStream\"}}\n"
+        );
+        assert_eq!(run(&rego, POLICY), ExitCode::FAILURE);
+    }
+
+    #[test]
+    fn a_policy_that_does_not_load_fails_the_run() {
+        let rego = format!("{HEAD}test_reads if authz.allow\n");
+        assert_eq!(run(&rego, "package nexus.authz\n\nallow if {\n"), ExitCode::FAILURE);
+    }
+
+    #[test]
+    fn no_tests_fails_the_run() {
+        assert_eq!(run(HEAD, POLICY), ExitCode::FAILURE);
+    }
+}
