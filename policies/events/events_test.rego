@@ -40,12 +40,12 @@ test_size_exactly_at_the_limit_passes if {
 
 test_forbidden_field_on_secondary_route_top_level if {
 	req := append([event(3, "UserRegistered", "secondary", 90, {"name": "a", "password": "hunter2"})])
-	events.deny == {"event 3 (UserRegistered): field password (at payload.password) must not appear on secondary-route events"} with input as req
+	events.deny == {"event 3 (UserRegistered): field password must not appear on secondary-route events"} with input as req
 }
 
 test_forbidden_field_nested_and_in_arrays if {
 	req := append([event(0, "OrderPlaced", "secondary", 90, {"payer": {"cards": [{"Card_Number": "4111"}]}})])
-	events.deny == {"event 0 (OrderPlaced): field Card_Number (at payload.payer.cards.0.Card_Number) must not appear on secondary-route events"} with input as req
+	events.deny == {"event 0 (OrderPlaced): field card_number must not appear on secondary-route events"} with input as req
 }
 
 test_forbidden_field_allowed_on_core_route if {
@@ -54,6 +54,12 @@ test_forbidden_field_allowed_on_core_route if {
 
 test_forbidden_value_is_not_a_field if {
 	count(events.deny) == 0 with input as append([event(0, "Note", "secondary", 90, {"text": "password"})])
+	count(events.deny) == 0 with input as append([event(0, "Note", "secondary", 90, {"text": "\"password\": x"})])
+	count(events.deny) == 0 with input as append([event(0, "Note", "secondary", 90, {"tags": ["ssn", "card_number"]})])
+}
+
+test_forbidden_field_with_a_longer_name_is_fine if {
+	count(events.deny) == 0 with input as append([event(0, "Note", "secondary", 90, {"password_hint": "x", "my_ssn": 1})])
 }
 
 test_every_offending_event_is_named if {

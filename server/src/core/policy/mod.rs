@@ -34,7 +34,12 @@ use std::{
 
 pub use input::{AuthzInput, EventInput, EventRoute, EventsInput, Resource, tenant_of};
 use input::{ToRego, json_to_rego};
-use regorus::{Engine, Value, utils::limits::ExecutionTimerConfig};
+use regorus::{
+    Engine, Value,
+    languages::rego::compiler::Compiler,
+    rvm::{RegoVM, program::Program},
+    utils::limits::ExecutionTimerConfig,
+};
 use serde::Serialize;
 use source::{FileKind, PackageEntry, SourceFile};
 use tokio_util::sync::CancellationToken;
@@ -140,8 +145,77 @@ struct PolicySet {
 }
 
 struct EnginePool {
-    template: Engine,
-    idle: Vec<Engine>,
+    template: Template,
+    idle: Vec<Machine>,
+}
+
+/// What evaluates: regorus's bytecode VM when the policies compile for it
+/// (the fast path), else its tree-walking interpreter.
+enum Template {
+    Vm { program: Arc<Program>, data: Value },
+    Interpreter(Engine),
+}
+
+enum Machine {
+    Vm(Box<RegoVM>),
+    Interpreter(Box<Engine>),
+}
+
+impl Template {
+    /// Compiles the built engine's decision rules to a VM program, falling
+    /// back to the interpreter when the compiler does not support something
+    /// the policies use.
+    fn new(engine: Engine, packages: &BTreeMap<String, PackageEntry>) -> Self {
+        let entry_points: Vec<&str> = packages.values().map(|p| p.rule.as_str()).collect();
+        let Some(first) = entry_points.first() else { return Self::Interpreter(engine) };
+        let mut compiling = engine.clone();
+        let program = compiling
+            .compile_with_entrypoint(&regorus::Rc::from(*first))
+            .and_then(|compiled| Ok(Compiler::compile_from_policy(&compiled, &entry_points)?));
+        match program {
+            Ok(program) => Self::Vm { program, data: engine.get_data() },
+            Err(error) => {
+                tracing::warn!(error = %format!("{error:#}"), "policies do not compile to the regorus VM; using the slower interpreter");
+                Self::Interpreter(engine)
+            }
+        }
+    }
+
+    fn machine(&self) -> Result<Machine, String> {
+        match self {
+            Self::Vm { program, data } => {
+                let mut vm = RegoVM::new();
+                vm.load_program(Arc::clone(program));
+                vm.set_data(data.clone()).map_err(|e| format!("{e:#}"))?;
+                vm.set_execution_timer_config(Some(EVALUATION_TIME_LIMIT));
+                // The VM's default stops after 25,000 instructions, which a
+                // large append exceeds; the time limit is the guard instead.
+                vm.set_max_instructions(usize::MAX);
+                Ok(Machine::Vm(Box::new(vm)))
+            }
+            Self::Interpreter(engine) => Ok(Machine::Interpreter(Box::new(engine.clone()))),
+        }
+    }
+}
+
+impl Machine {
+    fn eval(&mut self, rule: &str, input: Value) -> Result<Value, String> {
+        let result = match self {
+            Self::Vm(vm) => {
+                vm.set_input(input);
+                vm.execute_entry_point_by_name(rule).map_err(|e| format!("{e}"))
+            }
+            Self::Interpreter(engine) => {
+                engine.set_input(input);
+                engine.eval_rule(rule.to_owned()).map_err(|e| format!("{e:#}"))
+            }
+        };
+        match self {
+            Self::Vm(vm) => vm.set_input(Value::Undefined),
+            Self::Interpreter(engine) => engine.set_input(Value::Undefined),
+        }
+        result
+    }
 }
 
 impl PolicySet {
@@ -167,36 +241,33 @@ impl PolicySet {
             .filter(|f| f.kind == FileKind::Data)
             .map(|f| DataFileInfo { path: f.rel.clone(), mount: f.mount().join("."), sha256: f.sha256() })
             .collect();
+        let template = Template::new(built.engine, &built.packages);
         Ok(Self {
             generation,
             fingerprint: source::fingerprint(files),
             policies,
             data_files,
             packages: built.packages,
-            engines: Mutex::new(EnginePool { template: built.engine, idle: Vec::new() }),
+            engines: Mutex::new(EnginePool { template, idle: Vec::new() }),
         })
     }
 
     /// Evaluates `rule` for `input` on a pooled engine. Errors and panics of
     /// the evaluation come back as `Err` (a panicking engine is discarded).
     fn eval(&self, rule: &str, input: Value) -> Result<Value, String> {
-        let mut engine = {
-            let mut pool = self.engines.lock().unwrap_or_else(PoisonError::into_inner);
-            match pool.idle.pop() {
-                Some(engine) => engine,
-                None => pool.template.clone(),
-            }
+        let idle = self.engines.lock().unwrap_or_else(PoisonError::into_inner).idle.pop();
+        let mut machine = match idle {
+            Some(machine) => machine,
+            None => self.engines.lock().unwrap_or_else(PoisonError::into_inner).template.machine()?,
         };
-        engine.set_input(input);
-        let result = catch_unwind(AssertUnwindSafe(|| engine.eval_rule(rule.to_owned())));
+        let result = catch_unwind(AssertUnwindSafe(|| machine.eval(rule, input)));
         match result {
             Ok(result) => {
-                engine.set_input(Value::Undefined);
                 let mut pool = self.engines.lock().unwrap_or_else(PoisonError::into_inner);
                 if pool.idle.len() < MAX_IDLE_ENGINES {
-                    pool.idle.push(engine);
+                    pool.idle.push(machine);
                 }
-                result.map_err(|e| format!("{e:#}"))
+                result
             }
             Err(panic) => {
                 let what = panic
@@ -207,6 +278,11 @@ impl PolicySet {
                 Err(format!("the policy engine panicked: {what}"))
             }
         }
+    }
+
+    /// Whether decisions run on the bytecode VM (else the interpreter).
+    fn compiled(&self) -> bool {
+        matches!(self.engines.lock().unwrap_or_else(PoisonError::into_inner).template, Template::Vm { .. })
     }
 
     /// The decision of `package` for `input`. `require_allow`: whether `allow`
@@ -429,6 +505,12 @@ impl PolicyEngine {
     /// The loaded packages, e.g. `["nexus.authz", "nexus.events"]`.
     pub fn packages(&self) -> Vec<String> {
         self.current().packages.keys().cloned().collect()
+    }
+
+    /// Whether the active policies run on regorus's bytecode VM (true for
+    /// the shipped ones) rather than its slower interpreter.
+    pub fn compiled(&self) -> bool {
+        self.current().compiled()
     }
 
     /// 1 after [`PolicyEngine::load`], +1 on every successful reload.

@@ -192,11 +192,17 @@ fn forbidden_fields_deny_secondary_route_events_only() {
     let payload = serde_json::json!({"user": {"name": "a", "SSN": "123-45-6789"}});
     let decision =
         engine.check_events(&append(vec![event(2, "UserRegistered", EventRoute::Secondary, payload.clone())]));
-    assert_eq!(
-        decision.reasons,
-        vec!["event 2 (UserRegistered): field SSN (at payload.user.SSN) must not appear on secondary-route events"]
-    );
+    assert_eq!(decision.reasons, vec!["event 2 (UserRegistered): field ssn must not appear on secondary-route events"]);
     assert!(engine.check_events(&append(vec![event(2, "UserRegistered", EventRoute::Core, payload)])).allow);
+}
+
+#[test]
+fn a_large_append_is_not_cut_short_by_an_instruction_limit() {
+    let engine = shipped_engine();
+    let payload = serde_json::json!({"order": 1, "lines": [{"sku": "a", "qty": 2}], "note": "password"});
+    let events = (0..3000).map(|i| event(i, "OrderPlaced", EventRoute::Secondary, payload.clone())).collect();
+    let decision = engine.check_events(&append(events));
+    assert!(decision.allow, "{decision:?}");
 }
 
 #[test]
@@ -213,17 +219,28 @@ fn a_hundred_clean_events_pass() {
 
 #[test]
 fn a_runtime_error_fails_closed() {
-    // Two complete definitions of `allow` with different values is an
-    // evaluation error (not a parse error), so the set loads.
+    // A runaway policy hits the evaluation time limit: an error, not a
+    // verdict, so it denies with the error as the reason.
     let dir = dir_with(&[(
         "authz.rego",
-        "package nexus.authz\n\nimport rego.v1\n\nallow := true if input.method\nallow := false if input.service\n",
+        "package nexus.authz\n\nimport rego.v1\n\nallow if {\n  some a in numbers.range(1, 20000)\n  some b in numbers.range(1, 20000)\n  a * b == -1\n}\n",
     )]);
     let engine = PolicyEngine::load(dir.path()).expect("loads");
     let decision = engine.authorize(&call("ReadStream", principal("a", "", &["admin"]), Resource::stream("x")));
+    assert!(engine.compiled());
     assert!(!decision.allow);
     assert_eq!(decision.reasons.len(), 1);
     assert!(decision.reasons[0].starts_with("policy nexus.authz failed to evaluate"), "{decision:?}");
+    assert!(decision.reasons[0].contains("time limit"), "{decision:?}");
+}
+
+#[test]
+fn a_malformed_deny_fails_closed() {
+    let dir = dir_with(&[("events.rego", "package nexus.events\n\nimport rego.v1\n\ndeny := 5\n")]);
+    let engine = PolicyEngine::load(dir.path()).expect("loads");
+    let decision = engine.check_events(&append(vec![]));
+    assert!(!decision.allow);
+    assert_eq!(decision.reasons, vec!["policy nexus.events: deny must be a set of messages, not 5"]);
 }
 
 #[test]
@@ -417,4 +434,9 @@ fn policy_tests_report_failures() {
     // Tests are not loaded at runtime.
     let engine = PolicyEngine::load(dir.path()).unwrap();
     assert_eq!(engine.policies().len(), 1);
+}
+
+#[test]
+fn the_shipped_policies_run_on_the_vm() {
+    assert!(shipped_engine().compiled());
 }
