@@ -153,7 +153,7 @@ struct EnginePool {
 /// (the fast path), else its tree-walking interpreter.
 enum Template {
     Vm { program: Arc<Program>, data: Value },
-    Interpreter(Engine),
+    Interpreter(Box<Engine>),
 }
 
 enum Machine {
@@ -167,7 +167,7 @@ impl Template {
     /// the policies use.
     fn new(engine: Engine, packages: &BTreeMap<String, PackageEntry>) -> Self {
         let entry_points: Vec<&str> = packages.values().map(|p| p.rule.as_str()).collect();
-        let Some(first) = entry_points.first() else { return Self::Interpreter(engine) };
+        let Some(first) = entry_points.first() else { return Self::Interpreter(Box::new(engine)) };
         let mut compiling = engine.clone();
         let program = compiling
             .compile_with_entrypoint(&regorus::Rc::from(*first))
@@ -176,7 +176,7 @@ impl Template {
             Ok(program) => Self::Vm { program, data: engine.get_data() },
             Err(error) => {
                 tracing::warn!(error = %format!("{error:#}"), "policies do not compile to the regorus VM; using the slower interpreter");
-                Self::Interpreter(engine)
+                Self::Interpreter(Box::new(engine))
             }
         }
     }
@@ -193,7 +193,7 @@ impl Template {
                 vm.set_max_instructions(usize::MAX);
                 Ok(Machine::Vm(Box::new(vm)))
             }
-            Self::Interpreter(engine) => Ok(Machine::Interpreter(Box::new(engine.clone()))),
+            Self::Interpreter(engine) => Ok(Machine::Interpreter(engine.clone())),
         }
     }
 }
