@@ -34,7 +34,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// Schema governance.
     pub schemas: SchemasConfig,
-    /// Rego policies.
+    /// Rego policies (authorization of every RPC, rules on every event).
     pub policies: PoliciesConfig,
     /// How long a graceful shutdown waits for in-flight requests.
     #[serde(with = "humantime_serde")]
@@ -148,11 +148,16 @@ impl Default for SchemasConfig {
     }
 }
 
-/// TEMPORARY (the policy branch brings the real one).
+/// Rego policies, evaluated in-process (see docs/POLICIES.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PoliciesConfig {
+    /// The policy directory, relative to the working directory: every
+    /// `*.rego` in it (tests excluded) and every `*.json` data file, loaded at
+    /// start. A policy that does not parse stops the server from starting.
     pub dir: PathBuf,
+    /// Reload when the files change (checked every second). A broken change
+    /// is logged and the previous policies stay active.
     pub watch: bool,
 }
 
@@ -370,6 +375,9 @@ impl Config {
         {
             return invalid("limits must be positive");
         }
+        if self.policies.dir.as_os_str().is_empty() {
+            return invalid("policies.dir must not be empty");
+        }
         if self.limits.max_message_bytes < self.limits.max_event_bytes {
             return invalid("limits.max_message_bytes must be at least limits.max_event_bytes");
         }
@@ -447,11 +455,13 @@ mod tests {
             jail.set_env("NEXUS_DATA_DIR", "from-env");
             jail.set_env("NEXUS_COMMANDS__MAX_CONFLICT_RETRIES", "3");
             jail.set_env("NEXUS_BIN", "/not/config");
+            jail.set_env("NEXUS_POLICIES__WATCH", "false");
             let flags = Figment::from(Serialized::globals(serde_json::json!({ "listen": "127.0.0.1:7000" })));
             let config = Config::load(None, flags).expect("loads");
             assert_eq!(config.listen, SocketAddr::from(([127, 0, 0, 1], 7000)));
             assert_eq!(config.data_dir, PathBuf::from("from-env"));
             assert_eq!(config.commands.max_conflict_retries, 3);
+            assert_eq!(config.policies, PoliciesConfig { dir: PathBuf::from("policies"), watch: false });
             let EventStoreConfig::Embedded(store) = &config.event_store;
             assert_eq!(store.durability, crate::adapters::sqlite::Durability::Relaxed);
             Ok(())

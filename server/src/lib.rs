@@ -6,6 +6,7 @@
 //! - [`api`]: the tonic services of `nexus.v1`.
 //! - [`auth`]: authentication (JWT) and TLS.
 //! - [`domain`]: the example bank-account domain.
+//! - [`core::policy`]: the Rego policy engine; [`policy_cli`]: `nexus policy test`.
 //! - [`server`] and [`config`]: wiring and configuration.
 
 pub mod adapters;
@@ -16,6 +17,7 @@ pub mod config;
 pub mod core;
 pub mod domain;
 pub mod governance_cli;
+pub mod policy_cli;
 pub mod schema_cli;
 pub mod server;
 

@@ -10,7 +10,7 @@ use nexus_server::{
     auth::jwt::{TokenRequest, mint_hs256, read_secret_file},
     bench,
     config::{AuthMode, Config, LogFormat},
-    governance_cli, schema_cli, server,
+    governance_cli, policy_cli, schema_cli, server,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -52,6 +52,17 @@ enum Command {
     /// Authentication helpers.
     #[command(subcommand)]
     Auth(AuthCommand),
+    /// The Rego policies (policies/).
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Runs every `test_*` rule of the `*_test.rego` files with the
+    /// directory's policies and data, like `opa test`: failures are listed,
+    /// `--verbose` lists every test. Exits 1 if any fails or errs.
+    Test(policy_cli::TestArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -130,6 +141,9 @@ struct ServeArgs {
     /// Schema catalog registered at start [default: ./schemas].
     #[arg(long, value_name = "DIR")]
     schemas_dir: Option<PathBuf>,
+    /// Rego policies loaded at start and reloaded on change [default: ./policies].
+    #[arg(long, value_name = "DIR")]
+    policies_dir: Option<PathBuf>,
     /// Store events whose type has no registered schema, unchecked (for
     /// development; off by default).
     #[arg(long)]
@@ -163,6 +177,9 @@ enum BenchCommand {
     /// What checking one event against its JSON Schema costs, in-process on
     /// one thread (no network, no store).
     Validate(bench::validate::ValidateBenchArgs),
+    /// What one policy decision costs (authz; events for 1 and 100 events),
+    /// in-process on N threads, with the policies of --dir.
+    Policy(bench::policy::PolicyBenchArgs),
 }
 
 impl ServeArgs {
@@ -187,6 +204,9 @@ impl ServeArgs {
         }
         if let Some(dir) = &self.schemas_dir {
             figment = figment.merge(Serialized::default("schemas.dir", dir));
+        }
+        if let Some(dir) = &self.policies_dir {
+            figment = figment.merge(Serialized::default("policies.dir", dir));
         }
         if self.allow_unregistered_event_types {
             figment = figment.merge(Serialized::default("schemas.allow_unregistered", true));
@@ -230,6 +250,8 @@ fn main() -> anyhow::Result<ExitCode> {
             runtime.block_on(bench::run_append(args)).map(|()| ExitCode::SUCCESS)
         }
         Command::Bench(BenchCommand::Validate(args)) => bench::validate::run_validate(args).map(|()| ExitCode::SUCCESS),
+        Command::Bench(BenchCommand::Policy(args)) => bench::policy::run_policy(args).map(|()| ExitCode::SUCCESS),
+        Command::Policy(PolicyCommand::Test(args)) => Ok(policy_cli::test(args)),
         Command::Schema(SchemaCommand::Check(args)) => runtime.block_on(schema_cli::check(args)),
         Command::Schema(SchemaCommand::Sync(args)) => runtime.block_on(schema_cli::sync(args)),
         Command::Governance(GovernanceCommand::Check(args)) => governance_cli::check(args),

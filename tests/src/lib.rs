@@ -57,6 +57,8 @@ pub struct ServerOptions {
     pub tls: Option<ClientTls>,
     /// Refuse events of types without a registered schema (the server's default).
     pub strict_schemas: bool,
+    /// The policy folder [default: the repository's policies/].
+    pub policies_dir: Option<PathBuf>,
 }
 
 impl ServerOptions {
@@ -339,6 +341,8 @@ impl NexusProcess {
             .arg("--schemas-dir")
             .arg(workspace_root().join("schemas"))
             .args((!self.options.strict_schemas).then_some("--allow-unregistered-event-types"))
+            .arg("--policies-dir")
+            .arg(self.options.policies_dir.clone().unwrap_or_else(|| workspace_root().join("policies")))
             .args(&self.options.args)
             .envs(self.options.env.iter().map(|(k, v)| (k, v)))
             // Keep configuration files of the caller's directory out of the test.

@@ -85,7 +85,8 @@ fn events(
 async fn jwt_mode_requires_a_valid_token_and_records_its_principal() {
     let dir = TempDir::new().expect("temp dir");
     let (server, secret_file) = jwt_server(&dir).await;
-    let stream_id = unique("auth-");
+    // Inside tenant acme, the tenant of the tokens below (policies/authz isolates tenants).
+    let stream_id = format!("acme/{}", unique("auth-"));
     let append = |events_: Vec<_>| AppendToStreamRequest {
         stream_id: stream_id.clone(),
         expected_revision: None,
@@ -148,8 +149,11 @@ async fn jwt_mode_requires_a_valid_token_and_records_its_principal() {
     let metadata = page.events[0].metadata.clone().expect("metadata");
     assert_eq!((metadata.user_id.as_str(), metadata.tenant_id.as_str()), ("alice", "acme"));
 
-    // The SDK's typed client with a token (another subject, no tenant).
-    let token = hs256(&json!({ "sub": "svc-billing", "iss": ISSUER, "aud": AUDIENCE, "exp": now() + 600 }));
+    // The SDK's typed client with a token (another subject, a platform
+    // writer: no tenant).
+    let token = hs256(
+        &json!({ "sub": "svc-billing", "roles": ["writer"], "iss": ISSUER, "aud": AUDIENCE, "exp": now() + 600 }),
+    );
     let mut sdk = server.client().await;
     let refused = expect_status(sdk.read_stream(&stream_id, 0, 10).await);
     assert_error(&refused, Code::Unauthenticated, "TOKEN_MISSING");

@@ -31,6 +31,7 @@ use crate::auth::client::{AuthedChannel, ClientAuthArgs};
 use tonic::{Code, Status};
 
 pub mod payload;
+pub mod policy;
 pub mod validate;
 /// Most connections opened when `--connections` is not given.
 const DEFAULT_MAX_CONNECTIONS: usize = 8;

@@ -3,19 +3,12 @@
 
 use super::{
     model::ProposedEvent,
-    policy::{EventInput, EventsInput},
+    policy::{EventInput, EventRoute, EventsInput},
     principal::Principal,
     schema::{Route, format::is_json, governance::Governed},
 };
 
-/// The tenant owning a stream or schema subject: the part before the first
-/// `/` (`acme/account-1` belongs to `acme`), or none (`""`) for shared names.
-pub fn tenant_of(name: &str) -> &str {
-    match name.split_once('/') {
-        Some((tenant, _)) => tenant,
-        None => "",
-    }
-}
+pub use super::policy::tenant_of;
 
 /// The `nexus.events` input for one append. `governed` is what schema
 /// validation returned for these events (it holds the payloads it parsed, so
@@ -42,8 +35,8 @@ pub fn events_input(
                 content_type: e.content_type.clone(),
                 size: e.data.len(),
                 route: match route {
-                    Route::Core => "core".to_string(),
-                    Route::Secondary => "secondary".to_string(),
+                    Route::Core => EventRoute::Core,
+                    Route::Secondary => EventRoute::Secondary,
                 },
                 schema_subject: e.schema_id.map(|_| e.event_type.clone()),
                 schema_version: (e.schema_version > 0).then_some(e.schema_version),
@@ -56,18 +49,5 @@ pub fn events_input(
         stream: stream.to_string(),
         tenant: tenant_of(stream).to_string(),
         events,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tenants_come_from_the_prefix() {
-        assert_eq!(tenant_of("acme/account-1"), "acme");
-        assert_eq!(tenant_of("account-1"), "");
-        assert_eq!(tenant_of("acme/orders/1"), "acme");
-        assert_eq!(tenant_of("/x"), "");
     }
 }

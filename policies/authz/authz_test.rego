@@ -1,0 +1,193 @@
+# Tests of data.nexus.authz; run with `nexus policy test` (or `opa test policies`).
+package nexus.authz_test
+
+import rego.v1
+
+import data.nexus.authz
+
+es := "nexus.v1.EventStoreService"
+
+schemas := "nexus.v1.SchemaService"
+
+commands := "nexus.v1.CommandService"
+
+principal(subject, tenant, roles) := {
+	"subject": subject,
+	"tenant": tenant,
+	"roles": roles,
+	"scopes": [],
+	"authenticated": true,
+}
+
+alice_reader := principal("alice", "acme", ["reader"])
+
+walt_writer := principal("walt", "acme", ["writer"])
+
+ada_admin := principal("ada", "acme", ["admin"])
+
+root := principal("root", "", ["admin"])
+
+platform_reader := principal("pat", "", ["reader"])
+
+nobody := principal("nobody", "acme", [])
+
+request(service, method, who, resource) := {
+	"service": service,
+	"method": method,
+	"principal": who,
+	"resource": resource,
+}
+
+stream(id, tenant) := {"stream": id, "tenant": tenant}
+
+allowed(req) if {
+	authz.allow with input as req
+	count(authz.deny) == 0 with input as req
+}
+
+# --- roles -------------------------------------------------------------------
+
+test_reader_reads_own_tenant_stream if {
+	allowed(request(es, "ReadStream", alice_reader, stream("acme/account-1", "acme")))
+	allowed(request(es, "SubscribeStream", alice_reader, stream("acme/account-1", "acme")))
+	allowed(request(es, "GetStreamMetadata", alice_reader, stream("acme/account-1", "acme")))
+}
+
+test_reader_cannot_append if {
+	req := request(es, "AppendToStream", alice_reader, stream("acme/account-1", "acme"))
+	not allowed(req)
+	count(authz.deny) == 0 with input as req
+	not authz.allow with input as req
+}
+
+test_reader_lists_aggregate_types_and_reads_schemas if {
+	allowed(request(commands, "ListAggregateTypes", alice_reader, {"tenant": "acme"}))
+	allowed(request(schemas, "GetSchemaVersion", alice_reader, {"subject": "acme/Invoice", "tenant": "acme"}))
+	not allowed(request(schemas, "RegisterSchemaVersion", alice_reader, {"subject": "acme/Invoice", "tenant": "acme"}))
+}
+
+test_writer_appends_and_executes if {
+	allowed(request(es, "AppendToStream", walt_writer, stream("acme/account-1", "acme")))
+	allowed(request(commands, "Execute", walt_writer, {
+		"stream": "acme/account-1", "tenant": "acme",
+		"aggregate_type": "account", "command_type": "Deposit",
+	}))
+	allowed(request(es, "ReadStream", walt_writer, stream("acme/account-1", "acme")))
+}
+
+test_writer_cannot_delete_or_register_schemas if {
+	not allowed(request(es, "DeleteStream", walt_writer, stream("acme/account-1", "acme")))
+	not allowed(request(schemas, "RegisterSchemaVersion", walt_writer, {"subject": "acme/Invoice", "tenant": "acme"}))
+	not allowed(request(schemas, "SetCompatibility", walt_writer, {"subject": "acme/Invoice", "tenant": "acme"}))
+}
+
+test_admin_deletes_and_registers_in_own_tenant if {
+	allowed(request(es, "DeleteStream", ada_admin, stream("acme/account-1", "acme")))
+	allowed(request(schemas, "RegisterSchemaVersion", ada_admin, {"subject": "acme/Invoice", "tenant": "acme"}))
+	allowed(request(schemas, "SetCompatibility", ada_admin, {"subject": "acme/Invoice", "tenant": "acme"}))
+}
+
+test_principal_without_roles_is_refused if {
+	req := request(es, "ReadStream", nobody, stream("acme/account-1", "acme"))
+	not authz.allow with input as req
+}
+
+test_unknown_role_grants_nothing if {
+	not allowed(request(es, "ReadStream", principal("x", "acme", ["superuser"]), stream("acme/a", "acme")))
+}
+
+# --- tenant isolation ------------------------------------------------------------
+
+test_tenant_cannot_read_another_tenant if {
+	req := request(es, "ReadStream", alice_reader, stream("globex/x", "globex"))
+	not allowed(req)
+	authz.deny == {"principal alice of tenant acme may not read stream globex/x of tenant globex"} with input as req
+}
+
+test_tenant_cannot_write_another_tenant if {
+	req := request(es, "AppendToStream", walt_writer, stream("globex/x", "globex"))
+	not allowed(req)
+	"principal walt of tenant acme may not append to stream globex/x of tenant globex" in authz.deny with input as req
+}
+
+test_tenant_admin_is_still_bound_to_its_tenant if {
+	not allowed(request(es, "DeleteStream", ada_admin, stream("globex/x", "globex")))
+	not allowed(request(schemas, "RegisterSchemaVersion", ada_admin, {"subject": "globex/Invoice", "tenant": "globex"}))
+}
+
+test_tenant_cannot_touch_shared_streams if {
+	not allowed(request(es, "ReadStream", alice_reader, stream("platform-config", "")))
+	not allowed(request(es, "AppendToStream", walt_writer, stream("platform-config", "")))
+}
+
+test_tenant_reads_shared_schemas_but_only_platform_admins_write_them if {
+	shared := {"subject": "AccountOpened", "tenant": ""}
+	allowed(request(schemas, "GetSchemaVersion", alice_reader, shared))
+	allowed(request(schemas, "ListVersions", alice_reader, shared))
+	not allowed(request(schemas, "RegisterSchemaVersion", ada_admin, shared))
+	allowed(request(schemas, "RegisterSchemaVersion", root, shared))
+}
+
+test_read_all_needs_a_prefix_inside_the_tenant if {
+	allowed(request(es, "ReadAll", alice_reader, {"stream_prefix": "acme/", "tenant": "acme"}))
+	allowed(request(es, "SubscribeAll", alice_reader, {"stream_prefix": "acme/orders-", "tenant": "acme"}))
+	not allowed(request(es, "ReadAll", alice_reader, {"tenant": ""}))
+	not allowed(request(es, "ReadAll", alice_reader, {"stream_prefix": "globex/", "tenant": "globex"}))
+	not allowed(request(es, "SubscribeAll", alice_reader, {"stream_prefix": "acme", "tenant": ""}))
+}
+
+test_read_all_message_names_the_tenant_prefix if {
+	req := request(es, "ReadAll", alice_reader, {"stream_prefix": "globex/", "tenant": "globex"})
+	"principal alice of tenant acme may not read streams under globex/: give a stream prefix under acme/" in authz.deny with input as req
+}
+
+test_platform_principal_spans_tenants if {
+	allowed(request(es, "ReadStream", platform_reader, stream("acme/account-1", "acme")))
+	allowed(request(es, "ReadStream", platform_reader, stream("globex/x", "globex")))
+	allowed(request(es, "ReadAll", platform_reader, {"stream_prefix": "globex/", "tenant": "globex"}))
+	not allowed(request(es, "AppendToStream", platform_reader, stream("globex/x", "globex")))
+}
+
+# --- system streams ------------------------------------------------------------------
+
+test_nobody_writes_system_streams if {
+	not allowed(request(es, "AppendToStream", root, stream("$audit", "")))
+	not allowed(request(es, "DeleteStream", root, stream("$audit", "")))
+	not allowed(request(es, "SetStreamMetadata", root, stream("$audit", "")))
+	req := request(es, "AppendToStream", root, stream("$audit", ""))
+	"platform principal root may not append to stream $audit: system streams are written by the server only" in authz.deny with input as req
+}
+
+test_only_admins_read_system_streams if {
+	allowed(request(es, "ReadStream", root, stream("$audit", "")))
+	not allowed(request(es, "ReadStream", platform_reader, stream("$audit", "")))
+	req := request(es, "ReadStream", platform_reader, stream("$audit", ""))
+	"platform principal pat may not read system stream $audit: only admins may" in authz.deny with input as req
+}
+
+test_read_all_without_prefix_is_for_platform_readers if {
+	allowed(request(es, "ReadAll", root, {"tenant": ""}))
+	allowed(request(es, "ReadAll", platform_reader, {"tenant": ""}))
+	not allowed(request(es, "ReadAll", alice_reader, {"tenant": ""}))
+	not allowed(request(es, "SubscribeAll", platform_reader, {"stream_prefix": "$aud", "tenant": "$aud"}))
+	allowed(request(es, "SubscribeAll", platform_reader, {"stream_prefix": "orders-", "tenant": ""}))
+}
+
+# --- policy administration -----------------------------------------------------------
+
+test_only_platform_admins_reload_policies if {
+	allowed(request("nexus.v1.PolicyService", "ReloadPolicies", root, {"tenant": ""}))
+	not allowed(request("nexus.v1.PolicyService", "ReloadPolicies", ada_admin, {"tenant": "acme"}))
+	not allowed(request("nexus.v1.PolicyService", "ReloadPolicies", platform_reader, {"tenant": ""}))
+}
+
+test_generic_verb_for_methods_without_one if {
+	req := request("nexus.v1.PolicyService", "ListDecisions", alice_reader, {"tenant": "globex"})
+	"principal alice of tenant acme may not call ListDecisions on resources of tenant globex" in authz.deny with input as req
+}
+
+test_anonymous_development_principal_is_admin if {
+	anonymous := {"subject": "anonymous", "tenant": "", "roles": ["admin"], "scopes": [], "authenticated": false}
+	allowed(request(es, "AppendToStream", anonymous, stream("acme/account-1", "acme")))
+	allowed(request(es, "DeleteStream", anonymous, stream("orders-1", "")))
+}
