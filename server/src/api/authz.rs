@@ -105,6 +105,10 @@ impl Call {
     }
 }
 
+/// The name recorded for the server's built-in refusals (writes to system
+/// streams), which no policy can lift.
+pub const SYSTEM_POLICY: &str = "nexus.system";
+
 /// The policy engine and the audit trail, shared by every service.
 pub struct Guard {
     pub engine: Arc<PolicyEngine>,
@@ -160,6 +164,32 @@ impl Guard {
         Ok(())
     }
 
+    /// Writes to system streams (`$…`, such as the audit trail) are the
+    /// server's alone, whatever the policies say: refused with
+    /// PERMISSION_DENIED (reason SYSTEM_STREAM), and the refusal recorded.
+    pub async fn refuse_system_stream(&self, call: &Call, stream: &str) -> Result<(), Status> {
+        if !is_system_stream(stream) {
+            return Ok(());
+        }
+        let reason = format!("stream {stream} is a system stream: only the server writes it");
+        let mut record = call.record();
+        record.resource.stream = stream.to_string();
+        record.push(PolicyOutcome { policy: SYSTEM_POLICY.to_string(), allow: false, reasons: vec![reason.clone()] });
+        let decision_id = record.decision_id;
+        if let Err(e) = self.audit.record(record).await {
+            tracing::error!(error = %e, %decision_id, "cannot record a refusal in the audit trail");
+        }
+        let metadata: std::collections::HashMap<String, String> =
+            [("stream_id".to_string(), stream.to_string()), ("decision_id".to_string(), decision_id.to_string())]
+                .into_iter()
+                .collect();
+        Err(Status::with_error_details(
+            Code::PermissionDenied,
+            reason,
+            ErrorDetails::with_error_info("SYSTEM_STREAM", ERROR_DOMAIN, metadata),
+        ))
+    }
+
     /// Asks `nexus.events` about an append's events (after schema
     /// validation). A deny is recorded with the authz decision before it,
     /// and nothing is written.
@@ -171,7 +201,8 @@ impl Guard {
         events: &[ProposedEvent],
         governed: Vec<Governed>,
     ) -> Result<Permit, Status> {
-        let decision = self.engine.check_events(&events_input(principal, stream, events, governed));
+        let input = events_input(principal, stream, events, governed, self.engine.payload_routes());
+        let decision = self.engine.check_events(&input);
         if !decision.allow {
             return Err(permit.deny(&decision).await);
         }
@@ -257,18 +288,4 @@ fn denied(decision: &Decision, service: &str, method: &str, decision_id: &str) -
         message,
         ErrorDetails::with_error_info("POLICY_DENIED", ERROR_DOMAIN, metadata),
     )
-}
-
-/// Writes to system streams are the server's alone, whatever the policies say.
-pub fn refuse_system_stream(stream: &str) -> Result<(), Status> {
-    if !is_system_stream(stream) {
-        return Ok(());
-    }
-    let metadata: std::collections::HashMap<String, String> =
-        [("stream_id".to_string(), stream.to_string())].into_iter().collect();
-    Err(Status::with_error_details(
-        Code::PermissionDenied,
-        format!("stream {stream} is a system stream: only the server writes it"),
-        ErrorDetails::with_error_info("SYSTEM_STREAM", ERROR_DOMAIN, metadata),
-    ))
 }

@@ -9,7 +9,7 @@ use tonic::{Request, Response, Status};
 
 use super::{
     ApiState,
-    authz::{Call, refuse_system_stream, service::EVENT_STORE},
+    authz::{Call, service::EVENT_STORE},
     convert, principal,
     status::invalid,
 };
@@ -92,8 +92,8 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         validate::stream_id("stream_id", &request.stream_id, &mut violations);
         let mut events = convert::proposed_events(request.events, &principal, &self.state.limits, &mut violations);
         check(violations)?;
-        refuse_system_stream(&request.stream_id)?;
         let guard = &self.state.guard;
+        guard.refuse_system_stream(&call, &request.stream_id).await?;
         let permit = guard.authorize(&call.stream(&request.stream_id)).await?;
         let governed = self.state.governance.govern("events", &mut events).await?;
         let permit = guard.check_events(permit, &principal, &request.stream_id, &events, governed).await?;
@@ -272,7 +272,7 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         validate::stream_id("stream_id", &request.stream_id, &mut violations);
         let metadata = convert::stream_metadata(request.metadata, &mut violations);
         check(violations)?;
-        refuse_system_stream(&request.stream_id)?;
+        self.state.guard.refuse_system_stream(&call, &request.stream_id).await?;
         let permit = self.state.guard.authorize(&call.stream(&request.stream_id)).await?;
         let store = &self.state.store;
         let metadata =
@@ -291,7 +291,7 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         let mut violations = Vec::new();
         validate::stream_id("stream_id", &request.stream_id, &mut violations);
         check(violations)?;
-        refuse_system_stream(&request.stream_id)?;
+        self.state.guard.refuse_system_stream(&call, &request.stream_id).await?;
         let permit = self.state.guard.authorize(&call.stream(&request.stream_id)).await?;
         let expected = convert::expected_revision(request.expected_revision);
         let store = &self.state.store;

@@ -138,7 +138,8 @@ impl CommandBus {
             let mut proposed = to_proposed(&stream_id, &command_id, new_events, &metadata);
             // Born governed: events a handler decides are checked like any other.
             let governed = self.governance.govern("events", &mut proposed).await?;
-            let decision = self.policy.check_events(&events_input(&request.principal, &stream_id, &proposed, governed));
+            let input = events_input(&request.principal, &stream_id, &proposed, governed, self.policy.payload_routes());
+            let decision = self.policy.check_events(&input);
             if !decision.allow {
                 return Err(NexusError::PolicyDenied(decision));
             }

@@ -24,7 +24,7 @@ pub mod testing;
 mod tests;
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, HashMap},
     num::NonZeroU32,
     panic::{AssertUnwindSafe, catch_unwind},
     path::{Path, PathBuf},
@@ -142,7 +142,70 @@ struct PolicySet {
     data_files: Vec<DataFileInfo>,
     packages: BTreeMap<String, PackageEntry>,
     engines: Mutex<EnginePool>,
+    /// `nexus.authz` decisions of this set, by input. Rego without I/O or
+    /// clock builtins (none are compiled in) decides the same input the same
+    /// way, so a decision can be reused until the set is replaced.
+    authz_cache: Mutex<HashMap<String, Decision>>,
+    /// The routes whose events' payloads go into the `nexus.events` input.
+    payload_routes: PayloadRoutes,
 }
+
+/// Which events' payloads the `nexus.events` input carries. Building a Rego
+/// value of every payload is most of an event decision's cost, so the event
+/// policy's data says which routes its rules read payloads of:
+/// `data.events.input.payload_routes` (for example `["secondary"]`); without
+/// it, every event's payload is given. Events of other routes carry
+/// `payload: null`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PayloadRoutes {
+    pub core: bool,
+    pub secondary: bool,
+}
+
+impl Default for PayloadRoutes {
+    fn default() -> Self {
+        Self { core: true, secondary: true }
+    }
+}
+
+impl PayloadRoutes {
+    /// Whether events of `route` carry their payload.
+    pub fn includes(self, route: EventRoute) -> bool {
+        match route {
+            EventRoute::Core => self.core,
+            EventRoute::Secondary => self.secondary,
+        }
+    }
+
+    /// From the event policy's data file, if it says.
+    fn from_files(files: &[SourceFile]) -> Result<Self, PolicyError> {
+        let Some(file) = files.iter().find(|f| f.kind == FileKind::Data && f.mount() == ["events"]) else {
+            return Ok(Self::default());
+        };
+        let invalid = |message: String| PolicyError::Data { file: file.rel.clone(), message };
+        let data: serde_json::Value = serde_json::from_str(&file.contents).map_err(|e| invalid(e.to_string()))?;
+        let Some(routes) = data.pointer("/input/payload_routes") else { return Ok(Self::default()) };
+        let routes =
+            routes.as_array().ok_or_else(|| invalid("input.payload_routes must be an array of route names".into()))?;
+        let mut out = Self { core: false, secondary: false };
+        for route in routes {
+            match route.as_str() {
+                Some("core") => out.core = true,
+                Some("secondary") => out.secondary = true,
+                _ => {
+                    return Err(invalid(format!(
+                        "input.payload_routes: {route} is not a route (\"core\" or \"secondary\")"
+                    )));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Most cached authz decisions per policy set; the cache starts over when
+/// full (inputs name streams, so a busy server sees many).
+const AUTHZ_CACHE_ENTRIES: usize = 16_384;
 
 struct EnginePool {
     template: Template,
@@ -242,6 +305,7 @@ impl PolicySet {
             .map(|f| DataFileInfo { path: f.rel.clone(), mount: f.mount().join("."), sha256: f.sha256() })
             .collect();
         let template = Template::new(built.engine, &built.packages);
+        let payload_routes = PayloadRoutes::from_files(files)?;
         Ok(Self {
             generation,
             fingerprint: source::fingerprint(files),
@@ -249,6 +313,8 @@ impl PolicySet {
             data_files,
             packages: built.packages,
             engines: Mutex::new(EnginePool { template, idle: Vec::new() }),
+            authz_cache: Mutex::new(HashMap::new()),
+            payload_routes,
         })
     }
 
@@ -289,22 +355,35 @@ impl PolicySet {
     /// must be true (else only `deny` counts). `call` names the RPC in the
     /// generic message when nothing allowed it. Fails closed.
     fn decide(&self, package: &str, input: Value, require_allow: bool, call: impl FnOnce() -> String) -> Decision {
+        self.try_decide(package, input, require_allow, call).unwrap_or_else(|failed| failed)
+    }
+
+    /// Like [`Self::decide`], with the denials of a failure (package
+    /// missing, evaluation error, malformed `deny`) as `Err`: those are not
+    /// the policy's verdict on the input, so they are never cached.
+    fn try_decide(
+        &self,
+        package: &str,
+        input: Value,
+        require_allow: bool,
+        call: impl FnOnce() -> String,
+    ) -> Result<Decision, Decision> {
         let Some(entry) = self.packages.get(package) else {
             tracing::error!(policy = package, generation = self.generation, "policy package not loaded: denying");
-            return Decision::deny(package, format!("no policy package {package} is loaded"));
+            return Err(Decision::deny(package, format!("no policy package {package} is loaded")));
         };
         let value = match self.eval(&entry.rule, input) {
             Ok(value) => value,
             Err(error) => {
                 tracing::error!(policy = package, generation = self.generation, %error, "policy evaluation failed: denying");
-                return Decision::deny(package, format!("policy {package} failed to evaluate: {error}"));
+                return Err(Decision::deny(package, format!("policy {package} failed to evaluate: {error}")));
             }
         };
         let mut reasons = match messages(&value["deny"]) {
             Ok(reasons) => reasons,
             Err(error) => {
                 tracing::error!(policy = package, generation = self.generation, %error, "malformed deny: denying");
-                return Decision::deny(package, format!("policy {package}: {error}"));
+                return Err(Decision::deny(package, format!("policy {package}: {error}")));
             }
         };
         reasons.sort();
@@ -313,7 +392,7 @@ impl PolicySet {
         if require_allow && !allowed && reasons.is_empty() {
             reasons.push(format!("no rule in {package} allows {}", call()));
         }
-        Decision { allow: reasons.is_empty(), reasons, policy: package.to_owned() }
+        Ok(Decision { allow: reasons.is_empty(), reasons, policy: package.to_owned() })
     }
 }
 
@@ -452,10 +531,35 @@ impl PolicyEngine {
     /// or an evaluation error denies (and is logged).
     pub fn authorize(&self, input: &AuthzInput) -> Decision {
         let set = self.current();
-        match input.to_rego() {
-            Ok(value) => set.decide(AUTHZ_PACKAGE, value, true, || format!("{}/{}", input.service, input.method)),
-            Err(error) => Decision::deny(AUTHZ_PACKAGE, error),
+        // The whole input is the key: the same caller doing the same thing
+        // to the same resource gets the decision the set made before.
+        let key = serde_json::to_string(input).ok();
+        if let Some(key) = &key
+            && let Some(hit) = set.authz_cache.lock().unwrap_or_else(PoisonError::into_inner).get(key)
+        {
+            return hit.clone();
         }
+        let decided = match input.to_rego() {
+            Ok(value) => set.try_decide(AUTHZ_PACKAGE, value, true, || format!("{}/{}", input.service, input.method)),
+            Err(error) => Err(Decision::deny(AUTHZ_PACKAGE, error)),
+        };
+        let decision = match decided {
+            Ok(decision) => decision,
+            Err(failed) => return failed,
+        };
+        if let Some(key) = key {
+            let mut cache = set.authz_cache.lock().unwrap_or_else(PoisonError::into_inner);
+            if cache.len() >= AUTHZ_CACHE_ENTRIES {
+                cache.clear();
+            }
+            cache.insert(key, decision.clone());
+        }
+        decision
+    }
+
+    /// Which events' payloads the `nexus.events` input should carry.
+    pub fn payload_routes(&self) -> PayloadRoutes {
+        self.current().payload_routes
     }
 
     /// The `nexus.events` decision for one append (all its events at once).

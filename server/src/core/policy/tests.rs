@@ -440,3 +440,16 @@ fn policy_tests_report_failures() {
 fn the_shipped_policies_run_on_the_vm() {
     assert!(shipped_engine().compiled());
 }
+
+#[test]
+fn the_event_policy_data_says_which_payloads_it_reads() {
+    assert_eq!(shipped_engine().payload_routes(), PayloadRoutes { core: false, secondary: true });
+    let dir = dir_with(&[("events/events.rego", "package nexus.events\n\nimport rego.v1\n\ndeny := set()\n")]);
+    assert_eq!(PolicyEngine::load(dir.path()).expect("loads").payload_routes(), PayloadRoutes::default());
+    write(dir.path(), "events/data.json", "{\"input\": {\"payload_routes\": [\"core\", \"tertiary\"]}}");
+    let error = PolicyEngine::load(dir.path()).expect_err("an unknown route is refused");
+    assert!(
+        matches!(&error, PolicyError::Data { file, message } if file == "events/data.json" && message.contains("tertiary")),
+        "{error:?}"
+    );
+}
