@@ -8,11 +8,10 @@
 //! `$audit`) or through `PolicyService.ListDecisions`. They never write it:
 //! the API refuses writes to every system stream.
 //!
-//! Records are written by one background task that batches whatever is
-//! queued into a single append, so concurrent calls share one commit (and
-//! one fsync) for their records. A call that must be audited waits for its
-//! record to be durable before it answers, so an acknowledged write always
-//! has its decision on disk.
+//! Each record is an append of its own: the store's group commit gathers the
+//! records of concurrent calls into one commit and one fsync. A call that
+//! must be audited waits for its record to be durable before it answers, so
+//! an acknowledged write always has its decision on disk.
 
 use std::{
     sync::Arc,
@@ -21,7 +20,6 @@ use std::{
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -35,10 +33,6 @@ use super::{
 pub const AUDIT_STREAM: &str = "$audit";
 /// Event type of a decision record.
 pub const DECISION_EVENT_TYPE: &str = "PolicyDecision";
-/// Most records one append carries.
-const MAX_BATCH: usize = 512;
-/// Records queued before callers wait for room.
-const QUEUE: usize = 8192;
 
 /// The outcome of one policy package for one call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,14 +176,10 @@ pub struct DecisionPage {
     pub next_revision: Option<u64>,
 }
 
-type Pending = (DecisionRecord, oneshot::Sender<Result<(), StoreError>>);
-
 /// The audit trail's writer and reader.
 pub struct AuditLog {
     store: Arc<dyn EventStore>,
-    tx: mpsc::Sender<Pending>,
     stop: CancellationToken,
-    writer: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl AuditLog {
@@ -198,30 +188,36 @@ impl AuditLog {
         &self.store
     }
 
-    /// Starts the writer task on `store`.
+    /// The trail in `store`.
     pub fn start(store: Arc<dyn EventStore>) -> Arc<Self> {
-        let (tx, rx) = mpsc::channel(QUEUE);
-        let stop = CancellationToken::new();
-        let writer = tokio::spawn(write_loop(store.clone(), rx, stop.clone()));
-        Arc::new(Self { store, tx, stop, writer: tokio::sync::Mutex::new(Some(writer)) })
+        Arc::new(Self { store, stop: CancellationToken::new() })
     }
 
-    /// Records `record` and waits until it is durable.
+    /// Records `record` and waits until it is durable. Each record is its
+    /// own append: the store's group commit batches the records of
+    /// concurrent calls into one transaction and one fsync, and pipelines
+    /// them with the next batch, as it does for every other append.
     pub async fn record(&self, record: DecisionRecord) -> Result<(), StoreError> {
-        let (done, wait) = oneshot::channel();
         if self.stop.is_cancelled() {
             return Err(StoreError::ShuttingDown);
         }
-        self.tx.send((record, done)).await.map_err(|_| StoreError::ShuttingDown)?;
-        wait.await.map_err(|_| StoreError::ShuttingDown)?
+        let event = record.to_event();
+        match self.store.append(AUDIT_STREAM, ExpectedRevision::Any, vec![event.clone()]).await {
+            Ok(_) => Ok(()),
+            Err(StoreError::Unavailable(e)) => {
+                // One retry after a pause for a transient fault; the id makes it idempotent.
+                tracing::warn!(error = %e, decision_id = %record.decision_id, "audit store unavailable; retrying once");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                self.store.append(AUDIT_STREAM, ExpectedRevision::Any, vec![event]).await.map(|_| ())
+            }
+            Err(e) => Err(e),
+        }
     }
 
-    /// Writes what is queued, then stops taking records.
+    /// Stops taking records; those in flight finish (the store's shutdown
+    /// waits for them).
     pub async fn close(&self) {
         self.stop.cancel();
-        if let Some(writer) = self.writer.lock().await.take() {
-            let _ = writer.await;
-        }
     }
 
     /// Reads records newest first, starting at audit revision `before`
@@ -273,42 +269,6 @@ impl AuditLog {
     }
 }
 
-async fn write_loop(store: Arc<dyn EventStore>, mut rx: mpsc::Receiver<Pending>, stop: CancellationToken) {
-    loop {
-        let first = tokio::select! {
-            biased;
-            item = rx.recv() => item,
-            _ = stop.cancelled() => {
-                // Write what was queued before the stop, then end.
-                rx.close();
-                rx.recv().await
-            }
-        };
-        let Some(first) = first else { return };
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(item) => batch.push(item),
-                Err(_) => break,
-            }
-        }
-        let events = batch.iter().map(|(record, _)| record.to_event()).collect();
-        let mut result = store.append(AUDIT_STREAM, ExpectedRevision::Any, events).await.map(|_| ());
-        if let Err(e) = &result {
-            tracing::error!(error = %e, records = batch.len(), "cannot write audit records");
-            if matches!(e, StoreError::Unavailable(_)) {
-                // One retry after a pause for a transient fault; the ids make it idempotent.
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                let events = batch.iter().map(|(record, _)| record.to_event()).collect();
-                result = store.append(AUDIT_STREAM, ExpectedRevision::Any, events).await.map(|_| ());
-            }
-        }
-        for (_, done) in batch {
-            let _ = done.send(result.clone());
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,7 +292,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn concurrent_records_are_durable_batched_and_listed_newest_first() {
+    async fn concurrent_records_are_durable_and_listed_newest_first() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store: Arc<dyn EventStore> = Arc::new(
             SqliteEventStore::open(&dir.path().join("events.db"), SqliteEventStoreConfig::default()).expect("open"),
