@@ -295,7 +295,7 @@ mod tests {
     async fn concurrent_records_are_durable_and_listed_newest_first() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store: Arc<dyn EventStore> = Arc::new(
-            SqliteEventStore::open(&dir.path().join("events.db"), SqliteEventStoreConfig::default()).expect("open"),
+            SqliteEventStore::open(dir.path().join("events.db"), SqliteEventStoreConfig::default()).expect("open"),
         );
         let audit = AuditLog::start(store.clone());
         let mut tasks = Vec::new();
