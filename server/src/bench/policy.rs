@@ -159,8 +159,24 @@ pub fn run_policy(args: PolicyBenchArgs) -> anyhow::Result<()> {
     let hundred = events_input(100, args.event_size)?;
 
     let mut scenarios = Vec::new();
+    // Every call names another stream, so every decision is evaluated (the
+    // engine caches decisions by input); then the same input again and again.
     let e = Arc::clone(&engine);
-    scenarios.push(measure("authz", args.threads, args.iterations, Arc::new(move || e.authorize(&authz)))?);
+    let counter = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let fresh = authz.clone();
+    scenarios.push(measure(
+        "authz",
+        args.threads,
+        args.iterations,
+        Arc::new(move || {
+            let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let mut input = fresh.clone();
+            input.resource = Resource::stream(format!("acme/orders-{n}"));
+            e.authorize(&input)
+        }),
+    )?);
+    let e = Arc::clone(&engine);
+    scenarios.push(measure("authz cached", args.threads, args.iterations, Arc::new(move || e.authorize(&authz)))?);
     let e = Arc::clone(&engine);
     scenarios.push(measure("events x1", args.threads, args.iterations, Arc::new(move || e.check_events(&one)))?);
     let e = Arc::clone(&engine);
