@@ -244,7 +244,13 @@ fn main() -> anyhow::Result<ExitCode> {
         Command::Serve(args) => {
             let config = Config::load(args.config.as_deref(), args.overrides())?;
             init_logging(config.log.format, &config.log.filter);
-            runtime.block_on(server::serve(config, server::shutdown_signal())).map(|()| ExitCode::SUCCESS)
+            runtime
+                .block_on(async {
+                    // Before anything starts: a signal during start-up still shuts down cleanly.
+                    let signal = server::shutdown_signal();
+                    server::serve(config, signal).await
+                })
+                .map(|()| ExitCode::SUCCESS)
         }
         Command::Bench(BenchCommand::Append(args)) => {
             runtime.block_on(bench::run_append(args)).map(|()| ExitCode::SUCCESS)

@@ -8,10 +8,11 @@
 //! `$audit`) or through `PolicyService.ListDecisions`. They never write it:
 //! the API refuses writes to every system stream.
 //!
-//! Each record is an append of its own: the store's group commit gathers the
-//! records of concurrent calls into one commit and one fsync. A call that
-//! must be audited waits for its record to be durable before it answers, so
-//! an acknowledged write always has its decision on disk.
+//! A writer task gathers the records of concurrent calls into batches, one
+//! append each, with a few batches in flight so the store pipelines their
+//! commits and fsyncs. A call that must be audited waits for its record to
+//! be durable before it answers, so an acknowledged write always has its
+//! decision on disk.
 
 use std::{
     sync::Arc,
@@ -20,6 +21,7 @@ use std::{
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -176,10 +178,23 @@ pub struct DecisionPage {
     pub next_revision: Option<u64>,
 }
 
+/// Most records one append carries.
+const MAX_BATCH: usize = 512;
+/// Records queued before callers wait for room.
+const QUEUE: usize = 8192;
+/// Batches being appended at once: while one waits for its fsync, the next
+/// is already committed (the store pipelines them), and one batch carries
+/// one stream update for all its records.
+const IN_FLIGHT: usize = 4;
+
+type Pending = (DecisionRecord, oneshot::Sender<Result<(), StoreError>>);
+
 /// The audit trail's writer and reader.
 pub struct AuditLog {
     store: Arc<dyn EventStore>,
+    tx: mpsc::Sender<Pending>,
     stop: CancellationToken,
+    writer: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl AuditLog {
@@ -188,36 +203,31 @@ impl AuditLog {
         &self.store
     }
 
-    /// The trail in `store`.
+    /// Starts the writer task on `store`.
     pub fn start(store: Arc<dyn EventStore>) -> Arc<Self> {
-        Arc::new(Self { store, stop: CancellationToken::new() })
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let stop = CancellationToken::new();
+        let writer = tokio::spawn(write_loop(store.clone(), rx, stop.clone()));
+        Arc::new(Self { store, tx, stop, writer: tokio::sync::Mutex::new(Some(writer)) })
     }
 
-    /// Records `record` and waits until it is durable. Each record is its
-    /// own append: the store's group commit batches the records of
-    /// concurrent calls into one transaction and one fsync, and pipelines
-    /// them with the next batch, as it does for every other append.
+    /// Records `record` and waits until it is durable.
     pub async fn record(&self, record: DecisionRecord) -> Result<(), StoreError> {
         if self.stop.is_cancelled() {
             return Err(StoreError::ShuttingDown);
         }
-        let event = record.to_event();
-        match self.store.append(AUDIT_STREAM, ExpectedRevision::Any, vec![event.clone()]).await {
-            Ok(_) => Ok(()),
-            Err(StoreError::Unavailable(e)) => {
-                // One retry after a pause for a transient fault; the id makes it idempotent.
-                tracing::warn!(error = %e, decision_id = %record.decision_id, "audit store unavailable; retrying once");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                self.store.append(AUDIT_STREAM, ExpectedRevision::Any, vec![event]).await.map(|_| ())
-            }
-            Err(e) => Err(e),
-        }
+        let (done, wait) = oneshot::channel();
+        self.tx.send((record, done)).await.map_err(|_| StoreError::ShuttingDown)?;
+        wait.await.map_err(|_| StoreError::ShuttingDown)?
     }
 
-    /// Stops taking records; those in flight finish (the store's shutdown
-    /// waits for them).
+    /// Writes what is queued, waits for the batches in flight, then stops
+    /// taking records.
     pub async fn close(&self) {
         self.stop.cancel();
+        if let Some(writer) = self.writer.lock().await.take() {
+            let _ = writer.await;
+        }
     }
 
     /// Reads records newest first, starting at audit revision `before`
@@ -265,6 +275,58 @@ impl AuditLog {
                 Some(next) if scanned < scan => from = Some(next),
                 next => return Ok(DecisionPage { records, next_revision: next }),
             }
+        }
+    }
+}
+
+async fn write_loop(store: Arc<dyn EventStore>, mut rx: mpsc::Receiver<Pending>, stop: CancellationToken) {
+    let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
+    loop {
+        let first = tokio::select! {
+            biased;
+            item = rx.recv() => item,
+            _ = stop.cancelled() => {
+                // Write what was queued before the stop, then end.
+                rx.close();
+                rx.recv().await
+            }
+        };
+        let Some(first) = first else { break };
+        let Ok(permit) = in_flight.clone().acquire_owned().await else { break };
+        // Whatever queued up while waiting for room joins this batch.
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(item) => batch.push(item),
+                Err(_) => break,
+            }
+        }
+        let store = store.clone();
+        tokio::spawn(async move {
+            let result = append_batch(&*store, &batch).await;
+            for (_, done) in batch {
+                let _ = done.send(result.clone());
+            }
+            drop(permit);
+        });
+    }
+    // Wait for the batches in flight.
+    let _ = in_flight.acquire_many(IN_FLIGHT as u32).await;
+}
+
+async fn append_batch(store: &dyn EventStore, batch: &[Pending]) -> Result<(), StoreError> {
+    let events = || batch.iter().map(|(record, _)| record.to_event()).collect();
+    match store.append(AUDIT_STREAM, ExpectedRevision::Any, events()).await {
+        Ok(_) => Ok(()),
+        Err(StoreError::Unavailable(e)) => {
+            // One retry after a pause for a transient fault; the ids make it idempotent.
+            tracing::warn!(error = %e, records = batch.len(), "audit store unavailable; retrying once");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            store.append(AUDIT_STREAM, ExpectedRevision::Any, events()).await.map(|_| ())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, records = batch.len(), "cannot write audit records");
+            Err(e)
         }
     }
 }
