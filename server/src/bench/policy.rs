@@ -4,10 +4,11 @@
 //! Each scenario calls [`PolicyEngine`] exactly as the server does (the
 //! input struct in, a [`Decision`] out, so converting the input is included)
 //! from `--threads` threads at once, each recording every decision's latency.
-//! Scenarios: one authorization (a writer appending to its tenant's stream),
-//! and an append's events check with 1 and with 100 order events of
-//! `--event-size` bytes on the secondary route (the route whose payloads the
-//! shipped policy walks in full).
+//! Scenarios: one authorization (a writer appending to its tenant's stream;
+//! evaluated, and cached), and an append's events check with 1 and with 100
+//! order events of `--event-size` bytes on the secondary route (the route
+//! whose payloads the shipped policy reads), and with 100 on the core route
+//! (given without payloads, as the shipped policy's data asks).
 
 use std::{
     path::PathBuf,
@@ -75,7 +76,14 @@ fn writer() -> Principal {
     }
 }
 
-fn events_input(count: u32, event_size: usize) -> anyhow::Result<EventsInput> {
+/// `count` order events on `route`; their payloads are given to the policy
+/// as the server gives them (`payload_routes` of the policy's data).
+fn events_input(
+    engine: &PolicyEngine,
+    count: u32,
+    event_size: usize,
+    route: EventRoute,
+) -> anyhow::Result<EventsInput> {
     let bytes = payload::order_payload(event_size);
     let payload: serde_json::Value = serde_json::from_slice(&bytes).context("benchmark payload")?;
     let events = (0..count)
@@ -85,10 +93,10 @@ fn events_input(count: u32, event_size: usize) -> anyhow::Result<EventsInput> {
             event_type: payload::GOVERNED_EVENT_TYPE.into(),
             content_type: "application/json".into(),
             size: bytes.len(),
-            route: EventRoute::Secondary,
+            route,
             schema_subject: Some(payload::GOVERNED_EVENT_TYPE.into()),
             schema_version: Some(1),
-            payload: payload.clone(),
+            payload: if engine.payload_routes().includes(route) { payload.clone() } else { serde_json::Value::Null },
         })
         .collect();
     Ok(EventsInput { principal: writer(), stream: "acme/orders-1".into(), tenant: "acme".into(), events })
@@ -155,8 +163,9 @@ pub fn run_policy(args: PolicyBenchArgs) -> anyhow::Result<()> {
         resource: Resource::stream("acme/orders-1"),
         correlation_id: Some("0b6f3c1e-bench".into()),
     };
-    let one = events_input(1, args.event_size)?;
-    let hundred = events_input(100, args.event_size)?;
+    let one = events_input(&engine, 1, args.event_size, EventRoute::Secondary)?;
+    let hundred = events_input(&engine, 100, args.event_size, EventRoute::Secondary)?;
+    let hundred_core = events_input(&engine, 100, args.event_size, EventRoute::Core)?;
 
     let mut scenarios = Vec::new();
     // Every call names another stream, so every decision is evaluated (the
@@ -186,6 +195,13 @@ pub fn run_policy(args: PolicyBenchArgs) -> anyhow::Result<()> {
         (args.iterations / 10).max(1),
         Arc::new(move || e.check_events(&hundred)),
     )?);
+    let e = Arc::clone(&engine);
+    scenarios.push(measure(
+        "events x100 core",
+        args.threads,
+        (args.iterations / 10).max(1),
+        Arc::new(move || e.check_events(&hundred_core)),
+    )?);
 
     let report = PolicyReport {
         dir: args.dir.display().to_string(),
@@ -198,7 +214,7 @@ pub fn run_policy(args: PolicyBenchArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "nexus bench policy: policies in {}, {} thread(s), {}-byte events (secondary route)",
+        "nexus bench policy: policies in {}, {} thread(s), {}-byte events (secondary route unless marked core)",
         report.dir, report.threads, report.event_size
     );
     for m in &report.scenarios {
