@@ -10,14 +10,16 @@
 use std::{future::Future, sync::Arc};
 
 use tonic::{Code, Status};
-use tonic_types::{ErrorDetails, StatusExt};
 
-use super::{header, principal, status::ERROR_DOMAIN};
+use super::{
+    header, principal,
+    status::{meta, status},
+};
 use crate::core::{
     audit::{AuditLog, AuditResource, DecisionRecord, PolicyOutcome},
-    event_policy::{events_input, tenant_of},
+    event_policy::events_input,
     model::{ProposedEvent, is_system_stream},
-    policy::{AuthzInput, Decision, PolicyEngine, Resource},
+    policy::{AuthzInput, Decision, PolicyEngine, Resource, tenant_of},
     principal::Principal,
     schema::governance::Governed,
 };
@@ -179,15 +181,8 @@ impl Guard {
         if let Err(e) = self.audit.record(record).await {
             tracing::error!(error = %e, %decision_id, "cannot record a refusal in the audit trail");
         }
-        let metadata: std::collections::HashMap<String, String> =
-            [("stream_id".to_string(), stream.to_string()), ("decision_id".to_string(), decision_id.to_string())]
-                .into_iter()
-                .collect();
-        Err(Status::with_error_details(
-            Code::PermissionDenied,
-            reason,
-            ErrorDetails::with_error_info("SYSTEM_STREAM", ERROR_DOMAIN, metadata),
-        ))
+        let metadata = meta([("stream_id", stream.to_string()), ("decision_id", decision_id.to_string())]);
+        Err(status(Code::PermissionDenied, reason, "SYSTEM_STREAM", metadata, &[]))
     }
 
     /// Asks `nexus.events` about an append's events (after schema
@@ -274,18 +269,11 @@ fn outcome(decision: &Decision) -> PolicyOutcome {
 fn denied(decision: &Decision, service: &str, method: &str, decision_id: &str) -> Status {
     let reasons = decision.reasons.join("; ");
     let message = format!("{} denied {service}/{method}: {reasons}", decision.policy);
-    let metadata: std::collections::HashMap<String, String> = [
+    let metadata = meta([
         ("policy", decision.policy.clone()),
         ("reasons", reasons),
         ("decision_id", decision_id.to_string()),
         ("method", format!("{service}/{method}")),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    Status::with_error_details(
-        Code::PermissionDenied,
-        message,
-        ErrorDetails::with_error_info("POLICY_DENIED", ERROR_DOMAIN, metadata),
-    )
+    ]);
+    status(Code::PermissionDenied, message, "POLICY_DENIED", metadata, &[])
 }

@@ -249,10 +249,15 @@ pub fn recorded_event(event: RecordedEvent) -> proto::RecordedEvent {
             tenant_id: event.metadata.tenant_id,
             custom: event.metadata.custom.into_iter().collect(),
         }),
-        recorded_time: Some(prost_types::Timestamp {
-            seconds: micros.div_euclid(1_000_000),
-            nanos: (micros.rem_euclid(1_000_000) * 1000) as i32,
-        }),
+        recorded_time: Some(timestamp(micros)),
+    }
+}
+
+/// Microseconds since the Unix epoch as a protobuf timestamp.
+pub fn timestamp(micros: i64) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: micros.div_euclid(1_000_000),
+        nanos: (micros.rem_euclid(1_000_000) * 1000) as i32,
     }
 }
 

@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use nexus_sdk::{json::struct_to_json, proto};
 use tonic::{Code, Request, Response, Status};
-use tonic_types::{ErrorDetails, StatusExt};
 
 use super::{
     authz::{Call, Guard, service::POLICY},
-    status::{ERROR_DOMAIN, invalid},
+    convert,
+    status::{invalid, meta, status},
 };
 use crate::core::{
     audit::{DecisionFilter, DecisionRecord, PolicyOutcome},
@@ -47,17 +47,10 @@ fn outcome_to(o: PolicyOutcome) -> proto::Decision {
     proto::Decision { policy: o.policy, allow: o.allow, reasons: o.reasons }
 }
 
-fn timestamp(micros: i64) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: micros.div_euclid(1_000_000),
-        nanos: (micros.rem_euclid(1_000_000) * 1000) as i32,
-    }
-}
-
 fn record_to(r: DecisionRecord) -> proto::DecisionRecord {
     proto::DecisionRecord {
         decision_id: r.decision_id.to_string(),
-        time: Some(timestamp(r.time_micros)),
+        time: Some(convert::timestamp(r.time_micros)),
         principal: Some(proto::DecisionPrincipal {
             subject: r.principal.subject,
             tenant: r.principal.tenant,
@@ -102,11 +95,7 @@ impl proto::policy_service_server::PolicyService for PolicyApi {
         let _ = self.guard.authorize(&call).await?;
         let engine = &self.guard.engine;
         let decision = engine.evaluate(&request.policy, struct_to_json(input)).map_err(|e| {
-            Status::with_error_details(
-                Code::InvalidArgument,
-                format!("cannot evaluate {}: {e}", request.policy),
-                ErrorDetails::with_bad_request_violation("input", e.to_string()),
-            )
+            invalid(vec![FieldViolation::new("input", format!("cannot evaluate {}: {e}", request.policy))])
         })?;
         Ok(Response::new(proto::EvaluateResponse {
             decision: Some(decision_to(decision)),
@@ -140,12 +129,12 @@ impl proto::policy_service_server::PolicyService for PolicyApi {
         let _ = self.guard.authorize(&call).await?;
         let files = self.guard.engine.policies();
         let Some(file) = files.into_iter().find(|f| f.path == path) else {
-            let metadata: std::collections::HashMap<String, String> =
-                [("path".to_string(), path.clone())].into_iter().collect();
-            return Err(Status::with_error_details(
+            return Err(status(
                 Code::NotFound,
                 format!("no loaded policy file {path:?}; ListPolicies shows the loaded ones"),
-                ErrorDetails::with_error_info("POLICY_NOT_FOUND", ERROR_DOMAIN, metadata),
+                "POLICY_NOT_FOUND",
+                meta([("path", path.clone())]),
+                &[],
             ));
         };
         Ok(Response::new(proto::GetPolicyResponse { policy: Some(file_to(&file)), source: file.source }))
@@ -165,12 +154,12 @@ impl proto::policy_service_server::PolicyService for PolicyApi {
                     .await
                     .map_err(|e| Status::internal(format!("policy reload task failed: {e}")))?
                     .map_err(|e| {
-                        let metadata: std::collections::HashMap<String, String> =
-                            [("error".to_string(), e.to_string())].into_iter().collect();
-                        Status::with_error_details(
+                        status(
                             Code::FailedPrecondition,
                             format!("policies not reloaded, the previous set stays active: {e}"),
-                            ErrorDetails::with_error_info("POLICY_INVALID", ERROR_DOMAIN, metadata),
+                            "POLICY_INVALID",
+                            meta([("error", e.to_string())]),
+                            &[],
                         )
                     })?;
                 Ok(engine)

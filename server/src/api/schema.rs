@@ -12,8 +12,8 @@ use super::{
 };
 use crate::core::{
     error::{FieldViolation, NexusError},
-    event_policy::tenant_of,
     model::JSON_CONTENT_TYPE,
+    policy::tenant_of,
     schema::{
         Compatibility, DataFormat, Route, SchemaVersion, Subject, SubjectConfig, VersionStatus,
         governance::Governance,

@@ -19,7 +19,9 @@ use crate::{
 /// `ErrorInfo.domain` of every Nexus error.
 pub const ERROR_DOMAIN: &str = "nexus";
 
-fn status(
+/// A status with an `ErrorInfo` (domain `nexus`) and the violations as a
+/// `BadRequest`; the one builder every service uses.
+pub(crate) fn status(
     code: Code,
     message: String,
     reason: &str,
@@ -36,7 +38,8 @@ fn status(
     Status::with_error_details(code, message, details)
 }
 
-fn meta<const N: usize>(pairs: [(&str, String); N]) -> HashMap<String, String> {
+/// ErrorInfo metadata from pairs.
+pub(crate) fn meta<const N: usize>(pairs: [(&str, String); N]) -> HashMap<String, String> {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 

@@ -8,7 +8,7 @@ use super::{
     schema::{Route, format::is_json, governance::Governed},
 };
 
-pub use super::policy::tenant_of;
+use super::policy::tenant_of;
 
 /// The `nexus.events` input for one append. `governed` is what schema
 /// validation returned for these events (it holds the payloads it parsed, so
