@@ -14,6 +14,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "nexus/v1/command.proto",
         "nexus/v1/schema.proto",
         "nexus/v1/policy.proto",
+        "nexus/v1/query.proto",
+        "nexus/v1/queue.proto",
     ];
     let mut compiler = protox::Compiler::new([&proto_root])?;
     compiler.include_imports(true).include_source_info(true).open_files(files)?;

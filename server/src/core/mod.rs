@@ -3,6 +3,7 @@
 
 pub mod aggregate;
 pub mod audit;
+pub mod bus;
 pub mod command;
 pub mod error;
 pub mod event_policy;
@@ -10,6 +11,7 @@ pub mod model;
 pub mod policy;
 pub mod ports;
 pub mod principal;
+pub mod read_store;
 pub mod schema;
 pub mod subscription;
 pub mod validate;

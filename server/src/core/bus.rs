@@ -1,0 +1,283 @@
+//! The two paths events take after they are stored, as ports.
+//!
+//! The router ([`crate::core::router`]) follows the event store's change feed
+//! and sends every event down the path its event type is configured for:
+//!
+//! - [`StreamBus`], the **stream path** for core events: ordered per stream,
+//!   low latency, read by durable consumer groups that keep checkpoints.
+//!   Embedded: an in-process tail of the log. AWS: Kinesis with the stream id
+//!   as partition key.
+//! - [`QueueBus`], the **queue path** for secondary events: a durable queue
+//!   per consumer (fan-out), at-least-once and unordered, with a visibility
+//!   timeout, retries with exponential backoff and a dead-letter queue after
+//!   a number of failed deliveries. Embedded: SQLite. AWS: an SNS topic with
+//!   one SQS queue (and its redrive DLQ) per consumer.
+//!
+//! The ports promise only what both backends keep: order per stream (not
+//! across streams) on the stream path, no order at all on the queue path,
+//! and at-least-once delivery on both.
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::model::{Position, RecordedEvent};
+
+/// Errors of the bus ports.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum BusError {
+    /// No consumer (queue) of this name.
+    #[error("no consumer named {0:?}")]
+    ConsumerNotFound(String),
+    /// A receipt that is unknown, expired (the message became visible again
+    /// and may have been received by someone else) or already settled.
+    #[error("receipt {0:?} is not valid any more")]
+    StaleReceipt(String),
+    /// A request the port cannot take (bad name, bad setting).
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    /// A position token this bus did not issue.
+    #[error("invalid position token {0:?}")]
+    InvalidPosition(String),
+    /// The bus is shutting down.
+    #[error("the bus is shutting down")]
+    ShuttingDown,
+    /// A transient backend fault; the operation may be retried.
+    #[error("bus unavailable: {0}")]
+    Unavailable(String),
+    /// An unexpected backend fault.
+    #[error("bus failure: {0}")]
+    Internal(String),
+}
+
+// ---------------------------------------------------------------------------
+// Stream path
+// ---------------------------------------------------------------------------
+
+/// One item of a stream-path subscription.
+pub type StreamItem = Result<Arc<RecordedEvent>, BusError>;
+
+/// The stream path: ordered per stream, low latency.
+///
+/// Promises (checked by `crate::conformance::stream_bus`):
+/// - a subscriber receives every published event after its start position,
+///   each once, and events of one stream in revision order;
+/// - a subscriber that reads slowly never blocks `publish` or other
+///   subscribers: when it falls out of the in-memory window it reads from
+///   durable storage and catches up;
+/// - consumer-group checkpoints survive a restart;
+/// - events published before a restart are still delivered to a subscriber
+///   starting before them (the path is as durable as the log behind it).
+#[async_trait]
+pub trait StreamBus: Send + Sync + 'static {
+    /// Publishes events routed to this path, in log order.
+    async fn publish(&self, events: Vec<Arc<RecordedEvent>>) -> Result<(), BusError>;
+
+    /// Streams the events published after `after` (`None`: from the start),
+    /// then every event published later, until `shutdown` fires or the
+    /// receiver is dropped.
+    fn subscribe(&self, after: Option<Position>, shutdown: CancellationToken) -> mpsc::Receiver<StreamItem>;
+
+    /// The last position published, if any.
+    fn published(&self) -> Option<Position>;
+
+    /// The checkpoint of a durable consumer group (`None`: never committed).
+    async fn checkpoint(&self, group: &str) -> Result<Option<Position>, BusError>;
+
+    /// Records that `group` has processed everything up to `position`.
+    async fn commit(&self, group: &str, position: &Position) -> Result<(), BusError>;
+}
+
+// ---------------------------------------------------------------------------
+// Queue path
+// ---------------------------------------------------------------------------
+
+/// How a consumer's queue delivers and retries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumerSettings {
+    /// How long a received message stays invisible to other receivers before
+    /// it counts as a failed delivery and is delivered again.
+    pub visibility_timeout: Duration,
+    /// Failed deliveries (nacks or visibility timeouts) after which the
+    /// message moves to the dead-letter queue.
+    pub max_deliveries: u32,
+    /// Delay before the first retry; doubles with every further failure.
+    pub backoff_initial: Duration,
+    /// Upper bound of the retry delay.
+    pub backoff_max: Duration,
+}
+
+impl Default for ConsumerSettings {
+    fn default() -> Self {
+        Self {
+            visibility_timeout: Duration::from_secs(30),
+            max_deliveries: 5,
+            backoff_initial: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(60),
+        }
+    }
+}
+
+impl ConsumerSettings {
+    /// The delay before redelivery after the `failures`-th failed delivery
+    /// (1-based): `backoff_initial * 2^(failures-1)`, at most `backoff_max`.
+    pub fn backoff(&self, failures: u32) -> Duration {
+        let factor = 1u32.checked_shl(failures.saturating_sub(1)).unwrap_or(u32::MAX);
+        self.backoff_initial.saturating_mul(factor).min(self.backoff_max)
+    }
+}
+
+/// A consumer of the queue path and the state of its queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsumerInfo {
+    pub name: String,
+    pub settings: ConsumerSettings,
+    /// Messages waiting to be received (including those waiting out a backoff).
+    pub ready: u64,
+    /// Messages received and not yet settled.
+    pub in_flight: u64,
+    /// Messages in the dead-letter queue.
+    pub dead_letters: u64,
+}
+
+/// One delivery of a message to a receiver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    /// Settles this delivery (ack, nack, park). Opaque; valid until the
+    /// visibility timeout ends or the delivery is settled.
+    pub receipt: String,
+    pub event: RecordedEvent,
+    /// 1 on the first delivery, 2 on the first retry, and so on.
+    pub attempt: u32,
+}
+
+/// What a nack did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NackOutcome {
+    /// The message will be delivered again after this delay.
+    Retry { after: Duration },
+    /// That was the last allowed failure: the message is in the dead-letter queue.
+    DeadLettered,
+}
+
+/// A message in a consumer's dead-letter queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadLetter {
+    /// The message id: the event id.
+    pub id: uuid::Uuid,
+    pub consumer: String,
+    pub event: RecordedEvent,
+    /// Deliveries made before it was dead-lettered.
+    pub attempts: u32,
+    /// The error of the last failure (the nack's or park's reason, or
+    /// "visibility timeout expired").
+    pub last_error: String,
+    /// Whether a receiver parked it on purpose (rather than retries running out).
+    pub parked: bool,
+    /// Microseconds since the Unix epoch.
+    pub dead_at_micros: i64,
+}
+
+/// One page of a dead-letter queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeadLetterPage {
+    pub dead_letters: Vec<DeadLetter>,
+    /// Continue here; `None` at the end.
+    pub next_page_token: Option<String>,
+}
+
+/// Which dead letters an admin operation touches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeadLetterSelection {
+    All,
+    Ids(Vec<uuid::Uuid>),
+}
+
+/// The queue path: fan-out to a durable queue per consumer.
+///
+/// Promises (checked by `crate::conformance::queue_bus`):
+/// - a published event reaches the queue of every consumer that existed
+///   when it was published, once: publishing the same event id again does
+///   not enqueue it twice (the router may republish after a crash);
+/// - a received message is invisible to other receivers until it is
+///   settled or its visibility timeout ends (competing consumers);
+/// - a nack or an expired visibility timeout is a failed delivery: the
+///   message comes back after the backoff, and after
+///   `max_deliveries` failed deliveries it moves to the dead-letter queue;
+/// - a park moves it to the dead-letter queue at once;
+/// - redrive puts dead letters back on the queue with a fresh delivery count;
+/// - everything (queues, in-flight state, dead letters) survives a restart:
+///   un-acked messages are delivered again, acked ones never.
+#[async_trait]
+pub trait QueueBus: Send + Sync + 'static {
+    /// Creates a consumer's queue, or updates its settings if it exists.
+    async fn create_consumer(&self, name: &str, settings: ConsumerSettings) -> Result<ConsumerInfo, BusError>;
+
+    /// Deletes a consumer with its queue and dead letters.
+    async fn delete_consumer(&self, name: &str) -> Result<(), BusError>;
+
+    /// Every consumer with the counts of its queue, by name.
+    async fn list_consumers(&self) -> Result<Vec<ConsumerInfo>, BusError>;
+
+    /// One consumer with the counts of its queue.
+    async fn consumer(&self, name: &str) -> Result<ConsumerInfo, BusError>;
+
+    /// Enqueues the events for every consumer (idempotent per event id).
+    async fn publish(&self, events: &[Arc<RecordedEvent>]) -> Result<(), BusError>;
+
+    /// Receives up to `max` visible messages, waiting up to `wait` for the
+    /// first one (long poll). Returns an empty vector on timeout.
+    async fn receive(&self, consumer: &str, max: usize, wait: Duration) -> Result<Vec<Delivery>, BusError>;
+
+    /// The message was handled: it is removed for good.
+    async fn ack(&self, consumer: &str, receipt: &str) -> Result<(), BusError>;
+
+    /// The delivery failed; retry after the backoff or dead-letter it.
+    async fn nack(&self, consumer: &str, receipt: &str, error: &str) -> Result<NackOutcome, BusError>;
+
+    /// The message can never be handled: move it to the dead-letter queue now.
+    async fn park(&self, consumer: &str, receipt: &str, reason: &str) -> Result<(), BusError>;
+
+    /// One page of a consumer's dead letters, oldest first.
+    async fn list_dead_letters(
+        &self,
+        consumer: &str,
+        page_size: usize,
+        page_token: Option<&str>,
+    ) -> Result<DeadLetterPage, BusError>;
+
+    /// One dead letter.
+    async fn dead_letter(&self, consumer: &str, id: uuid::Uuid) -> Result<Option<DeadLetter>, BusError>;
+
+    /// Moves dead letters back onto the queue; returns how many moved.
+    async fn redrive(&self, consumer: &str, selection: DeadLetterSelection) -> Result<u64, BusError>;
+
+    /// Deletes dead letters; returns how many were deleted.
+    async fn purge(&self, consumer: &str, selection: DeadLetterSelection) -> Result<u64, BusError>;
+}
+
+/// Durable named positions, for components that follow a feed (the router).
+#[async_trait]
+pub trait Checkpoints: Send + Sync + 'static {
+    async fn load(&self, name: &str) -> Result<Option<Position>, BusError>;
+    async fn save(&self, name: &str, position: &Position) -> Result<(), BusError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let settings = ConsumerSettings {
+            backoff_initial: Duration::from_millis(100),
+            backoff_max: Duration::from_secs(1),
+            ..ConsumerSettings::default()
+        };
+        let delays: Vec<_> = (1..=6).map(|n| settings.backoff(n).as_millis()).collect();
+        assert_eq!(delays, vec![100, 200, 400, 800, 1000, 1000]);
+        assert_eq!(settings.backoff(200), Duration::from_secs(1));
+    }
+}
