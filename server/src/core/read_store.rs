@@ -137,10 +137,22 @@ pub struct DocumentChange {
 /// A condition on one field (a dotted path into the document).
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldFilter {
-    Equals { field: String, value: Value },
+    Equals {
+        field: String,
+        value: Value,
+    },
     /// Bounds on numbers or strings; `None` is unbounded.
-    Range { field: String, gt: Option<Value>, gte: Option<Value>, lt: Option<Value>, lte: Option<Value> },
-    In { field: String, values: Vec<Value> },
+    Range {
+        field: String,
+        gt: Option<Value>,
+        gte: Option<Value>,
+        lt: Option<Value>,
+        lte: Option<Value>,
+    },
+    In {
+        field: String,
+        values: Vec<Value>,
+    },
 }
 
 /// A sort key.
