@@ -12,6 +12,7 @@ pub mod model;
 pub mod policy;
 pub mod ports;
 pub mod principal;
+pub mod projection;
 pub mod read_store;
 pub mod router;
 pub mod schema;

@@ -235,4 +235,12 @@ pub trait ReadStore: Send + Sync + 'static {
 
     /// Parked events, oldest first, at most `limit`.
     async fn parked(&self, id: &IndexId, limit: usize) -> Result<Vec<ParkedEvent>, ReadStoreError>;
+
+    /// A small named value of the read side's own bookkeeping (which
+    /// generation of a projection serves reads, its definition), `None`
+    /// when never set.
+    async fn get_meta(&self, key: &str) -> Result<Option<String>, ReadStoreError>;
+
+    /// Sets a bookkeeping value (durably, atomically).
+    async fn put_meta(&self, key: &str, value: &str) -> Result<(), ReadStoreError>;
 }

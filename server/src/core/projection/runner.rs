@@ -1,0 +1,292 @@
+//! One running generation of one projection: follows the stream path from
+//! the index's checkpoint, folds events into documents and applies each
+//! batch (documents, parked events, checkpoint) atomically.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use serde_json::Value;
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use super::{CompiledProjection, Folded, OnError, event_input};
+use crate::core::{
+    bus::{BusError, StreamBus},
+    model::{Position, RecordedEvent, now_micros},
+    read_store::{ApplyBatch, DocumentChange, DocumentWrite, IndexId, ParkedEvent, ReadStore, ReadStoreError},
+    schema::governance::Governance,
+};
+
+/// Most events folded into one apply.
+const MAX_BATCH: usize = 1000;
+/// Longest a checkpoint lags behind events that changed no document.
+const IDLE_CHECKPOINT: Duration = Duration::from_secs(1);
+/// Documents kept in the runner's cache (it is the only writer of its index).
+const CACHE_DOCS: usize = 50_000;
+
+/// Where a runner is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Progress {
+    /// Everything up to here is folded (and applied, or needed no write).
+    pub position: Option<Position>,
+    /// Events consumed since the index was created.
+    pub events: u64,
+    pub parked: u64,
+    pub last_error: Option<String>,
+    /// Stopped on an event (on_error = stop).
+    pub stopped: bool,
+}
+
+/// Changes one apply made, for watchers.
+#[derive(Debug, Clone)]
+pub struct ChangeBatch {
+    pub index: IndexId,
+    pub changes: Vec<DocumentChange>,
+}
+
+/// A running generation.
+pub(super) struct Runner {
+    pub index: IndexId,
+    pub projection: Arc<CompiledProjection>,
+    pub progress: watch::Receiver<Progress>,
+    stop: CancellationToken,
+}
+
+impl Runner {
+    pub fn stop(&self) {
+        self.stop.cancel();
+    }
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+pub(super) struct RunnerDeps {
+    pub bus: Arc<dyn StreamBus>,
+    pub store: Arc<dyn ReadStore>,
+    pub governance: Arc<Governance>,
+    pub changes: broadcast::Sender<Arc<ChangeBatch>>,
+}
+
+pub(super) fn spawn(
+    deps: Arc<RunnerDeps>,
+    projection: Arc<CompiledProjection>,
+    index: IndexId,
+    shutdown: &CancellationToken,
+) -> Runner {
+    let stop = shutdown.child_token();
+    let (tx, rx) = watch::channel(Progress::default());
+    let task = Task { deps, projection: projection.clone(), index: index.clone(), progress: tx, cache: HashMap::new() };
+    tokio::spawn(task.run(stop.clone()));
+    Runner { index, projection, progress: rx, stop }
+}
+
+struct Task {
+    deps: Arc<RunnerDeps>,
+    projection: Arc<CompiledProjection>,
+    index: IndexId,
+    progress: watch::Sender<Progress>,
+    /// Current documents by key (`None`: known absent).
+    cache: HashMap<String, Option<Value>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+enum RunError {
+    #[error(transparent)]
+    Store(#[from] ReadStoreError),
+    #[error(transparent)]
+    Bus(#[from] BusError),
+}
+
+impl Task {
+    async fn run(mut self, stop: CancellationToken) {
+        let mut delay = Duration::from_millis(100);
+        loop {
+            match self.follow(&stop).await {
+                Ok(()) => return,
+                Err(e) => {
+                    tracing::warn!(projection = %self.index, error = %e, "projection failed; resuming from its checkpoint");
+                    self.progress.send_modify(|p| p.last_error = Some(e.to_string()));
+                    self.cache.clear();
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = stop.cancelled() => return,
+                    }
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    async fn follow(&mut self, stop: &CancellationToken) -> Result<(), RunError> {
+        self.deps
+            .store
+            .create_index(&crate::core::read_store::IndexSpec {
+                id: self.index.clone(),
+                text_fields: self.projection.definition.text_fields.clone(),
+            })
+            .await?;
+        let checkpoint = self.deps.store.checkpoint(&self.index).await?;
+        self.progress.send_modify(|p| {
+            p.position = checkpoint.as_ref().map(|c| c.position.clone());
+            p.events = checkpoint.as_ref().map_or(0, |c| c.events);
+            p.parked = checkpoint.as_ref().map_or(0, |c| c.parked);
+        });
+        if self.progress.borrow().stopped {
+            stop.cancelled().await;
+            return Ok(());
+        }
+        let mut feed = self.deps.bus.subscribe(checkpoint.map(|c| c.position), stop.child_token());
+        let mut unapplied = 0u64;
+        let mut last_apply = tokio::time::Instant::now();
+        loop {
+            let first = tokio::select! {
+                item = feed.recv() => item,
+                _ = tokio::time::sleep(IDLE_CHECKPOINT), if unapplied > 0 => {
+                    self.apply(Vec::new(), Vec::new(), &mut unapplied).await?;
+                    last_apply = tokio::time::Instant::now();
+                    continue;
+                }
+                _ = stop.cancelled() => return Ok(()),
+            };
+            let mut events = Vec::new();
+            let mut next = first;
+            loop {
+                match next {
+                    None => return if stop.is_cancelled() { Ok(()) } else { Err(BusError::ShuttingDown.into()) },
+                    Some(Err(BusError::ShuttingDown)) => return Ok(()),
+                    Some(Err(e)) => return Err(e.into()),
+                    Some(Ok(event)) => events.push(event),
+                }
+                if events.len() >= MAX_BATCH {
+                    break;
+                }
+                match feed.try_recv() {
+                    Ok(item) => next = Some(item),
+                    Err(mpsc::error::TryRecvError::Empty) => break,
+                    Err(mpsc::error::TryRecvError::Disconnected) => next = None,
+                }
+            }
+            let (writes, parked, halted) = self.fold_batch(&events, &mut unapplied).await?;
+            if !writes.is_empty() || !parked.is_empty() || halted || last_apply.elapsed() >= IDLE_CHECKPOINT {
+                self.apply(writes, parked, &mut unapplied).await?;
+                last_apply = tokio::time::Instant::now();
+            }
+            if halted {
+                stop.cancelled().await;
+                return Ok(());
+            }
+        }
+    }
+
+    /// Folds a batch. Returns the writes and parked events, and whether the
+    /// projection stopped on an event (then progress ends before it).
+    async fn fold_batch(
+        &mut self,
+        events: &[Arc<RecordedEvent>],
+        unapplied: &mut u64,
+    ) -> Result<(Vec<(DocumentWrite, Position)>, Vec<ParkedEvent>, bool), RunError> {
+        let mut writes = Vec::new();
+        let mut parked = Vec::new();
+        for event in events {
+            if self.projection.consumes(event) {
+                match self.fold_one(event).await? {
+                    Ok(write) => {
+                        if let Some(write) = write {
+                            writes.push((write, event.position.clone()));
+                        }
+                    }
+                    Err(error) => {
+                        let message =
+                            format!("event {} ({} #{}): {error}", event.event_id, event.stream_id, event.revision);
+                        self.progress.send_modify(|p| p.last_error = Some(message.clone()));
+                        if self.projection.definition.on_error == OnError::Stop {
+                            tracing::error!(projection = %self.index, %message, "projection stopped");
+                            self.progress.send_modify(|p| p.stopped = true);
+                            return Ok((writes, parked, true));
+                        }
+                        tracing::warn!(projection = %self.index, %message, "event parked");
+                        parked.push(ParkedEvent {
+                            event_id: event.event_id,
+                            stream_id: event.stream_id.clone(),
+                            revision: event.revision,
+                            event_type: event.event_type.clone(),
+                            position: event.position.clone(),
+                            error,
+                            parked_at_micros: now_micros(),
+                        });
+                    }
+                }
+            }
+            *unapplied += 1;
+            self.progress.send_modify(|p| {
+                p.position = Some(event.position.clone());
+                p.events += 1;
+            });
+        }
+        Ok((writes, parked, false))
+    }
+
+    /// Folds one event: `Ok(Ok(write))`, or `Ok(Err(why))` when the
+    /// projection's programs (or the upcast) fail on it.
+    async fn fold_one(&mut self, event: &RecordedEvent) -> Result<Result<Option<DocumentWrite>, String>, RunError> {
+        let event = match self.deps.governance.upcast(event.clone()).await {
+            Ok(event) => event,
+            Err(e) => return Ok(Err(format!("upcast: {e}"))),
+        };
+        let input = event_input(&event);
+        let key = match self.projection.key_of(&input) {
+            Ok(key) => key,
+            Err(e) => return Ok(Err(e)),
+        };
+        let current = match self.cache.get(&key) {
+            Some(doc) => doc.clone(),
+            None => self.deps.store.get(&self.index, &key).await?.map(|d| d.body),
+        };
+        let folded = match self.projection.fold(key, current.as_ref(), input) {
+            Ok(folded) => folded,
+            Err(e) => return Ok(Err(e)),
+        };
+        if self.cache.len() >= CACHE_DOCS {
+            self.cache.clear();
+        }
+        Ok(Ok(match folded {
+            Folded::Upsert { key, body } => {
+                self.cache.insert(key.clone(), Some(body.clone()));
+                Some(DocumentWrite::Upsert { key, body })
+            }
+            Folded::Delete { key } => {
+                let existed = current.is_some();
+                self.cache.insert(key.clone(), None);
+                existed.then_some(DocumentWrite::Delete { key })
+            }
+        }))
+    }
+
+    async fn apply(
+        &mut self,
+        writes: Vec<(DocumentWrite, Position)>,
+        parked: Vec<ParkedEvent>,
+        unapplied: &mut u64,
+    ) -> Result<(), RunError> {
+        let Some(checkpoint) = self.progress.borrow().position.clone() else { return Ok(()) };
+        let parked_count = parked.len() as u64;
+        let batch = ApplyBatch { writes, parked, checkpoint, events: *unapplied };
+        let changes = match self.deps.store.apply(&self.index, batch).await {
+            Ok(changes) => changes,
+            Err(e) => {
+                // The documents may not match the cache any more.
+                self.cache.clear();
+                return Err(e.into());
+            }
+        };
+        *unapplied = 0;
+        self.progress.send_modify(|p| p.parked += parked_count);
+        if !changes.is_empty() {
+            let _ = self.deps.changes.send(Arc::new(ChangeBatch { index: self.index.clone(), changes }));
+        }
+        Ok(())
+    }
+}
