@@ -441,8 +441,7 @@ impl Watcher {
             }
         };
         let document = if kind == ChangeKind::Upsert { change.document.clone() } else { None };
-        let item =
-            WatchItem::Change { kind, key: change.key.clone(), document, position: change.position.clone() };
+        let item = WatchItem::Change { kind, key: change.key.clone(), document, position: change.position.clone() };
         self.pending.push(self.message(item, false));
         Ok(())
     }
@@ -661,12 +660,13 @@ mod tests {
 
     #[test]
     fn positions_round_trip_and_reject_garbage() {
-        for p in [live(1, 0), live(7, 42), WatchPosition { generation: 3, seq: 9, snapshot: true }]
-        {
+        for p in [live(1, 0), live(7, 42), WatchPosition { generation: 3, seq: 9, snapshot: true }] {
             assert_eq!(WatchPosition::parse(&p.token()), Ok(p));
         }
         assert_eq!(live(2, 15).token(), "2:15");
-        for bad in ["", "1", "1:", ":1", "a:1", "1:b", "1:2:3", "1:2:snapshot:x", "+1:2", "1:-2", "99999999999:1", " 1:2"] {
+        for bad in
+            ["", "1", "1:", ":1", "a:1", "1:b", "1:2:3", "1:2:snapshot:x", "+1:2", "1:-2", "99999999999:1", " 1:2"]
+        {
             assert_eq!(WatchPosition::parse(bad), Err(WatchError::InvalidPosition(bad.to_string())), "{bad:?}");
         }
     }
