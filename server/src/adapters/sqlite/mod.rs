@@ -14,11 +14,15 @@
 mod ids;
 mod position;
 mod read;
+mod read_store;
 mod registry;
 mod schema;
 mod write;
 
-pub use self::registry::SqliteSchemaRegistry;
+pub use self::{
+    read_store::{SqliteReadStore, SqliteReadStoreConfig},
+    registry::SqliteSchemaRegistry,
+};
 
 use std::{
     path::{Path, PathBuf},
