@@ -173,16 +173,13 @@ fn text(field: &str, text: String, violations: &mut Vec<FieldViolation>) -> Opti
     (!text.trim().is_empty()).then_some(text)
 }
 
-/// A filter value: a number, string or boolean (what the store compares).
-fn scalar(field: String, value: Option<prost_types::Value>, violations: &mut Vec<FieldViolation>) -> serde_json::Value {
-    let value = value.map(json::value_to_json).unwrap_or(serde_json::Value::Null);
-    match value {
-        serde_json::Value::Number(_) | serde_json::Value::String(_) | serde_json::Value::Bool(_) => value,
-        _ => {
-            violations.push(FieldViolation::new(field, "must be a number, a string or a boolean"));
-            value
-        }
+/// A value compared with a field: a number, string, boolean or null.
+fn scalar(field: String, value: prost_types::Value, violations: &mut Vec<FieldViolation>) -> serde_json::Value {
+    let value = json::value_to_json(value);
+    if value.is_array() || value.is_object() {
+        violations.push(FieldViolation::new(field, "must be a number, a string, a boolean or null"));
     }
+    value
 }
 
 fn filters(filters: Vec<proto::FieldFilter>, violations: &mut Vec<FieldViolation>) -> Vec<FieldFilter> {
@@ -199,7 +196,7 @@ fn filters(filters: Vec<proto::FieldFilter>, violations: &mut Vec<FieldViolation
         match filter.condition {
             None => violations.push(FieldViolation::new(name("condition"), "must be one of equals, range, in")),
             Some(Condition::Equals(value)) => {
-                let value = scalar(name("equals"), Some(value), violations);
+                let value = scalar(name("equals"), value, violations);
                 out.push(FieldFilter::Equals { field, value });
             }
             Some(Condition::In(list)) => {
@@ -210,24 +207,35 @@ fn filters(filters: Vec<proto::FieldFilter>, violations: &mut Vec<FieldViolation
                     .values
                     .into_iter()
                     .enumerate()
-                    .map(|(j, v)| scalar(name(&format!("in[{j}]")), Some(v), violations))
+                    .map(|(j, v)| scalar(name(&format!("in[{j}]")), v, violations))
                     .collect();
                 out.push(FieldFilter::In { field, values });
             }
             Some(Condition::Range(range)) => {
+                // Bounds are numbers or strings, all of one kind.
+                let mut kinds = BTreeSet::new();
                 let mut bound = |part: &str, value: Option<prost_types::Value>| {
-                    let value = value?;
-                    let value = scalar(name(&format!("range.{part}")), Some(value), violations);
-                    if value.is_boolean() {
-                        violations
-                            .push(FieldViolation::new(name(&format!("range.{part}")), "must be a number or a string"));
-                    }
+                    let value = json::value_to_json(value?);
+                    match &value {
+                        serde_json::Value::Number(_) => kinds.insert("number"),
+                        serde_json::Value::String(_) => kinds.insert("string"),
+                        _ => {
+                            violations.push(FieldViolation::new(
+                                name(&format!("range.{part}")),
+                                "must be a number or a string",
+                            ));
+                            false
+                        }
+                    };
                     Some(value)
                 };
                 let (gt, gte, lt, lte) =
                     (bound("gt", range.gt), bound("gte", range.gte), bound("lt", range.lt), bound("lte", range.lte));
                 if gt.is_none() && gte.is_none() && lt.is_none() && lte.is_none() {
                     violations.push(FieldViolation::new(name("range"), "must set at least one bound"));
+                }
+                if kinds.len() > 1 {
+                    violations.push(FieldViolation::new(name("range"), "bounds must all be numbers or all strings"));
                 }
                 out.push(FieldFilter::Range { field, gt, gte, lt, lte });
             }

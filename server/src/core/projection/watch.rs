@@ -599,50 +599,85 @@ impl Watcher {
 
 // ---- field filters in memory -------------------------------------------------
 
-/// Whether `body` satisfies every filter, with the store's semantics: a
-/// field is a dotted path into the document; a missing field matches
-/// nothing; numbers compare numerically and strings lexicographically (by
-/// bytes); equality of other values is JSON equality; a range bound of
-/// another kind than the field's value does not match.
+/// Whether `body` satisfies every filter, with the store's semantics
+/// (`adapters::sqlite::read_store::query`): a field is a dotted path into
+/// the document; a filter looks at the field's value or, when it is an
+/// array, at each of its elements; numbers compare numerically and only
+/// with numbers, strings by bytes and only with strings, booleans equal only
+/// booleans; `Equals null` matches a field that is missing, null, or an
+/// array (or object) without a non-null value.
 pub fn matches_filters(body: &Value, filters: &[FieldFilter]) -> bool {
     filters.iter().all(|f| matches_filter(body, f))
 }
 
 fn matches_filter(body: &Value, filter: &FieldFilter) -> bool {
     match filter {
-        FieldFilter::Equals { field, value } => field_value(body, field).is_some_and(|v| json_equal(v, value)),
-        FieldFilter::In { field, values } => {
-            field_value(body, field).is_some_and(|v| values.iter().any(|candidate| json_equal(v, candidate)))
-        }
+        FieldFilter::Equals { field, value } => equals_one_of(body, field, std::slice::from_ref(value)),
+        FieldFilter::In { field, values } => equals_one_of(body, field, values),
         FieldFilter::Range { field, gt, gte, lt, lte } => {
-            let Some(value) = field_value(body, field) else { return false };
-            let holds = |bound: &Option<Value>, ok: fn(std::cmp::Ordering) -> bool| {
-                bound.as_ref().is_none_or(|b| compare(value, b).is_some_and(ok))
-            };
-            holds(gt, std::cmp::Ordering::is_gt)
-                && holds(gte, std::cmp::Ordering::is_ge)
-                && holds(lt, std::cmp::Ordering::is_lt)
-                && holds(lte, std::cmp::Ordering::is_le)
+            use std::cmp::Ordering;
+            let bounds = [
+                (gt, Ordering::is_gt as fn(Ordering) -> bool),
+                (gte, Ordering::is_ge),
+                (lt, Ordering::is_lt),
+                (lte, Ordering::is_le),
+            ];
+            elements(body, field).into_iter().any(|element| {
+                let scalar = matches!(element, Value::Number(_) | Value::String(_) | Value::Bool(_));
+                scalar
+                    && bounds
+                        .iter()
+                        .all(|(bound, ok)| bound.as_ref().is_none_or(|b| compare(element, b).is_some_and(|o| ok(o))))
+            })
         }
     }
 }
 
-/// The value at a dotted path (`owner.name`), if present and not null.
-fn field_value<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(body, |v, segment| v.as_object()?.get(segment)).filter(|v| !v.is_null())
+fn equals_one_of(body: &Value, field: &str, values: &[Value]) -> bool {
+    let elements = elements(body, field);
+    values.iter().any(|value| match value {
+        Value::Null => match field_value(body, field) {
+            None | Some(Value::Null) => true,
+            Some(Value::Array(items)) => items.iter().all(Value::is_null),
+            Some(Value::Object(members)) => members.values().all(Value::is_null),
+            Some(_) => false,
+        },
+        _ => elements.iter().any(|element| scalar_equal(element, value)),
+    })
 }
 
-fn json_equal(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        _ => a == b,
+/// The value at a dotted path (`owner.name`), if present.
+fn field_value<'a>(body: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(body, |v, segment| v.as_object()?.get(segment))
+}
+
+/// What a filter looks at: the field's value, or its elements when it is
+/// an array (never the members of an object).
+fn elements<'a>(body: &'a Value, path: &str) -> Vec<&'a Value> {
+    match field_value(body, path) {
+        None | Some(Value::Object(_)) => Vec::new(),
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(value) => vec![value],
     }
 }
 
-/// Orders two numbers or two strings; `None` for anything else.
+fn scalar_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(_), Value::Number(_)) => compare(a, b) == Some(std::cmp::Ordering::Equal),
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Orders two numbers (as integers when both are, else as floats) or two
+/// strings (by bytes); `None` for anything else.
 fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64()?.partial_cmp(&y.as_f64()?),
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
+            (Some(x), Some(y)) => Some(x.cmp(&y)),
+            _ => x.as_f64()?.partial_cmp(&y.as_f64()?),
+        },
         (Value::String(x), Value::String(y)) => Some(x.as_bytes().cmp(y.as_bytes())),
         _ => None,
     }
@@ -677,24 +712,41 @@ mod tests {
 
     #[test]
     fn filters_follow_dotted_paths_and_compare_by_kind() {
-        let doc = json!({"balance": 100, "rate": 1.5, "owner": {"name": "ada", "tags": ["x"]}, "gone": null});
+        let doc = json!({
+            "balance": 100, "rate": 1.5, "open": true, "gone": null,
+            "owner": {"name": "ada", "tags": ["x", "y"], "nums": [3, 30], "empty": [], "nulls": [null]},
+        });
         let eq = |field: &str, value: Value| FieldFilter::Equals { field: field.into(), value };
         assert!(matches_filters(&doc, &[eq("owner.name", json!("ada")), eq("balance", json!(100.0))]));
         assert!(!matches_filters(&doc, &[eq("owner.name", json!("Ada"))]));
         assert!(!matches_filters(&doc, &[eq("owner.missing", json!("ada"))]));
         assert!(!matches_filters(&doc, &[eq("balance.deeper", json!(100))]));
-        assert!(!matches_filters(&doc, &[eq("gone", Value::Null)]), "null is absent");
-        assert!(matches_filters(&doc, &[eq("owner.tags", json!(["x"]))]));
+        // Kinds never mix: "100" is not 100, true is not 1.
+        assert!(!matches_filters(&doc, &[eq("balance", json!("100"))]));
+        assert!(matches_filters(&doc, &[eq("open", json!(true))]));
+        assert!(!matches_filters(&doc, &[eq("open", json!(1))]));
+        // Arrays: any element; objects: never their members.
+        assert!(matches_filters(&doc, &[eq("owner.tags", json!("y"))]));
+        assert!(!matches_filters(&doc, &[eq("owner", json!("ada"))]));
+        // Null: missing, null, or no non-null element.
+        for field in ["gone", "missing", "owner.empty", "owner.nulls"] {
+            assert!(matches_filters(&doc, &[eq(field, Value::Null)]), "{field}");
+        }
+        assert!(!matches_filters(&doc, &[eq("owner.tags", Value::Null)]));
         // Numbers numerically: 9 < 100 although "9" > "100" as text.
         assert!(matches_filters(&doc, &[range("balance", Some(json!(9)), None, None, None)]));
         assert!(matches_filters(&doc, &[range("balance", None, Some(json!(100)), None, Some(json!(100)))]));
         assert!(!matches_filters(&doc, &[range("balance", Some(json!(100)), None, None, None)]));
         assert!(matches_filters(&doc, &[range("rate", Some(json!(1)), None, Some(json!(2)), None)]));
-        // Strings lexicographically.
+        // One element must satisfy every bound.
+        assert!(matches_filters(&doc, &[range("owner.nums", Some(json!(10)), None, Some(json!(40)), None)]));
+        assert!(!matches_filters(&doc, &[range("owner.nums", Some(json!(3)), None, Some(json!(30)), None)]));
+        // Strings by bytes.
         assert!(matches_filters(&doc, &[range("owner.name", Some(json!("ab")), None, Some(json!("b")), None)]));
         assert!(!matches_filters(&doc, &[range("owner.name", Some(json!("ada")), None, None, None)]));
-        // A bound of another kind never matches.
         assert!(!matches_filters(&doc, &[range("balance", Some(json!("1")), None, None, None)]));
+        // No bounds: any scalar value.
+        assert!(matches_filters(&doc, &[range("owner.name", None, None, None, None)]));
         assert!(!matches_filters(&doc, &[range("missing", None, None, None, None)]));
         let one_of = |values: Vec<Value>| FieldFilter::In { field: "owner.name".into(), values };
         assert!(matches_filters(&doc, &[one_of(vec![json!("bob"), json!("ada")])]));
