@@ -352,7 +352,8 @@ impl QueryApi {
         &self,
         request: WatchRequest,
     ) -> Result<impl Stream<Item = Result<proto::WatchEvent, Status>> + use<>, WatchError> {
-        let rx = watch::start(self.engine.clone(), request, self.state.shutdown.clone()).await?;
+        let feed = watch::Feed::of(&self.engine, &request.projection)?;
+        let rx = watch::start(feed, request, self.state.shutdown.clone()).await?;
         Ok(ReceiverStream::new(rx).map(|item| item.map(watch_event).map_err(Status::from)))
     }
 }

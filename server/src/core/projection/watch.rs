@@ -52,10 +52,12 @@
 //! Afterwards a change to a document that matches is an upsert, and a
 //! change that makes a document stop matching (or deletes it) is a delete
 //! when the watcher may hold it. Field filters are evaluated on the changed
-//! document itself ([`matches_filters`], the store's semantics); a text
-//! condition is asked of the store, which judges the document as it is
-//! stored when the change is handled (for a change already overwritten by
-//! a later write, that later state; the later change is reported too).
+//! document itself ([`matches_filters`], the store's semantics), so a
+//! filter-only watch sees every change. A text condition is asked of the
+//! store, which can judge only the document as stored: a change already
+//! overwritten when the watch handles it is left to the later change
+//! (writes in quick succession may reach a text watch coalesced; it never
+//! sends a document that does not match, and ends in the right state).
 //! After a resume the watch does not know which documents the watcher
 //! holds, so the first non-matching change of a key it has not seen since
 //! is sent as a delete.
@@ -198,12 +200,29 @@ pub struct WatchMessage {
     pub position: WatchPosition,
 }
 
-/// Starts a watch. Errors in the request (an unknown projection, a bad
+/// Where a watch reads from: the read store, the projection's changes as
+/// they are applied, and its serving generation.
+pub struct Feed {
+    pub store: Arc<dyn ReadStore>,
+    pub changes: broadcast::Receiver<Arc<ChangeBatch>>,
+    pub serving: watch::Receiver<IndexId>,
+}
+
+impl Feed {
+    /// The feed of one of the engine's projections.
+    pub fn of(engine: &ProjectionEngine, projection: &str) -> Result<Self, EngineError> {
+        let (changes, serving) = engine.follow(projection)?;
+        Ok(Self { store: engine.read_store().clone(), changes, serving })
+    }
+}
+
+/// Starts a watch on `feed`, which must have been subscribed before this
+/// call (so no change after it is missed). Errors in the request (a bad
 /// position, a query the store refuses or one matching too much) are
 /// returned here; later failures end the stream with an error. The stream
-/// ends on `shutdown`.
+/// ends on `shutdown` and when the receiver is dropped.
 pub async fn start(
-    engine: Arc<ProjectionEngine>,
+    feed: Feed,
     request: WatchRequest,
     shutdown: CancellationToken,
 ) -> Result<mpsc::Receiver<Result<WatchMessage, WatchError>>, WatchError> {
@@ -214,11 +233,10 @@ pub async fn start(
             "a watch names at most {MAX_WATCHED_KEYS} keys"
         )))));
     }
-    // Subscribe before anything is read, so no later change is missed.
-    let (changes, serving) = engine.follow(&request.projection)?;
+    let Feed { store, changes, serving } = feed;
     let index = serving.borrow().clone();
     let mut watcher = Watcher {
-        store: engine.read_store().clone(),
+        store,
         serving: serving.clone(),
         index,
         last: 0,
@@ -428,7 +446,11 @@ impl Watcher {
             }
             Selection::Query { .. } => {
                 let matches = match &change.document {
-                    Some(document) => self.matches(document).await?,
+                    Some(document) => match self.matches(document).await? {
+                        Some(matches) => matches,
+                        // Written again since: the later change is reported.
+                        None => return Ok(()),
+                    },
                     None => false,
                 };
                 let held = self.held.may_hold(&change.key);
@@ -450,13 +472,25 @@ impl Watcher {
         self.request.key_prefix.as_deref().is_none_or(|p| key.starts_with(p))
     }
 
-    /// Whether a document matches a query watch.
-    async fn matches(&self, document: &Document) -> Result<bool, WatchError> {
-        let Selection::Query { text, filters } = &self.request.selection else { return Ok(true) };
+    /// Whether a changed document matches a query watch; `None` when that
+    /// cannot be told because the document was written again since (a text
+    /// condition is judged by the store, on the stored document), in which
+    /// case the later change decides.
+    async fn matches(&self, document: &Document) -> Result<Option<bool>, WatchError> {
+        let Selection::Query { text, filters } = &self.request.selection else { return Ok(Some(true)) };
         if !self.in_scope(&document.key) || !matches_filters(&document.body, filters) {
-            return Ok(false);
+            return Ok(Some(false));
         }
-        let Some(text) = text.as_ref().filter(|t| !t.trim().is_empty()) else { return Ok(true) };
+        let Some(text) = text.as_ref().filter(|t| !t.trim().is_empty()) else { return Ok(Some(true)) };
+        let stored = match self.store.get(&self.index, &document.key).await {
+            Ok(stored) => stored,
+            // Switched away meanwhile: the reset that follows decides.
+            Err(ReadStoreError::IndexNotFound(_)) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        if stored.is_none_or(|s| s.version != document.version || s.position != document.position) {
+            return Ok(None);
+        }
         let query = SearchQuery {
             text: Some(text.clone()),
             keys: vec![document.key.clone()],
@@ -464,9 +498,8 @@ impl Watcher {
             ..SearchQuery::default()
         };
         match self.store.search(&self.index, &query).await {
-            Ok(page) => Ok(!page.documents.is_empty()),
-            // Switched away meanwhile: the reset that follows decides.
-            Err(ReadStoreError::IndexNotFound(_)) => Ok(false),
+            Ok(page) => Ok(Some(!page.documents.is_empty())),
+            Err(ReadStoreError::IndexNotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
         }
     }
@@ -485,6 +518,8 @@ impl Watcher {
             return self.snapshot().await;
         }
         self.last = seq;
+        // Changes logged before the watch subscribed are only in the log.
+        self.behind = true;
         self.held = Held::Since(HashMap::new());
         self.pending.push(self.message(WatchItem::Live, false));
         Ok(())
@@ -579,7 +614,8 @@ impl Watcher {
             let selected = match (&self.request.selection, &document) {
                 (_, None) => false,
                 (Selection::Keys(keys), Some(_)) => keys.contains(&key) && self.in_scope(&key),
-                (Selection::Query { .. }, Some(d)) => self.matches(d).await?,
+                // Written again after the window: the later change decides.
+                (Selection::Query { .. }, Some(d)) => self.matches(d).await?.unwrap_or(false),
             };
             match document {
                 Some(document) if selected => {
@@ -627,7 +663,7 @@ fn matches_filter(body: &Value, filter: &FieldFilter) -> bool {
                 scalar
                     && bounds
                         .iter()
-                        .all(|(bound, ok)| bound.as_ref().is_none_or(|b| compare(element, b).is_some_and(|o| ok(o))))
+                        .all(|(bound, ok)| bound.as_ref().is_none_or(|b| compare(element, b).is_some_and(ok)))
             })
         }
     }
@@ -766,5 +802,444 @@ mod tests {
         assert!(!known.may_hold("a"));
         known.set("a", true);
         assert!(known.may_hold("a"));
+    }
+
+    // ---- against the embedded read store ---------------------------------------
+
+    use std::time::Duration;
+
+    use crate::{
+        adapters::sqlite::{SqliteReadStore, SqliteReadStoreConfig},
+        core::read_store::{ApplyBatch, DocumentWrite, IndexSpec},
+    };
+
+    /// A real read store with one projection's index, and the channels the
+    /// engine feeds watchers with (changes are broadcast as runners do).
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        store: Arc<dyn ReadStore>,
+        index: IndexId,
+        changes: broadcast::Sender<Arc<ChangeBatch>>,
+        serving: watch::Sender<IndexId>,
+        event: u64,
+    }
+
+    impl Fixture {
+        async fn new(keep_changes: u64, broadcast_capacity: usize) -> Self {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let store: Arc<dyn ReadStore> = Arc::new(
+                SqliteReadStore::open_with(dir.path().join("read.db"), SqliteReadStoreConfig { keep_changes })
+                    .expect("open"),
+            );
+            let index = IndexId { projection: "accounts".into(), generation: 1 };
+            store
+                .create_index(&IndexSpec { id: index.clone(), text_fields: vec!["title".into()] })
+                .await
+                .expect("create");
+            Self {
+                _dir: dir,
+                store,
+                serving: watch::channel(index.clone()).0,
+                index,
+                changes: broadcast::channel(broadcast_capacity).0,
+                event: 0,
+            }
+        }
+
+        fn feed(&self) -> Feed {
+            Feed { store: self.store.clone(), changes: self.changes.subscribe(), serving: self.serving.subscribe() }
+        }
+
+        /// Applies writes to the serving index without telling watchers.
+        async fn apply_quietly(&mut self, writes: Vec<DocumentWrite>) -> Arc<ChangeBatch> {
+            let writes: Vec<_> = writes
+                .into_iter()
+                .map(|w| {
+                    self.event += 1;
+                    (w, Position { token: format!("t{}", self.event), global: Some(self.event) })
+                })
+                .collect();
+            let checkpoint = writes.last().map(|(_, p)| p.clone()).expect("writes");
+            let events = writes.len() as u64;
+            let batch = ApplyBatch { writes, parked: Vec::new(), checkpoint, events };
+            let changes = self.store.apply(&self.index, batch).await.expect("apply");
+            Arc::new(ChangeBatch { index: self.index.clone(), changes })
+        }
+
+        async fn apply(&mut self, writes: Vec<DocumentWrite>) {
+            let batch = self.apply_quietly(writes).await;
+            let _ = self.changes.send(batch);
+        }
+    }
+
+    fn put(key: &str, body: Value) -> DocumentWrite {
+        DocumentWrite::Upsert { key: key.into(), body }
+    }
+
+    fn del(key: &str) -> DocumentWrite {
+        DocumentWrite::Delete { key: key.into() }
+    }
+
+    fn keys_request(keys: &[&str], resume_after: Option<WatchPosition>) -> WatchRequest {
+        WatchRequest {
+            projection: "accounts".into(),
+            selection: Selection::Keys(keys.iter().map(|k| k.to_string()).collect()),
+            key_prefix: None,
+            resume_after,
+        }
+    }
+
+    fn query_request(text: Option<&str>, filters: Vec<FieldFilter>, key_prefix: Option<&str>) -> WatchRequest {
+        WatchRequest {
+            projection: "accounts".into(),
+            selection: Selection::Query { text: text.map(String::from), filters },
+            key_prefix: key_prefix.map(String::from),
+            resume_after: None,
+        }
+    }
+
+    type Rx = mpsc::Receiver<Result<WatchMessage, WatchError>>;
+
+    async fn next(rx: &mut Rx) -> WatchMessage {
+        // Only a guard against a hung test, not a performance assertion.
+        match tokio::time::timeout(Duration::from_secs(20), rx.recv()).await {
+            Ok(Some(Ok(message))) => message,
+            other => panic!("expected a watch message, got {other:?}"),
+        }
+    }
+
+    /// A compact view: `current k`, `live`, `upsert k`, `delete k`, `reset`.
+    fn show(message: &WatchMessage) -> String {
+        match &message.item {
+            WatchItem::Current(d) => format!("current {}", d.key),
+            WatchItem::Live => "live".into(),
+            WatchItem::Reset => "reset".into(),
+            WatchItem::Change { kind: ChangeKind::Upsert, key, .. } => format!("upsert {key}"),
+            WatchItem::Change { kind: ChangeKind::Delete, key, .. } => format!("delete {key}"),
+        }
+    }
+
+    async fn take(rx: &mut Rx, n: usize) -> Vec<WatchMessage> {
+        let mut out = Vec::new();
+        for _ in 0..n {
+            out.push(next(rx).await);
+        }
+        out
+    }
+
+    fn shown(messages: &[WatchMessage]) -> Vec<String> {
+        messages.iter().map(show).collect()
+    }
+
+    #[tokio::test]
+    async fn key_watch_sends_current_documents_then_each_change_once() {
+        let mut f = Fixture::new(10_000, 64).await;
+        f.apply(vec![put("a", json!({"n": 1})), put("b", json!({"n": 1}))]).await;
+        let mut rx = start(f.feed(), keys_request(&["a", "c"], None), CancellationToken::new()).await.expect("start");
+        let snapshot = take(&mut rx, 2).await;
+        assert_eq!(shown(&snapshot), ["current a", "live"]);
+        assert_eq!(snapshot[1].position, WatchPosition { generation: 1, seq: 2, snapshot: false });
+        assert!(snapshot[0].position.snapshot, "a position inside a snapshot restarts the snapshot on resume");
+        f.apply(vec![put("c", json!({"n": 1})), put("b", json!({"n": 2}))]).await;
+        f.apply(vec![put("a", json!({"n": 2})), del("a")]).await;
+        let changes = take(&mut rx, 3).await;
+        assert_eq!(shown(&changes), ["upsert c", "upsert a", "delete a"]);
+        let seqs: Vec<u64> = changes.iter().map(|m| m.position.seq).collect();
+        assert_eq!(seqs, [3, 5, 6]);
+        match &changes[1].item {
+            WatchItem::Change { document: Some(d), position, .. } => {
+                assert_eq!((d.body.clone(), d.version), (json!({"n": 2}), 2));
+                assert_eq!(position.global, Some(5));
+            }
+            other => panic!("expected an upsert with its document, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_resumed_watch_sends_only_the_changes_after_its_position() {
+        let mut f = Fixture::new(10_000, 64).await;
+        f.apply(vec![put("a", json!({"n": 1}))]).await;
+        let shutdown = CancellationToken::new();
+        let mut rx = start(f.feed(), keys_request(&["a", "b"], None), shutdown.clone()).await.expect("start");
+        take(&mut rx, 2).await;
+        f.apply(vec![put("a", json!({"n": 2}))]).await;
+        let seen = next(&mut rx).await;
+        drop(rx);
+        // Changes while disconnected, some of them to other keys.
+        f.apply(vec![put("b", json!({"n": 1})), put("x", json!({})), put("a", json!({"n": 3}))]).await;
+        f.apply(vec![del("b")]).await;
+        let mut rx =
+            start(f.feed(), keys_request(&["a", "b"], Some(seen.position)), shutdown.clone()).await.expect("resume");
+        assert_eq!(shown(&take(&mut rx, 4).await), ["live", "upsert b", "upsert a", "delete b"]);
+        f.apply(vec![put("a", json!({"n": 4}))]).await;
+        let last = next(&mut rx).await;
+        assert_eq!((show(&last), last.position.seq), ("upsert a".into(), 7));
+        shutdown.cancel();
+        assert!(tokio::time::timeout(Duration::from_secs(20), rx.recv()).await.expect("ends").is_none());
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_lagging_watcher_reads_the_change_log_and_misses_nothing() {
+        let mut f = Fixture::new(10_000, 2).await;
+        let mut rx = start(f.feed(), keys_request(&["k"], None), CancellationToken::new()).await.expect("start");
+        assert_eq!(shown(&take(&mut rx, 1).await), ["live"]);
+        let mut batches = Vec::new();
+        for n in 0..40 {
+            batches.push(f.apply_quietly(vec![put("k", json!({"n": n})), put("other", json!({"n": n}))]).await);
+        }
+        // Sent with no await between: the watcher task cannot run, so its
+        // receiver (capacity 2) lags.
+        for batch in batches {
+            let _ = f.changes.send(batch);
+        }
+        let changes = take(&mut rx, 40).await;
+        let ns: Vec<Value> = changes
+            .iter()
+            .map(|m| match &m.item {
+                WatchItem::Change { document: Some(d), .. } => d.body["n"].clone(),
+                other => panic!("expected an upsert, got {other:?}"),
+            })
+            .collect();
+        assert_eq!(ns, (0..40).map(|n| json!(n)).collect::<Vec<_>>());
+        // Nothing more: the next message is the next change.
+        f.apply(vec![put("k", json!({"n": "last"}))]).await;
+        assert_eq!(next(&mut rx).await.position.seq, 81);
+    }
+
+    #[tokio::test]
+    async fn a_gap_in_the_broadcast_is_filled_from_the_log() {
+        let mut f = Fixture::new(10_000, 64).await;
+        let mut rx = start(f.feed(), keys_request(&["k"], None), CancellationToken::new()).await.expect("start");
+        take(&mut rx, 1).await;
+        f.apply_quietly(vec![put("k", json!({"n": 1}))]).await;
+        f.apply_quietly(vec![del("k")]).await;
+        f.apply(vec![put("k", json!({"n": 3}))]).await;
+        let changes = take(&mut rx, 3).await;
+        assert_eq!(shown(&changes), ["upsert k", "delete k", "upsert k"]);
+        assert_eq!(changes.iter().map(|m| m.position.seq).collect::<Vec<_>>(), [1, 2, 3]);
+    }
+
+    #[tokio::test]
+    async fn a_switch_to_a_rebuilt_generation_resets_the_watcher() {
+        let mut f = Fixture::new(10_000, 64).await;
+        f.apply(vec![put("a", json!({"n": 1})), put("b", json!({"n": 1}))]).await;
+        let mut rx = start(f.feed(), keys_request(&["a", "b"], None), CancellationToken::new()).await.expect("start");
+        let before = take(&mut rx, 3).await;
+        // The rebuilt generation has only b, at another version.
+        let rebuilt = IndexId { projection: "accounts".into(), generation: 2 };
+        f.store.create_index(&IndexSpec { id: rebuilt.clone(), text_fields: vec![] }).await.expect("create");
+        f.index = rebuilt.clone();
+        f.apply_quietly(vec![put("b", json!({"n": 7}))]).await;
+        f.serving.send_replace(rebuilt);
+        let after = take(&mut rx, 3).await;
+        assert_eq!(shown(&after), ["reset", "current b", "live"]);
+        assert_eq!(after[2].position, WatchPosition { generation: 2, seq: 1, snapshot: false });
+        // Resuming from a position of the old generation starts over too.
+        let mut rx = start(f.feed(), keys_request(&["a", "b"], Some(before[2].position)), CancellationToken::new())
+            .await
+            .expect("resume");
+        assert_eq!(shown(&take(&mut rx, 3).await), ["reset", "current b", "live"]);
+    }
+
+    #[tokio::test]
+    async fn resuming_from_pruned_changes_or_a_snapshot_resets() {
+        let mut f = Fixture::new(3, 64).await;
+        f.apply(vec![put("a", json!({"n": 1}))]).await;
+        let mut rx = start(f.feed(), keys_request(&["a"], None), CancellationToken::new()).await.expect("start");
+        let first = take(&mut rx, 2).await;
+        drop(rx);
+        for n in 2..10 {
+            f.apply(vec![put("a", json!({"n": n}))]).await;
+        }
+        let mut rx = start(f.feed(), keys_request(&["a"], Some(first[1].position)), CancellationToken::new())
+            .await
+            .expect("resume");
+        let reset = take(&mut rx, 3).await;
+        assert_eq!(shown(&reset), ["reset", "current a", "live"]);
+        match &reset[1].item {
+            WatchItem::Current(d) => assert_eq!(d.body, json!({"n": 9})),
+            other => panic!("expected the current document, got {other:?}"),
+        }
+        // A position inside a snapshot: the watcher holds part of it.
+        let mut rx = start(f.feed(), keys_request(&["a"], Some(first[0].position)), CancellationToken::new())
+            .await
+            .expect("resume");
+        assert_eq!(shown(&take(&mut rx, 3).await), ["reset", "current a", "live"]);
+        // A seq this generation never reached.
+        let ahead = WatchPosition { generation: 1, seq: 99, snapshot: false };
+        let mut rx =
+            start(f.feed(), keys_request(&["a"], Some(ahead)), CancellationToken::new()).await.expect("resume");
+        assert_eq!(shown(&take(&mut rx, 3).await), ["reset", "current a", "live"]);
+    }
+
+    /// The heart of snapshot consistency: documents read while writes went
+    /// on are brought to one moment's state by the changes in the window,
+    /// including deletes and a key deleted and written again (whose version
+    /// starts over, so versions alone could not tell).
+    #[tokio::test]
+    async fn the_window_replay_makes_the_snapshot_one_moments_state() {
+        for selection in [
+            Selection::Keys(["a", "b", "c", "d"].iter().map(|k| k.to_string()).collect()),
+            Selection::Query { text: None, filters: vec![] },
+        ] {
+            let mut f = Fixture::new(10_000, 64).await;
+            f.apply(vec![put("a", json!({"n": 1})), put("b", json!({"n": 1})), put("c", json!({"n": 1}))]).await;
+            let watcher = Watcher {
+                store: f.store.clone(),
+                serving: f.serving.subscribe(),
+                request: WatchRequest {
+                    projection: "accounts".into(),
+                    selection: selection.clone(),
+                    key_prefix: None,
+                    resume_after: None,
+                },
+                index: f.index.clone(),
+                last: 0,
+                behind: false,
+                held: Held::Known(BTreeSet::new()),
+                pending: Vec::new(),
+            };
+            let before = f.store.last_seq(&f.index).await.expect("seq");
+            let mut documents = watcher.read_current().await.expect("read");
+            // Written after the read, before the window closes.
+            f.apply(vec![
+                del("a"),
+                put("a", json!({"n": 9})),
+                put("b", json!({"n": 2})),
+                del("c"),
+                put("d", json!({})),
+            ])
+            .await;
+            let after = f.store.last_seq(&f.index).await.expect("seq");
+            watcher.replay_window(before, after, &mut documents).await.expect("replay");
+            let now = f.store.search(&f.index, &SearchQuery::default()).await.expect("search").documents;
+            let now: BTreeMap<String, Document> = now.into_iter().map(|d| (d.key.clone(), d)).collect();
+            assert_eq!(documents, now, "{selection:?}");
+            assert_eq!(documents["a"].version, 1, "recreated: its version started over");
+        }
+    }
+
+    #[tokio::test]
+    async fn query_watch_sends_matches_and_deletes_what_stops_matching() {
+        let mut f = Fixture::new(10_000, 64).await;
+        f.apply(vec![
+            put("acme/1", json!({"status": "open", "title": "urgent refund"})),
+            put("acme/2", json!({"status": "closed", "title": "urgent"})),
+            put("acme/3", json!({"status": "open", "title": "routine"})),
+            put("globex/4", json!({"status": "open", "title": "urgent"})),
+        ])
+        .await;
+        let open = || vec![FieldFilter::Equals { field: "status".into(), value: json!("open") }];
+        let request = query_request(Some("urgent"), open(), Some("acme/"));
+        let mut rx = start(f.feed(), request, CancellationToken::new()).await.expect("start");
+        assert_eq!(shown(&take(&mut rx, 2).await), ["current acme/1", "live"]);
+        // One write at a time: each is judged exactly.
+        f.apply(vec![put("acme/2", json!({"status": "open", "title": "urgent"}))]).await;
+        assert_eq!(show(&next(&mut rx).await), "upsert acme/2");
+        f.apply(vec![put("acme/2", json!({"status": "open", "title": "calm now"}))]).await;
+        assert_eq!(show(&next(&mut rx).await), "delete acme/2");
+        f.apply(vec![
+            put("acme/3", json!({"status": "closed", "title": "routine"})), // never matched
+            put("globex/4", json!({"status": "open", "title": "urgent!"})), // another tenant
+            put("acme/1", json!({"status": "closed", "title": "urgent refund"})), // stops matching
+            put("acme/1", json!({"status": "closed", "title": "still closed"})), // not held any more
+            put("acme/6", json!({"status": "open", "title": "urgent"})),    // overwritten below
+            put("acme/6", json!({"status": "open", "title": "routine"})),
+        ])
+        .await;
+        f.apply(vec![put("acme/5", json!({"status": "open", "title": "urgent"}))]).await;
+        // acme/6 never matched as stored when handled: nothing of it, but
+        // never a document that does not match.
+        assert_eq!(shown(&take(&mut rx, 2).await), ["delete acme/1", "upsert acme/5"]);
+        // A filter-only watch sees every change, overwritten or not.
+        let mut rx =
+            start(f.feed(), query_request(None, open(), Some("acme/")), CancellationToken::new()).await.expect("start");
+        assert_eq!(shown(&take(&mut rx, 4).await), ["current acme/2", "current acme/5", "current acme/6", "live"]);
+        f.apply(vec![
+            put("acme/7", json!({"status": "open"})),
+            put("acme/7", json!({"status": "closed"})),
+            del("acme/5"),
+        ])
+        .await;
+        assert_eq!(shown(&take(&mut rx, 3).await), ["upsert acme/7", "delete acme/7", "delete acme/5"]);
+    }
+
+    #[tokio::test]
+    async fn a_resumed_query_watch_deletes_unseen_keys_that_stop_matching_once() {
+        let mut f = Fixture::new(10_000, 64).await;
+        f.apply(vec![put("a", json!({"open": true})), put("b", json!({"open": false}))]).await;
+        let open = || vec![FieldFilter::Equals { field: "open".into(), value: json!(true) }];
+        let mut rx = start(f.feed(), query_request(None, open(), None), CancellationToken::new()).await.expect("start");
+        let live = take(&mut rx, 2).await;
+        drop(rx);
+        let mut request = query_request(None, open(), None);
+        request.resume_after = Some(live[1].position);
+        f.apply(vec![put("a", json!({"open": false})), put("a", json!({"open": false, "x": 1}))]).await;
+        let mut rx = start(f.feed(), request, CancellationToken::new()).await.expect("resume");
+        // a: it may be held, so its first non-match is a delete; then known.
+        assert_eq!(shown(&take(&mut rx, 2).await), ["live", "delete a"]);
+        f.apply(vec![put("b", json!({"open": true}))]).await;
+        assert_eq!(show(&next(&mut rx).await), "upsert b");
+    }
+
+    #[tokio::test]
+    async fn a_query_matching_too_much_is_refused() {
+        let mut f = Fixture::new(10_000, 64).await;
+        let writes = (0..=MAX_QUERY_SNAPSHOT).map(|n| put(&format!("k{n:05}"), json!({"n": n}))).collect();
+        f.apply(writes).await;
+        let result = start(f.feed(), query_request(None, vec![], None), CancellationToken::new()).await;
+        assert_eq!(result.err(), Some(WatchError::TooBroad { limit: MAX_QUERY_SNAPSHOT }));
+        let narrow =
+            vec![FieldFilter::Range { field: "n".into(), gt: None, gte: None, lt: Some(json!(10)), lte: None }];
+        let mut rx = start(f.feed(), query_request(None, narrow, None), CancellationToken::new()).await.expect("start");
+        assert_eq!(take(&mut rx, 11).await.last().map(show), Some("live".to_string()));
+    }
+
+    /// The in-memory matcher agrees with the store on the same documents.
+    #[tokio::test]
+    async fn in_memory_filters_agree_with_the_store() {
+        let mut f = Fixture::new(10_000, 64).await;
+        let bodies = [
+            json!({"n": 1, "s": "a", "b": true, "tags": ["x", "y"], "o": {"p": 2.5}}),
+            json!({"n": 2.0, "s": "B", "b": false, "tags": [], "o": {"p": "2.5"}}),
+            json!({"n": "2", "s": "é", "tags": [null], "o": {}}),
+            json!({"n": [1, 10], "s": null, "b": 1, "tags": "x"}),
+            json!({}),
+        ];
+        let writes = bodies.iter().enumerate().map(|(i, b)| put(&format!("d{i}"), b.clone())).collect();
+        f.apply(writes).await;
+        let eq = |field: &str, value: Value| FieldFilter::Equals { field: field.into(), value };
+        let filters = vec![
+            eq("n", json!(2)),
+            eq("n", json!("2")),
+            eq("n", json!(1)),
+            eq("b", json!(true)),
+            eq("b", json!(1)),
+            eq("tags", json!("x")),
+            eq("tags", Value::Null),
+            eq("s", Value::Null),
+            eq("o", Value::Null),
+            eq("o.p", json!(2.5)),
+            FieldFilter::In { field: "s".into(), values: vec![json!("a"), json!("é"), json!(false)] },
+            range("n", Some(json!(1)), None, None, None),
+            range("n", None, Some(json!(1)), Some(json!(2)), None),
+            range("n", None, None, None, Some(json!(1))),
+            range("s", Some(json!("B")), None, None, None),
+            range("s", None, None, Some(json!("a")), None),
+            range("o.p", None, Some(json!(2)), None, None),
+            range("tags", None, None, None, None),
+        ];
+        for filter in filters {
+            let query = SearchQuery { filters: vec![filter.clone()], ..SearchQuery::default() };
+            let stored: Vec<String> =
+                f.store.search(&f.index, &query).await.expect("search").documents.into_iter().map(|d| d.key).collect();
+            let in_memory: Vec<String> = bodies
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| matches_filters(b, std::slice::from_ref(&filter)))
+                .map(|(i, _)| format!("d{i}"))
+                .collect();
+            assert_eq!(in_memory, stored, "{filter:?}");
+        }
     }
 }
