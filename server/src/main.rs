@@ -141,6 +141,9 @@ struct ServeArgs {
     /// Schema catalog registered at start [default: ./schemas].
     #[arg(long, value_name = "DIR")]
     schemas_dir: Option<PathBuf>,
+    /// Projection definitions started with the server [default: ./projections].
+    #[arg(long, value_name = "DIR")]
+    projections_dir: Option<PathBuf>,
     /// Rego policies loaded at start and reloaded on change [default: ./policies].
     #[arg(long, value_name = "DIR")]
     policies_dir: Option<PathBuf>,
@@ -207,6 +210,9 @@ impl ServeArgs {
         }
         if let Some(dir) = &self.policies_dir {
             figment = figment.merge(Serialized::default("policies.dir", dir));
+        }
+        if let Some(dir) = &self.projections_dir {
+            figment = figment.merge(Serialized::default("projections.dir", dir));
         }
         if self.allow_unregistered_event_types {
             figment = figment.merge(Serialized::default("schemas.allow_unregistered", true));
