@@ -2,6 +2,8 @@
 //! through [`event_store_conformance!`] with a factory for its backend, so
 //! the embedded store and later the DynamoDB store are held to the same rules.
 
+pub(crate) mod stream_bus;
+
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use async_trait::async_trait;

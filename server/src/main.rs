@@ -183,6 +183,9 @@ enum BenchCommand {
     /// What one policy decision costs (authz; events for 1 and 100 events),
     /// in-process on N threads, with the policies of --dir.
     Policy(bench::policy::PolicyBenchArgs),
+    /// Latency from append acknowledgement to SubscribeAll clients and to
+    /// document watchers, under append load; projection rebuild throughput.
+    ReadSide(bench::readside::ReadSideBenchArgs),
 }
 
 impl ServeArgs {
@@ -263,6 +266,9 @@ fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Validate(args)) => bench::validate::run_validate(args).map(|()| ExitCode::SUCCESS),
         Command::Bench(BenchCommand::Policy(args)) => bench::policy::run_policy(args).map(|()| ExitCode::SUCCESS),
+        Command::Bench(BenchCommand::ReadSide(args)) => {
+            runtime.block_on(bench::readside::run(args)).map(|()| ExitCode::SUCCESS)
+        }
         Command::Policy(PolicyCommand::Test(args)) => Ok(policy_cli::test(args)),
         Command::Schema(SchemaCommand::Check(args)) => runtime.block_on(schema_cli::check(args)),
         Command::Schema(SchemaCommand::Sync(args)) => runtime.block_on(schema_cli::sync(args)),
