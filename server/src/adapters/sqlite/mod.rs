@@ -13,12 +13,13 @@
 
 mod ids;
 mod position;
+pub mod queue;
 mod read;
 mod registry;
 mod schema;
 mod write;
 
-pub use self::registry::SqliteSchemaRegistry;
+pub use self::{queue::SqliteQueueBus, registry::SqliteSchemaRegistry};
 
 use std::{
     path::{Path, PathBuf},
