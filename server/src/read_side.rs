@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     adapters::{
         log_bus::LogStreamBus,
-        sqlite::{SqliteQueueBus, SqliteReadStore},
+        sqlite::{SqliteQueueBus, SqliteReadStore, SqliteReadStoreConfig},
     },
     config::{Config, EventStoreConfig},
     core::{
@@ -32,6 +32,7 @@ pub struct ReadSide {
     pub router: Arc<Router>,
     pub projections: Arc<ProjectionEngine>,
     router_task: tokio::task::JoinHandle<()>,
+    sqlite_queue: Arc<SqliteQueueBus>,
 }
 
 impl ReadSide {
@@ -53,8 +54,11 @@ impl ReadSide {
         );
         let read_path = config.data_dir.join("read.db");
         let read_store: Arc<dyn ReadStore> = Arc::new(
-            SqliteReadStore::open(&read_path, config.projections.change_log)
-                .with_context(|| format!("cannot open the read store at {}", read_path.display()))?,
+            SqliteReadStore::open_with(
+                &read_path,
+                SqliteReadStoreConfig { keep_changes: config.projections.change_log },
+            )
+            .with_context(|| format!("cannot open the read store at {}", read_path.display()))?,
         );
         let routes = Arc::new(Routes::new(governance.clone()));
         let stream_bus: Arc<dyn StreamBus> = Arc::new(
@@ -63,7 +67,7 @@ impl ReadSide {
                 .context("cannot open the stream path")?,
         );
         let queue_bus: Arc<dyn QueueBus> = queue.clone();
-        let router = Router::new(store.clone(), stream_bus.clone(), queue_bus.clone(), queue, routes.clone());
+        let router = Router::new(store.clone(), stream_bus.clone(), queue_bus.clone(), queue.clone(), routes.clone());
         let router_task = router.spawn(shutdown.clone());
 
         let files = match &config.projections.dir {
@@ -82,13 +86,16 @@ impl ReadSide {
             routes,
             router: router.progress(),
         };
-        let projections = ProjectionEngine::start(deps, files, shutdown).await.context("cannot start the projections")?;
+        let projections =
+            ProjectionEngine::start(deps, files, shutdown).await.context("cannot start the projections")?;
         tracing::info!(projections = ?projections.names(), "read side started");
-        Ok(Self { queue_bus, stream_bus, router, projections, router_task })
+        Ok(Self { queue_bus, stream_bus, router, projections, router_task, sqlite_queue: queue })
     }
 
-    /// Waits for the router to save its position (after shutdown fired).
+    /// Waits for the router to save its position (after shutdown fired),
+    /// then closes the queue path.
     pub async fn stopped(self) {
         let _ = self.router_task.await;
+        self.sqlite_queue.shutdown().await;
     }
 }

@@ -32,6 +32,7 @@ use crate::{
         },
     },
     domain,
+    read_side::ReadSide,
 };
 
 /// Builds the event store the configuration names.
@@ -178,6 +179,7 @@ pub async fn serve_on(
         CommandBusConfig { max_conflict_retries: config.commands.max_conflict_retries },
     ));
     let shutdown = CancellationToken::new();
+    let read_side = ReadSide::start(&config, store.clone(), governance.clone(), shutdown.clone()).await?;
     let state = Arc::new(ApiState {
         store: store.clone(),
         commands,
@@ -257,6 +259,7 @@ pub async fn serve_on(
     if let Some(watcher) = watcher {
         let _ = watcher.await;
     }
+    read_side.stopped().await;
     audit.close().await;
     audit_store.shutdown().await;
     store.shutdown().await;
