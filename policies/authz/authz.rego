@@ -7,7 +7,7 @@
 #   {"service": "nexus.v1.EventStoreService", "method": "AppendToStream",
 #    "principal": {"subject", "tenant", "roles", "scopes", "authenticated"},
 #    "resource": {"tenant", "stream"?, "stream_prefix"?, "aggregate_type"?,
-#                 "command_type"?, "subject"?},
+#                 "command_type"?, "subject"?, "projection"?},
 #    "correlation_id"?}
 #
 # Which role may call what is data (policies/authz/data.json, mounted at
@@ -67,10 +67,18 @@ target := sprintf("schema subject %s", [input.resource.subject]) if {
 	not input.resource.stream_prefix
 }
 
+target := sprintf("projection %s", [input.resource.projection]) if {
+	not input.resource.stream
+	not input.resource.stream_prefix
+	not input.resource.subject
+	input.resource.projection
+}
+
 target := "resources" if {
 	not input.resource.stream
 	not input.resource.stream_prefix
 	not input.resource.subject
+	not input.resource.projection
 }
 
 owner := sprintf("of tenant %s", [resource_tenant]) if resource_tenant != ""

@@ -11,6 +11,8 @@ schemas := "nexus.v1.SchemaService"
 
 commands := "nexus.v1.CommandService"
 
+queries := "nexus.v1.QueryService"
+
 principal(subject, tenant, roles) := {
 	"subject": subject,
 	"tenant": tenant,
@@ -190,4 +192,48 @@ test_anonymous_development_principal_is_admin if {
 	anonymous := {"subject": "anonymous", "tenant": "", "roles": ["admin"], "scopes": [], "authenticated": false}
 	allowed(request(es, "AppendToStream", anonymous, stream("acme/account-1", "acme")))
 	allowed(request(es, "DeleteStream", anonymous, stream("orders-1", "")))
+}
+
+# --- projections (QueryService) ---------------------------------------------------
+
+# Documents of every tenant share a projection; the server gives a tenant's
+# principal only its own tenant's documents, so calls are about its tenant.
+projection(name, tenant) := {"projection": name, "tenant": tenant}
+
+test_readers_read_search_and_watch_projections if {
+	every method in ["GetDocument", "Search", "WatchDocuments", "WatchQuery", "GetProjectionStatus"] {
+		allowed(request(queries, method, alice_reader, projection("accounts", "acme")))
+		allowed(request(queries, method, platform_reader, projection("accounts", "")))
+	}
+	allowed(request(queries, "ListProjections", alice_reader, {"tenant": "acme"}))
+	not allowed(request(queries, "GetDocument", nobody, projection("accounts", "acme")))
+}
+
+test_readers_and_writers_do_not_administer_projections if {
+	every method in ["RegisterProjection", "RebuildProjection", "ListParkedEvents"] {
+		not allowed(request(queries, method, alice_reader, projection("accounts", "acme")))
+		not allowed(request(queries, method, walt_writer, projection("accounts", "acme")))
+		not allowed(request(queries, method, platform_reader, projection("accounts", "")))
+	}
+}
+
+test_only_platform_admins_register_and_rebuild_projections if {
+	allowed(request(queries, "RegisterProjection", root, projection("accounts", "")))
+	allowed(request(queries, "RebuildProjection", root, projection("accounts", "")))
+	req := request(queries, "RegisterProjection", ada_admin, projection("accounts", "acme"))
+	not allowed(req)
+	msg := "principal ada of tenant acme may not call nexus.v1.QueryService/RegisterProjection: it affects every tenant, so only platform principals (no tenant) may"
+	msg in authz.deny with input as req
+	not allowed(request(queries, "RebuildProjection", ada_admin, projection("accounts", "acme")))
+}
+
+test_tenant_admins_list_parked_events if {
+	allowed(request(queries, "ListParkedEvents", ada_admin, projection("accounts", "acme")))
+	allowed(request(queries, "ListParkedEvents", root, projection("accounts", "")))
+}
+
+test_projection_calls_about_another_tenant_are_refused if {
+	req := request(queries, "Search", alice_reader, projection("accounts", "globex"))
+	not allowed(req)
+	"principal alice of tenant acme may not search projection accounts of tenant globex" in authz.deny with input as req
 }

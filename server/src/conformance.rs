@@ -634,4 +634,10 @@ pub async fn invalid_position_tokens_are_rejected(factory: &dyn StoreFactory) {
         })
         .await;
     assert!(matches!(result, Err(StoreError::InvalidPosition(_))));
+    assert!(matches!(store.resolve_position("definitely-not-a-token"), Err(StoreError::InvalidPosition(_))));
+    assert!(matches!(store.resolve_position(""), Err(StoreError::InvalidPosition(_))));
+    let appended = store.append("x", ExpectedRevision::Any, events(2)).await.expect("append");
+    for position in [appended.first_position, appended.last_position] {
+        assert_eq!(store.resolve_position(&position.token).expect("issued here"), position);
+    }
 }

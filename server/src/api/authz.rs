@@ -30,6 +30,7 @@ pub mod service {
     pub const COMMAND: &str = "nexus.v1.CommandService";
     pub const SCHEMA: &str = "nexus.v1.SchemaService";
     pub const POLICY: &str = "nexus.v1.PolicyService";
+    pub const QUERY: &str = "nexus.v1.QueryService";
 }
 
 /// What one call is about.
@@ -74,6 +75,14 @@ impl Call {
         self
     }
 
+    /// About a projection's documents or its definition. Projections span
+    /// tenants; a tenant's principal is given only its own tenant's
+    /// documents (keys under `"<tenant>/"`), so the resource is its tenant.
+    pub fn projection(mut self, projection: &str) -> Self {
+        self.resource.projection = (!projection.is_empty()).then(|| projection.to_string());
+        self.own_tenant()
+    }
+
     /// About a command.
     pub fn command(mut self, aggregate_type: &str, command_type: &str, stream: &str) -> Self {
         self.resource.aggregate_type = Some(aggregate_type.to_string());
@@ -97,6 +106,7 @@ impl Call {
             aggregate_type: r.aggregate_type.clone().unwrap_or_default(),
             command_type: r.command_type.clone().unwrap_or_default(),
             subject: r.subject.clone().unwrap_or_default(),
+            projection: r.projection.clone().unwrap_or_default(),
         }
     }
 

@@ -11,6 +11,8 @@ use crate::{
     core::{
         error::{DomainError, FieldViolation, NexusError},
         ports::StoreError,
+        projection::{engine::EngineError, watch::WatchError},
+        read_store::ReadStoreError,
         schema::RegistryError,
         subscription::SubscriptionError,
     },
@@ -178,13 +180,7 @@ impl From<StoreError> for Status {
             StoreError::StreamTombstoned(stream_id) => {
                 status(Code::FailedPrecondition, message, "STREAM_TOMBSTONED", meta([("stream_id", stream_id)]), &[])
             }
-            StoreError::InvalidPosition(token) => status(
-                Code::InvalidArgument,
-                message,
-                "INVALID_POSITION",
-                meta([("token", token)]),
-                &[FieldViolation::new("from.after", "is not a position token issued by this server")],
-            ),
+            StoreError::InvalidPosition(token) => invalid_position(message, token, "from.after"),
             StoreError::ShuttingDown => status(Code::Unavailable, message, "SHUTTING_DOWN", HashMap::new(), &[]),
             StoreError::Unavailable(detail) => {
                 tracing::warn!(detail, "event store unavailable");
@@ -194,6 +190,114 @@ impl From<StoreError> for Status {
                 tracing::error!(detail, "event store failure");
                 status(Code::Internal, "event store failure".into(), "INTERNAL", HashMap::new(), &[])
             }
+        }
+    }
+}
+
+/// A position token this server did not issue, given in `field`.
+pub fn invalid_position(message: String, token: String, field: &str) -> Status {
+    status(
+        Code::InvalidArgument,
+        message,
+        "INVALID_POSITION",
+        meta([("token", token)]),
+        &[FieldViolation::new(field, "is not a position token issued by this server")],
+    )
+}
+
+/// A query the read store refused; `fields` are the request fields that
+/// may be at fault.
+pub fn invalid_query(message: String, fields: &[&str]) -> Status {
+    let violations: Vec<_> = fields.iter().map(|f| FieldViolation::new(*f, message.clone())).collect();
+    status(Code::InvalidArgument, message, "INVALID_QUERY", HashMap::new(), &violations)
+}
+
+impl From<EngineError> for Status {
+    fn from(error: EngineError) -> Self {
+        let message = error.to_string();
+        match error {
+            EngineError::NotFound(name) => {
+                status(Code::NotFound, message, "PROJECTION_NOT_FOUND", meta([("projection", name)]), &[])
+            }
+            EngineError::Invalid(e) => status(
+                Code::InvalidArgument,
+                message,
+                "INVALID_PROJECTION",
+                meta([("projection", e.name)]),
+                &[FieldViolation::new(format!("definition.{}", e.field), e.message)],
+            ),
+            EngineError::SecondaryRoute { name, event_type } => {
+                let mut details = ErrorDetails::with_error_info(
+                    "SECONDARY_ROUTE",
+                    ERROR_DOMAIN,
+                    meta([("projection", name), ("event_type", event_type.clone())]),
+                );
+                details.add_precondition_failure_violation(
+                    "ROUTE",
+                    event_type,
+                    "projections follow the stream path: route the event type as core, or leave it out",
+                );
+                Status::with_error_details(Code::FailedPrecondition, message, details)
+            }
+            EngineError::Behind { name, timeout } => status(
+                Code::DeadlineExceeded,
+                message,
+                "PROJECTION_BEHIND",
+                meta([("projection", name), ("timeout_millis", timeout.as_millis().to_string())]),
+                &[],
+            ),
+            EngineError::FileDefined(name) => {
+                status(Code::FailedPrecondition, message, "PROJECTION_FILE_DEFINED", meta([("projection", name)]), &[])
+            }
+            EngineError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ReadStoreError> for Status {
+    fn from(error: ReadStoreError) -> Self {
+        let message = error.to_string();
+        match error {
+            // The index serving reads was dropped under the call: a rebuild
+            // switched generations. Asking again reads the new one.
+            ReadStoreError::IndexNotFound(index) => status(
+                Code::Unavailable,
+                format!("{message}; the projection switched to a rebuilt generation, retry"),
+                "PROJECTION_SWITCHED",
+                meta([("index", index)]),
+                &[],
+            ),
+            ReadStoreError::InvalidQuery(detail) => invalid_query(detail, &[]),
+            ReadStoreError::ChangeExpired(..) => {
+                status(Code::OutOfRange, message, "CHANGE_EXPIRED", HashMap::new(), &[])
+            }
+            ReadStoreError::Unavailable(detail) => {
+                tracing::warn!(detail, "read store unavailable");
+                status(Code::Unavailable, message, "BACKEND_UNAVAILABLE", HashMap::new(), &[])
+            }
+            ReadStoreError::Internal(detail) => {
+                tracing::error!(detail, "read store failure");
+                status(Code::Internal, "read store failure".into(), "INTERNAL", HashMap::new(), &[])
+            }
+        }
+    }
+}
+
+impl From<WatchError> for Status {
+    fn from(error: WatchError) -> Self {
+        let message = error.to_string();
+        match error {
+            WatchError::InvalidPosition(token) => status(
+                Code::InvalidArgument,
+                message,
+                "INVALID_WATCH_POSITION",
+                meta([("token", token)]),
+                &[FieldViolation::new("resume_after", "is not a watch_position received from this server")],
+            ),
+            WatchError::TooBroad { limit } => {
+                status(Code::FailedPrecondition, message, "WATCH_TOO_BROAD", meta([("limit", limit.to_string())]), &[])
+            }
+            WatchError::Engine(e) => e.into(),
         }
     }
 }

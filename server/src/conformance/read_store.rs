@@ -53,6 +53,7 @@ macro_rules! read_store_conformance {
             sorts_ascending_and_descending_with_ties_broken_by_key,
             paging_visits_every_match_once_and_total_counts_all,
             keys_restrict_the_matches,
+            key_prefix_restricts_the_matches,
             invalid_queries_are_rejected,
             indexes_are_isolated_and_dropped_alone,
             missing_indexes_are_reported,
@@ -733,6 +734,43 @@ pub async fn keys_restrict_the_matches(factory: &dyn ReadStoreFactory) {
     assert_eq!((keys(&page), page.total), (vec!["b"], 1));
     let page = search(&*store, &id, restricted(vec!["zz"], None)).await;
     assert_eq!(page.total, 0);
+}
+
+pub async fn key_prefix_restricts_the_matches(factory: &dyn ReadStoreFactory) {
+    let (store, id) = store_with(
+        factory,
+        vec![
+            ("acme/a-1", json!({ "n": 1, "title": "match me" })),
+            ("acme/a-2", json!({ "n": 2, "title": "other" })),
+            ("acme%/a-3", json!({ "n": 3, "title": "match me" })),
+            ("acmex/a-4", json!({ "n": 4, "title": "match me" })),
+            ("globex/a-5", json!({ "n": 5, "title": "match me" })),
+            ("a_me/a-6", json!({ "n": 6, "title": "match me" })),
+        ],
+    )
+    .await;
+    let prefixed = |prefix: &str, text: Option<&str>, page_size: usize| SearchQuery {
+        key_prefix: Some(prefix.into()),
+        text: text.map(String::from),
+        page_size,
+        ..Default::default()
+    };
+    let page = search(&*store, &id, prefixed("acme/", None, 0)).await;
+    assert_eq!((keys(&page), page.total), (vec!["acme/a-1", "acme/a-2"], 2));
+    let page = search(&*store, &id, prefixed("acme/", Some("match"), 0)).await;
+    assert_eq!((keys(&page), page.total), (vec!["acme/a-1"], 1));
+    // Wildcards of LIKE and GLOB are plain characters in a prefix.
+    let page = search(&*store, &id, prefixed("a_me/", None, 0)).await;
+    assert_eq!(keys(&page), vec!["a_me/a-6"]);
+    let page = search(&*store, &id, prefixed("acme%", None, 0)).await;
+    assert_eq!(keys(&page), vec!["acme%/a-3"]);
+    // Paging stays inside the prefix.
+    let first = search(&*store, &id, prefixed("acme", None, 2)).await;
+    assert_eq!((keys(&first), first.total), (vec!["acme%/a-3", "acme/a-1"], 4));
+    let mut query = prefixed("acme", None, 2);
+    query.page_token = first.next_page_token;
+    let second = search(&*store, &id, query).await;
+    assert_eq!((keys(&second), second.next_page_token.as_deref()), (vec!["acme/a-2", "acmex/a-4"], None));
 }
 
 pub async fn invalid_queries_are_rejected(factory: &dyn ReadStoreFactory) {

@@ -8,7 +8,7 @@ use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use super::model::{
-    AllSlice, AppendResult, CommitNotice, ExpectedRevision, ProposedEvent, ReadAllQuery, ReadStreamQuery,
+    AllSlice, AppendResult, CommitNotice, ExpectedRevision, Position, ProposedEvent, ReadAllQuery, ReadStreamQuery,
     RecordedEvent, StreamInfo, StreamMetadata, StreamSlice,
 };
 
@@ -82,6 +82,11 @@ pub trait EventStore: Send + Sync + 'static {
     /// filter rejects. A page may hold fewer events than asked even before
     /// the end (a bounded scan); continue from `next`.
     async fn read_all(&self, query: ReadAllQuery) -> Result<AllSlice, StoreError>;
+
+    /// The position a token this store issued names, with its numeric
+    /// global position where the backend keeps one (what read-your-writes
+    /// waits for). [`StoreError::InvalidPosition`] for any other token.
+    fn resolve_position(&self, token: &str) -> Result<Position, StoreError>;
 
     /// Finds a stored event by id, wherever it is.
     async fn find_event(&self, event_id: uuid::Uuid) -> Result<Option<RecordedEvent>, StoreError>;

@@ -173,6 +173,9 @@ pub struct SearchQuery {
     /// When not empty, only documents with these keys can match (a watch
     /// re-checks one changed document this way).
     pub keys: Vec<String>,
+    /// When set, only documents whose key starts with it can match (a
+    /// tenant's principal sees only keys under `"<tenant>/"`).
+    pub key_prefix: Option<String>,
     /// Sort keys, then the document key as the last tie-breaker. Empty: by
     /// text relevance when there is a text query, else by key.
     pub sort: Vec<SortField>,

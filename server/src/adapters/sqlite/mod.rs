@@ -48,7 +48,7 @@ use self::{
 };
 use crate::core::{
     model::{
-        AllSlice, AppendResult, CommitNotice, ExpectedRevision, ProposedEvent, ReadAllQuery, ReadStreamQuery,
+        AllSlice, AppendResult, CommitNotice, ExpectedRevision, Position, ProposedEvent, ReadAllQuery, ReadStreamQuery,
         RecordedEvent, StreamInfo, StreamMetadata, StreamSlice,
     },
     ports::{EventStore, StoreError},
@@ -180,6 +180,11 @@ impl EventStore for SqliteEventStore {
 
     async fn read_all(&self, query: ReadAllQuery) -> Result<AllSlice, StoreError> {
         self.read(move |conn, visible| read::read_all(conn, &query, visible)).await
+    }
+
+    fn resolve_position(&self, token: &str) -> Result<Position, StoreError> {
+        let global = position::decode(&Position { token: token.to_string(), global: None })?;
+        Ok(position::encode(global))
     }
 
     async fn find_event(&self, event_id: Uuid) -> Result<Option<RecordedEvent>, StoreError> {

@@ -46,6 +46,9 @@ pub struct Resource {
     /// A schema subject.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// A projection (QueryService).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub projection: Option<String>,
 }
 
 impl Resource {

@@ -14,6 +14,7 @@
 
 pub mod engine;
 mod runner;
+pub mod watch;
 
 pub use runner::{ChangeBatch, Progress};
 

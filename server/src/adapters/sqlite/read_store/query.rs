@@ -170,6 +170,7 @@ pub(super) struct Plan {
     /// `WHERE` conditions after the index, with their parameters.
     filters: Sql,
     keys: Option<String>,
+    key_prefix: Option<String>,
     order: Order,
     page_size: usize,
     fingerprint: String,
@@ -203,7 +204,10 @@ impl Plan {
             ),
         };
         let fingerprint = {
-            let shape = format!("{:?}|{:?}|{:?}|{:?}", query.text, query.filters, query.keys, query.sort);
+            let shape = format!(
+                "{:?}|{:?}|{:?}|{:?}|{:?}",
+                query.text, query.filters, query.keys, query.sort, query.key_prefix
+            );
             let digest = Sha256::digest(shape.as_bytes());
             digest[..8].iter().map(|b| format!("{b:02x}")).collect::<String>()
         };
@@ -221,7 +225,8 @@ impl Plan {
                 Some(token)
             }
         };
-        Ok(Self { text, filters, keys, order, page_size, fingerprint, after })
+        let key_prefix = query.key_prefix.clone().filter(|p| !p.is_empty());
+        Ok(Self { text, filters, keys, key_prefix, order, page_size, fingerprint, after })
     }
 
     /// The matching documents of index `idx` (with the sort columns `s0`…),
@@ -250,6 +255,12 @@ impl Plan {
         sql.params.extend(self.filters.params.iter().cloned());
         if let Some(keys) = &self.keys {
             sql.bind(" AND d.doc_key IN (SELECT value FROM json_each(?))", SqlValue::Text(keys.clone()));
+        }
+        if let Some(prefix) = &self.key_prefix {
+            // substr and length both count characters; no LIKE or GLOB, whose
+            // wildcards a prefix could contain.
+            sql.bind(" AND substr(d.doc_key, 1, length(?))", SqlValue::Text(prefix.clone()));
+            sql.bind(" = ?", SqlValue::Text(prefix.clone()));
         }
         sql
     }
