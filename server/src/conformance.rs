@@ -1,6 +1,11 @@
 //! The conformance suite of the [`EventStore`] port. Every adapter runs it
 //! through [`event_store_conformance!`] with a factory for its backend, so
 //! the embedded store and later the DynamoDB store are held to the same rules.
+//! The suites of the other ports are submodules.
+
+pub(crate) mod queue_bus;
+
+pub(crate) mod stream_bus;
 
 pub(crate) mod read_store;
 

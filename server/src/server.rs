@@ -7,7 +7,7 @@ use anyhow::Context;
 use nexus_sdk::proto::{
     FILE_DESCRIPTOR_SET, command_service_server::CommandServiceServer,
     event_store_service_server::EventStoreServiceServer, policy_service_server::PolicyServiceServer,
-    schema_service_server::SchemaServiceServer,
+    query_service_server::QueryServiceServer, schema_service_server::SchemaServiceServer,
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -16,7 +16,7 @@ use crate::{
     adapters::sqlite::{SqliteEventStore, SqliteSchemaRegistry},
     api::{
         ApiState, authz::Guard, command::CommandApi, convert::Limits, event_store::EventStoreApi, policy::PolicyApi,
-        schema::SchemaApi,
+        query::QueryApi, schema::SchemaApi,
     },
     auth::{AuthLayer, Authenticator},
     config::{AuthMode, Config, EventStoreConfig},
@@ -32,6 +32,7 @@ use crate::{
         },
     },
     domain,
+    read_side::ReadSide,
 };
 
 /// Builds the event store the configuration names.
@@ -178,6 +179,7 @@ pub async fn serve_on(
         CommandBusConfig { max_conflict_retries: config.commands.max_conflict_retries },
     ));
     let shutdown = CancellationToken::new();
+    let read_side = ReadSide::start(&config, store.clone(), governance.clone(), shutdown.clone()).await?;
     let state = Arc::new(ApiState {
         store: store.clone(),
         commands,
@@ -205,12 +207,16 @@ pub async fn serve_on(
     let policy_service = PolicyServiceServer::new(PolicyApi::new(guard.clone()))
         .max_decoding_message_size(max_message)
         .max_encoding_message_size(max_message);
+    let query_service = QueryServiceServer::new(QueryApi::new(state.clone(), read_side.projections.clone()))
+        .max_decoding_message_size(max_message)
+        .max_encoding_message_size(max_message);
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<CommandServiceServer<CommandApi>>().await;
     health.set_serving::<EventStoreServiceServer<EventStoreApi>>().await;
     health.set_serving::<SchemaServiceServer<SchemaApi>>().await;
     health.set_serving::<PolicyServiceServer<PolicyApi>>().await;
+    health.set_serving::<QueryServiceServer<QueryApi>>().await;
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
@@ -239,6 +245,7 @@ pub async fn serve_on(
         .add_service(event_store_service)
         .add_service(schema_service)
         .add_service(policy_service)
+        .add_service(query_service)
         .serve_with_incoming_shutdown(
             tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
             stopping,
@@ -257,6 +264,7 @@ pub async fn serve_on(
     if let Some(watcher) = watcher {
         let _ = watcher.await;
     }
+    read_side.stopped().await;
     audit.close().await;
     audit_store.shutdown().await;
     store.shutdown().await;

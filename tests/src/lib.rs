@@ -343,6 +343,8 @@ impl NexusProcess {
             .args((!self.options.strict_schemas).then_some("--allow-unregistered-event-types"))
             .arg("--policies-dir")
             .arg(self.options.policies_dir.clone().unwrap_or_else(|| workspace_root().join("policies")))
+            .arg("--projections-dir")
+            .arg(workspace_root().join("projections"))
             .args(&self.options.args)
             .envs(self.options.env.iter().map(|(k, v)| (k, v)))
             // Keep configuration files of the caller's directory out of the test.

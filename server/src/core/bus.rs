@@ -129,6 +129,62 @@ impl ConsumerSettings {
     }
 }
 
+impl ConsumerSettings {
+    /// Longest visibility timeout and retry delay: SQS's limit for both.
+    pub const MAX_DELAY: Duration = Duration::from_secs(12 * 60 * 60);
+    /// Most deliveries: SQS's limit for `maxReceiveCount`.
+    pub const MAX_DELIVERIES: u32 = 1000;
+
+    /// What is wrong with these settings, as (field, problem) pairs named
+    /// like the fields of `nexus.v1.ConsumerSettings`; empty when they are
+    /// valid. The limits are those both backends can keep.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut problems = Vec::new();
+        let hours = Self::MAX_DELAY.as_secs() / 3600;
+        if self.visibility_timeout.is_zero() || self.visibility_timeout > Self::MAX_DELAY {
+            problems.push(("visibility_timeout", format!("must be more than 0 and at most {hours}h")));
+        }
+        if self.max_deliveries == 0 || self.max_deliveries > Self::MAX_DELIVERIES {
+            problems.push(("max_deliveries", format!("must be 1 to {}", Self::MAX_DELIVERIES)));
+        }
+        if self.backoff_max > Self::MAX_DELAY {
+            problems.push(("backoff_max", format!("must be at most {hours}h")));
+        }
+        if self.backoff_initial > self.backoff_max {
+            problems.push(("backoff_initial", "must not be more than backoff_max".to_string()));
+        }
+        problems
+    }
+
+    /// [`ConsumerSettings::problems`] as one [`BusError::Invalid`].
+    pub fn check(&self) -> Result<(), BusError> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let list: Vec<String> = problems.iter().map(|(field, problem)| format!("{field} {problem}")).collect();
+        Err(BusError::Invalid(list.join("; ")))
+    }
+}
+
+/// Longest consumer name, in characters (SQS queue names allow 80).
+pub const MAX_CONSUMER_NAME_CHARS: usize = 80;
+
+/// Checks a consumer name: 1 to 80 ASCII letters, digits, `-`, `_` or `.`,
+/// so that it can name an SQS queue (with a suffix) as it is.
+pub fn check_consumer_name(name: &str) -> Result<(), BusError> {
+    let valid = !name.is_empty()
+        && name.len() <= MAX_CONSUMER_NAME_CHARS
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if valid {
+        Ok(())
+    } else {
+        Err(BusError::Invalid(format!(
+            "a consumer name must be 1 to {MAX_CONSUMER_NAME_CHARS} letters, digits, '-', '_' or '.'"
+        )))
+    }
+}
+
 /// A consumer of the queue path and the state of its queue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConsumerInfo {
@@ -261,7 +317,10 @@ pub trait QueueBus: Send + Sync + 'static {
 /// Durable named positions, for components that follow a feed (the router).
 #[async_trait]
 pub trait Checkpoints: Send + Sync + 'static {
+    /// The position last saved under `name` (`None`: never saved).
     async fn load(&self, name: &str) -> Result<Option<Position>, BusError>;
+    /// Saves `position` under `name`, replacing the one before; durable
+    /// when it returns.
     async fn save(&self, name: &str, position: &Position) -> Result<(), BusError>;
 }
 
@@ -279,5 +338,25 @@ mod tests {
         let delays: Vec<_> = (1..=6).map(|n| settings.backoff(n).as_millis()).collect();
         assert_eq!(delays, vec![100, 200, 400, 800, 1000, 1000]);
         assert_eq!(settings.backoff(200), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn names_and_settings_are_checked() {
+        for good in ["billing", "a", "Billing-v2_x.1", &"n".repeat(80)] {
+            assert_eq!(check_consumer_name(good), Ok(()), "{good}");
+        }
+        for bad in ["", "with space", "slash/name", "ünïcode", &"n".repeat(81)] {
+            assert!(matches!(check_consumer_name(bad), Err(BusError::Invalid(_))), "{bad}");
+        }
+        assert_eq!(ConsumerSettings::default().check(), Ok(()));
+        let bad = ConsumerSettings {
+            visibility_timeout: Duration::ZERO,
+            max_deliveries: 0,
+            backoff_initial: Duration::from_secs(2),
+            backoff_max: Duration::from_secs(1),
+        };
+        let fields: Vec<_> = bad.problems().into_iter().map(|(field, _)| field).collect();
+        assert_eq!(fields, ["visibility_timeout", "max_deliveries", "backoff_initial"]);
+        assert!(matches!(bad.check(), Err(BusError::Invalid(_))));
     }
 }

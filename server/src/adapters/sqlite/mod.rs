@@ -13,6 +13,7 @@
 
 mod ids;
 mod position;
+pub mod queue;
 mod read;
 mod read_store;
 mod registry;
@@ -20,6 +21,7 @@ mod schema;
 mod write;
 
 pub use self::{
+    queue::SqliteQueueBus,
     read_store::{SqliteReadStore, SqliteReadStoreConfig},
     registry::SqliteSchemaRegistry,
 };

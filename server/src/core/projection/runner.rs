@@ -43,6 +43,19 @@ pub struct ChangeBatch {
     pub changes: Vec<DocumentChange>,
 }
 
+/// What folding a batch of events asks to write.
+#[derive(Default)]
+struct FoldedBatch {
+    writes: Vec<(DocumentWrite, Position)>,
+    parked: Vec<ParkedEvent>,
+    /// The last event folded (not the one the projection stopped on).
+    last: Option<Position>,
+    /// Events folded.
+    count: u64,
+    /// The projection stopped on an event.
+    halted: bool,
+}
+
 /// A running generation.
 pub(super) struct Runner {
     pub index: IndexId,
@@ -145,7 +158,8 @@ impl Task {
             let first = tokio::select! {
                 item = feed.recv() => item,
                 _ = tokio::time::sleep(IDLE_CHECKPOINT), if unapplied > 0 => {
-                    self.apply(Vec::new(), Vec::new(), &mut unapplied).await?;
+                    let checkpoint = self.progress.borrow().position.clone();
+                    self.apply(Vec::new(), Vec::new(), checkpoint, &mut unapplied).await?;
                     last_apply = tokio::time::Instant::now();
                     continue;
                 }
@@ -169,10 +183,22 @@ impl Task {
                     Err(mpsc::error::TryRecvError::Disconnected) => next = None,
                 }
             }
-            let (writes, parked, halted) = self.fold_batch(&events, &mut unapplied).await?;
-            if !writes.is_empty() || !parked.is_empty() || halted || last_apply.elapsed() >= IDLE_CHECKPOINT {
-                self.apply(writes, parked, &mut unapplied).await?;
+            let batch = self.fold_batch(&events).await?;
+            unapplied += batch.count;
+            let halted = batch.halted;
+            let must_apply = !batch.writes.is_empty() || !batch.parked.is_empty() || halted;
+            if must_apply || last_apply.elapsed() >= IDLE_CHECKPOINT {
+                let checkpoint = batch.last.clone().or_else(|| self.progress.borrow().position.clone());
+                self.apply(batch.writes, batch.parked, checkpoint, &mut unapplied).await?;
                 last_apply = tokio::time::Instant::now();
+            }
+            // Readers waiting for a position (read-your-writes) are told only
+            // now, when the documents up to it are committed.
+            if let Some(last) = batch.last {
+                self.progress.send_modify(|p| {
+                    p.position = Some(last);
+                    p.events += batch.count;
+                });
             }
             if halted {
                 stop.cancelled().await;
@@ -181,21 +207,15 @@ impl Task {
         }
     }
 
-    /// Folds a batch. Returns the writes and parked events, and whether the
-    /// projection stopped on an event (then progress ends before it).
-    async fn fold_batch(
-        &mut self,
-        events: &[Arc<RecordedEvent>],
-        unapplied: &mut u64,
-    ) -> Result<(Vec<(DocumentWrite, Position)>, Vec<ParkedEvent>, bool), RunError> {
-        let mut writes = Vec::new();
-        let mut parked = Vec::new();
+    /// Folds a batch, stopping early if the projection stops on an event.
+    async fn fold_batch(&mut self, events: &[Arc<RecordedEvent>]) -> Result<FoldedBatch, RunError> {
+        let mut batch = FoldedBatch::default();
         for event in events {
             if self.projection.consumes(event) {
                 match self.fold_one(event).await? {
                     Ok(write) => {
                         if let Some(write) = write {
-                            writes.push((write, event.position.clone()));
+                            batch.writes.push((write, event.position.clone()));
                         }
                     }
                     Err(error) => {
@@ -205,10 +225,11 @@ impl Task {
                         if self.projection.definition.on_error == OnError::Stop {
                             tracing::error!(projection = %self.index, %message, "projection stopped");
                             self.progress.send_modify(|p| p.stopped = true);
-                            return Ok((writes, parked, true));
+                            batch.halted = true;
+                            return Ok(batch);
                         }
                         tracing::warn!(projection = %self.index, %message, "event parked");
-                        parked.push(ParkedEvent {
+                        batch.parked.push(ParkedEvent {
                             event_id: event.event_id,
                             stream_id: event.stream_id.clone(),
                             revision: event.revision,
@@ -220,13 +241,10 @@ impl Task {
                     }
                 }
             }
-            *unapplied += 1;
-            self.progress.send_modify(|p| {
-                p.position = Some(event.position.clone());
-                p.events += 1;
-            });
+            batch.count += 1;
+            batch.last = Some(event.position.clone());
         }
-        Ok((writes, parked, false))
+        Ok(batch)
     }
 
     /// Folds one event: `Ok(Ok(write))`, or `Ok(Err(why))` when the
@@ -269,9 +287,10 @@ impl Task {
         &mut self,
         writes: Vec<(DocumentWrite, Position)>,
         parked: Vec<ParkedEvent>,
+        checkpoint: Option<Position>,
         unapplied: &mut u64,
     ) -> Result<(), RunError> {
-        let Some(checkpoint) = self.progress.borrow().position.clone() else { return Ok(()) };
+        let Some(checkpoint) = checkpoint else { return Ok(()) };
         let parked_count = parked.len() as u64;
         let batch = ApplyBatch { writes, parked, checkpoint, events: *unapplied };
         let changes = match self.deps.store.apply(&self.index, batch).await {
