@@ -312,7 +312,10 @@ fn progress(g: GenerationStatus) -> proto::ProjectionProgress {
     }
 }
 
-fn projection_status(s: ProjectionStatus) -> proto::ProjectionStatus {
+/// A projection's status. Its last error names the event and stream it
+/// failed on, which may be another tenant's: a tenant-bound principal is
+/// not given it.
+fn projection_status(s: ProjectionStatus, tenant_bound: bool) -> proto::ProjectionStatus {
     let state = match s.state {
         ProjectionState::Running => proto::ProjectionState::Running,
         ProjectionState::Stopped => proto::ProjectionState::Stopped,
@@ -322,7 +325,7 @@ fn projection_status(s: ProjectionStatus) -> proto::ProjectionStatus {
         state: state as i32,
         serving: Some(progress(s.serving)),
         rebuilding: s.rebuilding.map(progress),
-        last_error: s.last_error.unwrap_or_default(),
+        last_error: if tenant_bound { String::new() } else { s.last_error.unwrap_or_default() },
         source: s.source,
         event_types: s.event_types,
     }
@@ -447,8 +450,9 @@ impl proto::query_service_server::QueryService for QueryApi {
         &self,
         request: Request<proto::ListProjectionsRequest>,
     ) -> Result<Response<proto::ListProjectionsResponse>, Status> {
+        let tenant_bound = !principal(&request).tenant.is_empty();
         let _ = self.state.guard.authorize(&Call::new(&request, QUERY, "ListProjections").own_tenant()).await?;
-        let projections = self.engine.list().await.into_iter().map(projection_status).collect();
+        let projections = self.engine.list().await.into_iter().map(|s| projection_status(s, tenant_bound)).collect();
         Ok(Response::new(proto::ListProjectionsResponse { projections }))
     }
 
@@ -456,6 +460,7 @@ impl proto::query_service_server::QueryService for QueryApi {
         &self,
         request: Request<proto::GetProjectionStatusRequest>,
     ) -> Result<Response<proto::GetProjectionStatusResponse>, Status> {
+        let tenant_bound = !principal(&request).tenant.is_empty();
         let call = Call::new(&request, QUERY, "GetProjectionStatus");
         let request = request.into_inner();
         let mut violations = Vec::new();
@@ -463,7 +468,7 @@ impl proto::query_service_server::QueryService for QueryApi {
         check(violations)?;
         let _ = self.state.guard.authorize(&call.projection(&request.projection)).await?;
         let status = self.engine.status(&request.projection).await?;
-        Ok(Response::new(proto::GetProjectionStatusResponse { status: Some(projection_status(status)) }))
+        Ok(Response::new(proto::GetProjectionStatusResponse { status: Some(projection_status(status, tenant_bound)) }))
     }
 
     async fn register_projection(
@@ -478,7 +483,7 @@ impl proto::query_service_server::QueryService for QueryApi {
         let permit = self.state.guard.authorize(&call.projection(&definition.name)).await?;
         let engine = &self.engine;
         let status = permit.write(async { Ok(engine.register(definition).await?) }).await?;
-        Ok(Response::new(proto::RegisterProjectionResponse { status: Some(projection_status(status)) }))
+        Ok(Response::new(proto::RegisterProjectionResponse { status: Some(projection_status(status, false)) }))
     }
 
     async fn rebuild_projection(
@@ -493,7 +498,7 @@ impl proto::query_service_server::QueryService for QueryApi {
         let permit = self.state.guard.authorize(&call.projection(&request.projection)).await?;
         let engine = &self.engine;
         let status = permit.write(async { Ok(engine.rebuild(&request.projection).await?) }).await?;
-        Ok(Response::new(proto::RebuildProjectionResponse { status: Some(projection_status(status)) }))
+        Ok(Response::new(proto::RebuildProjectionResponse { status: Some(projection_status(status, false)) }))
     }
 
     async fn list_parked_events(
