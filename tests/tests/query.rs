@@ -240,3 +240,121 @@ async fn a_watcher_that_reconnects_sees_every_change_once_in_order() {
         other => panic!("expected a delete, got {other:?}"),
     }
 }
+
+// ---- tenants ---------------------------------------------------------------------
+
+const ISSUER: &str = "https://issuer.e2e.test";
+const AUDIENCE: &str = "nexus-e2e";
+const SECRET: &str = "e2e-secret-only-for-tests-0123456789abcdef";
+
+fn token(sub: &str, tenant: &str, roles: &[&str]) -> nexus_sdk::BearerToken {
+    let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() + 600;
+    let claims = json!({ "sub": sub, "tenant": tenant, "roles": roles, "iss": ISSUER, "aud": AUDIENCE, "exp": exp });
+    let jwt = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .expect("sign");
+    nexus_sdk::BearerToken::optional(Some(&jwt)).expect("ascii token")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_sees_only_its_own_documents_and_cannot_register_projections() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let secret_file = dir.path().join("hs256.secret");
+    std::fs::write(&secret_file, format!("{SECRET}\n")).expect("write secret");
+    let nexus = NexusProcess::start_with(
+        nexus_e2e::ServerOptions::default()
+            .env("NEXUS_AUTH__MODE", "jwt")
+            .env("NEXUS_AUTH__JWT__HS256_SECRET_FILE", secret_file.display().to_string())
+            .env("NEXUS_AUTH__JWT__ISSUER", ISSUER)
+            .env("NEXUS_AUTH__JWT__AUDIENCE", AUDIENCE),
+    )
+    .await;
+    let root = token("root", "", &["admin"]);
+    let mut events = EventStoreServiceClient::with_interceptor(nexus.channel().await, root.clone());
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let (ours, theirs) = (format!("acme/account-{id}"), format!("globex/account-{id}"));
+    let opened = |owner: &str| json!({"owner": format!("{owner} {id}"), "currency": "EUR", "initial_deposit": 1});
+    let mut last = None;
+    for (stream, owner) in [(&ours, "Ada"), (&theirs, "Gus")] {
+        let response = events
+            .append_to_stream(AppendToStreamRequest {
+                stream_id: stream.clone(),
+                expected_revision: expected(any()),
+                events: vec![proposed("AccountOpened", opened(owner))],
+            })
+            .await
+            .expect("append")
+            .into_inner();
+        last = response.last_position;
+    }
+    let last = last.expect("appended");
+
+    let mut alice = QueryServiceClient::with_interceptor(nexus.channel().await, token("alice", "acme", &["reader"]));
+    let found = alice
+        .search(SearchRequest {
+            projection: "account-search".into(),
+            text: id.clone(),
+            consistency: consistent(&last),
+            ..Default::default()
+        })
+        .await
+        .expect("search")
+        .into_inner();
+    let keys: Vec<String> = found.documents.into_iter().map(|d| d.key).collect();
+    assert_eq!((keys, found.total), (vec![ours.clone()], 1), "only acme's account");
+    alice
+        .get_document(GetDocumentRequest { projection: "account-balance".into(), key: ours.clone(), consistency: None })
+        .await
+        .expect("its own document");
+    let hidden = alice
+        .get_document(GetDocumentRequest {
+            projection: "account-balance".into(),
+            key: theirs.clone(),
+            consistency: None,
+        })
+        .await
+        .expect_err("another tenant's document");
+    assert_error(&hidden, Code::NotFound, "DOCUMENT_NOT_FOUND");
+    let mut watch = alice
+        .watch_documents(WatchDocumentsRequest {
+            projection: "account-balance".into(),
+            keys: vec![theirs.clone(), ours.clone()],
+            resume_after: String::new(),
+        })
+        .await
+        .expect("watch")
+        .into_inner();
+    let first = next(&mut watch).await;
+    match first.kind {
+        Some(watch_event::Kind::Current(current)) => assert_eq!(current.document.expect("document").key, ours),
+        other => panic!("expected acme's document, got {other:?}"),
+    }
+    assert!(matches!(next(&mut watch).await.kind, Some(watch_event::Kind::Live(_))), "and nothing of globex");
+
+    // Projections read every tenant's events: only platform admins register them.
+    let definition = nexus_sdk::proto::ProjectionDefinition {
+        name: format!("p{id}"),
+        event_types: vec!["AccountOpened".into()],
+        key: ".stream".into(),
+        fold: ".doc".into(),
+        ..Default::default()
+    };
+    let mut ada = QueryServiceClient::with_interceptor(nexus.channel().await, token("ada", "acme", &["admin"]));
+    let refused = ada
+        .register_projection(nexus_sdk::proto::RegisterProjectionRequest { definition: Some(definition.clone()) })
+        .await
+        .expect_err("tenant admin");
+    assert_error(&refused, Code::PermissionDenied, "POLICY_DENIED");
+    let mut platform = QueryServiceClient::with_interceptor(nexus.channel().await, root);
+    let bad = platform
+        .register_projection(nexus_sdk::proto::RegisterProjectionRequest {
+            definition: Some(nexus_sdk::proto::ProjectionDefinition { fold: "nope(".into(), ..definition }),
+        })
+        .await
+        .expect_err("bad fold");
+    assert_error(&bad, Code::InvalidArgument, "INVALID_PROJECTION");
+    assert_eq!(field_violations(&bad)[0].field, "definition.fold");
+}
