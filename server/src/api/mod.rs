@@ -5,6 +5,7 @@ pub mod command;
 pub mod convert;
 pub mod event_store;
 pub mod policy;
+pub mod queue;
 pub mod schema;
 pub mod status;
 

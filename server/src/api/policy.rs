@@ -65,6 +65,7 @@ fn record_to(r: DecisionRecord) -> proto::DecisionRecord {
             aggregate_type: r.resource.aggregate_type,
             command_type: r.resource.command_type,
             subject: r.resource.subject,
+            consumer: r.resource.consumer,
         }),
         allow: r.allow,
         decisions: r.decisions.into_iter().map(outcome_to).collect(),

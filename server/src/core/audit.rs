@@ -76,6 +76,8 @@ pub struct AuditResource {
     pub command_type: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub subject: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub consumer: String,
 }
 
 /// One recorded decision: the payload of a `PolicyDecision` event.
