@@ -43,6 +43,8 @@ pub struct Config {
     pub auth: AuthConfig,
     /// TLS on the gRPC listener; off unless a certificate is given.
     pub tls: TlsConfig,
+    /// The read side: projections and the two event paths.
+    pub projections: ProjectionsConfig,
 }
 
 impl Default for Config {
@@ -59,6 +61,7 @@ impl Default for Config {
             shutdown_grace: Duration::from_secs(10),
             auth: AuthConfig::default(),
             tls: TlsConfig::default(),
+            projections: ProjectionsConfig::default(),
         }
     }
 }
@@ -164,6 +167,27 @@ pub struct PoliciesConfig {
 impl Default for PoliciesConfig {
     fn default() -> Self {
         Self { dir: PathBuf::from("policies"), watch: true }
+    }
+}
+
+/// The read side (see docs/PROJECTIONS.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProjectionsConfig {
+    /// Projection definitions (`*.toml`) started with the server. A missing
+    /// folder is skipped with a warning; a definition that does not compile
+    /// stops the server from starting.
+    pub dir: Option<PathBuf>,
+    /// Events of the stream path kept in memory for subscribers that keep
+    /// up; those that fall further behind read from the event store.
+    pub stream_window: usize,
+    /// Changes kept per projection for watchers resuming after a disconnect.
+    pub change_log: u64,
+}
+
+impl Default for ProjectionsConfig {
+    fn default() -> Self {
+        Self { dir: Some(PathBuf::from("projections")), stream_window: 16_384, change_log: 100_000 }
     }
 }
 
@@ -324,6 +348,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "shutdown_grace",
     "auth",
     "tls",
+    "projections",
 ];
 
 /// Errors of loading configuration.

@@ -5,6 +5,10 @@
 
 pub(crate) mod queue_bus;
 
+pub(crate) mod stream_bus;
+
+pub(crate) mod read_store;
+
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use async_trait::async_trait;

@@ -141,6 +141,9 @@ struct ServeArgs {
     /// Schema catalog registered at start [default: ./schemas].
     #[arg(long, value_name = "DIR")]
     schemas_dir: Option<PathBuf>,
+    /// Projection definitions started with the server [default: ./projections].
+    #[arg(long, value_name = "DIR")]
+    projections_dir: Option<PathBuf>,
     /// Rego policies loaded at start and reloaded on change [default: ./policies].
     #[arg(long, value_name = "DIR")]
     policies_dir: Option<PathBuf>,
@@ -180,6 +183,9 @@ enum BenchCommand {
     /// What one policy decision costs (authz; events for 1 and 100 events),
     /// in-process on N threads, with the policies of --dir.
     Policy(bench::policy::PolicyBenchArgs),
+    /// Latency from append acknowledgement to SubscribeAll clients and to
+    /// document watchers, under append load; projection rebuild throughput.
+    ReadSide(bench::readside::ReadSideBenchArgs),
 }
 
 impl ServeArgs {
@@ -207,6 +213,9 @@ impl ServeArgs {
         }
         if let Some(dir) = &self.policies_dir {
             figment = figment.merge(Serialized::default("policies.dir", dir));
+        }
+        if let Some(dir) = &self.projections_dir {
+            figment = figment.merge(Serialized::default("projections.dir", dir));
         }
         if self.allow_unregistered_event_types {
             figment = figment.merge(Serialized::default("schemas.allow_unregistered", true));
@@ -257,6 +266,9 @@ fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Validate(args)) => bench::validate::run_validate(args).map(|()| ExitCode::SUCCESS),
         Command::Bench(BenchCommand::Policy(args)) => bench::policy::run_policy(args).map(|()| ExitCode::SUCCESS),
+        Command::Bench(BenchCommand::ReadSide(args)) => {
+            runtime.block_on(bench::readside::run(args)).map(|()| ExitCode::SUCCESS)
+        }
         Command::Policy(PolicyCommand::Test(args)) => Ok(policy_cli::test(args)),
         Command::Schema(SchemaCommand::Check(args)) => runtime.block_on(schema_cli::check(args)),
         Command::Schema(SchemaCommand::Sync(args)) => runtime.block_on(schema_cli::sync(args)),

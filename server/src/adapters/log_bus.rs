@@ -288,3 +288,198 @@ impl LogStreamBus {
 fn poisoned() -> BusError {
     BusError::Internal("stream bus state lock poisoned".into())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+    use bytes::Bytes;
+    use tokio_util::sync::CancellationToken;
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::{
+        adapters::sqlite::{Durability, SqliteEventStore, SqliteEventStoreConfig, SqliteQueueBus, SqliteSchemaRegistry},
+        conformance::stream_bus::{SMALL_WINDOW, StreamBusFactory, StreamBusHarness, stream_bus_conformance},
+        core::{
+            bus::{Checkpoints, ConsumerSettings, QueueBus},
+            model::{EventMetadata, ExpectedRevision, ProposedEvent, ReadStreamQuery},
+            router::Router,
+            schema::{
+                Compatibility, DataFormat, SubjectConfig,
+                governance::{Governance, GovernanceSettings},
+            },
+        },
+    };
+
+    /// Everything the embedded stream path stands on, in one directory.
+    struct Embedded {
+        dir: tempfile::TempDir,
+    }
+
+    struct Opened {
+        store: Arc<dyn EventStore>,
+        queue: Arc<SqliteQueueBus>,
+        governance: Arc<Governance>,
+        routes: Arc<Routes>,
+        bus: Arc<LogStreamBus>,
+    }
+
+    impl Embedded {
+        fn new() -> Self {
+            Self { dir: tempfile::tempdir().expect("temp dir") }
+        }
+
+        async fn open_parts(&self) -> Opened {
+            let store: Arc<dyn EventStore> = Arc::new(
+                SqliteEventStore::open(self.dir.path().join("events.db"), SqliteEventStoreConfig::default())
+                    .expect("event store"),
+            );
+            let queue = Arc::new(SqliteQueueBus::open(self.dir.path().join("bus.db"), Durability::Full).expect("bus"));
+            let registry = SqliteSchemaRegistry::open(self.dir.path().join("registry.db"), Compatibility::Backward)
+                .expect("registry");
+            let governance = Arc::new(Governance::new(
+                Arc::new(registry),
+                GovernanceSettings { allow_unregistered: true, ..GovernanceSettings::default() },
+            ));
+            let routes = Arc::new(Routes::new(governance.clone()));
+            let bus = Arc::new(
+                LogStreamBus::open(store.clone(), routes.clone(), queue.clone(), SMALL_WINDOW).await.expect("bus"),
+            );
+            Opened { store, queue, governance, routes, bus }
+        }
+    }
+
+    async fn append(store: &dyn EventStore, stream: &str, event_type: &str, count: usize) -> Vec<Arc<RecordedEvent>> {
+        let events: Vec<_> = (0..count)
+            .map(|i| ProposedEvent {
+                event_id: Uuid::new_v4(),
+                event_type: event_type.into(),
+                content_type: "application/json".into(),
+                schema_version: 0,
+                schema_id: None,
+                data: Bytes::from(format!("{{\"i\":{i}}}")),
+                metadata: EventMetadata::default(),
+            })
+            .collect();
+        let result = store.append(stream, ExpectedRevision::Any, events).await.expect("append");
+        let slice = store
+            .read_stream(ReadStreamQuery {
+                stream_id: stream.into(),
+                direction: Direction::Forwards,
+                from_revision: Some(result.first_revision),
+                limit: count,
+            })
+            .await
+            .expect("read back");
+        slice.events.into_iter().map(Arc::new).collect()
+    }
+
+    struct Harness(Opened);
+
+    #[async_trait]
+    impl StreamBusHarness for Harness {
+        fn bus(&self) -> Arc<dyn StreamBus> {
+            self.0.bus.clone()
+        }
+
+        async fn emit(&self, stream: &str, count: usize) -> Vec<Arc<RecordedEvent>> {
+            let events = append(&*self.0.store, stream, "Emitted", count).await;
+            self.0.bus.publish(events.clone()).await.expect("publish");
+            events
+        }
+
+        async fn close(&self) {
+            self.0.store.shutdown().await;
+            self.0.queue.shutdown().await;
+        }
+    }
+
+    #[async_trait]
+    impl StreamBusFactory for Embedded {
+        async fn open(&self) -> Arc<dyn StreamBusHarness> {
+            Arc::new(Harness(self.open_parts().await))
+        }
+    }
+
+    stream_bus_conformance!(Embedded::new());
+
+    async fn receive_ids(rx: &mut mpsc::Receiver<StreamItem>, n: usize) -> Vec<Uuid> {
+        let mut out = Vec::new();
+        for _ in 0..n {
+            let item = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.expect("in time");
+            out.push(item.expect("open").expect("event").event_id);
+        }
+        out
+    }
+
+    /// The router sends core events down the stream path and secondary
+    /// ones to every consumer queue; after a restart it republishes from its
+    /// checkpoint without duplicating queue messages.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_router_splits_events_by_route_and_survives_a_restart() {
+        let embedded = Embedded::new();
+        let parts = embedded.open_parts().await;
+        parts
+            .governance
+            .put_subject(
+                "Notified",
+                DataFormat::Json,
+                None,
+                SubjectConfig { route: Route::Secondary, ..SubjectConfig::default() },
+            )
+            .await
+            .expect("secondary subject");
+        parts.queue.create_consumer("mailer", ConsumerSettings::default()).await.expect("consumer");
+        let stop = CancellationToken::new();
+        let router =
+            Router::new(parts.store.clone(), parts.bus.clone(), parts.queue.clone(), parts.queue.clone(), parts.routes.clone());
+        let task = router.spawn(stop.clone());
+        let mut core_rx = parts.bus.subscribe(None, CancellationToken::new());
+
+        let core = append(&*parts.store, "order-1", "Placed", 3).await;
+        let secondary = append(&*parts.store, "order-1", "Notified", 2).await;
+        let more_core = append(&*parts.store, "order-2", "Placed", 1).await;
+
+        let want: Vec<Uuid> = core.iter().chain(&more_core).map(|e| e.event_id).collect();
+        assert_eq!(receive_ids(&mut core_rx, 3).await, want, "only core events on the stream path, in order");
+        let mut queued = Vec::new();
+        while queued.len() < 2 {
+            let batch = parts.queue.receive("mailer", 10, Duration::from_secs(5)).await.expect("receive");
+            assert!(!batch.is_empty(), "secondary events reach the consumer queue");
+            for delivery in batch {
+                parts.queue.ack("mailer", &delivery.receipt).await.expect("ack");
+                queued.push(delivery.event.event_id);
+            }
+        }
+        queued.sort();
+        let mut want_queued: Vec<Uuid> = secondary.iter().map(|e| e.event_id).collect();
+        want_queued.sort();
+        assert_eq!(queued, want_queued);
+
+        // Restart everything; the router resumes from its checkpoint.
+        stop.cancel();
+        task.await.expect("router ends");
+        parts.store.shutdown().await;
+        parts.queue.shutdown().await;
+        let parts = embedded.open_parts().await;
+        let saved = parts.queue.load(crate::core::router::ROUTER_CHECKPOINT).await.expect("checkpoint");
+        assert_eq!(saved.and_then(|p| p.global), more_core[0].position.global, "checkpoint saved on shutdown");
+        // As if it had crashed before saving: the router publishes everything
+        // after the first event again, and the queue must drop what it had.
+        parts.queue.save(crate::core::router::ROUTER_CHECKPOINT, &core[0].position).await.expect("rewind");
+        let stop = CancellationToken::new();
+        let router =
+            Router::new(parts.store.clone(), parts.bus.clone(), parts.queue.clone(), parts.queue.clone(), parts.routes.clone());
+        let task = router.spawn(stop.clone());
+        let late = append(&*parts.store, "order-3", "Notified", 1).await;
+        let batch = parts.queue.receive("mailer", 10, Duration::from_secs(5)).await.expect("receive");
+        let ids: Vec<Uuid> = batch.iter().map(|d| d.event.event_id).collect();
+        assert_eq!(ids, vec![late[0].event_id], "only the new secondary event; acked ones never come back");
+        stop.cancel();
+        task.await.expect("router ends");
+        parts.store.shutdown().await;
+        parts.queue.shutdown().await;
+    }
+}

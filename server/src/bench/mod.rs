@@ -32,6 +32,7 @@ use tonic::{Code, Status};
 
 pub mod payload;
 pub mod policy;
+pub mod readside;
 pub mod validate;
 /// Most connections opened when `--connections` is not given.
 const DEFAULT_MAX_CONNECTIONS: usize = 8;
@@ -270,7 +271,7 @@ pub async fn run_append(args: AppendBenchArgs) -> anyhow::Result<()> {
 }
 
 /// Opens `count` HTTP/2 connections to `url`, concurrently.
-async fn connect(url: &str, auth: &ClientAuthArgs, count: usize) -> anyhow::Result<Vec<AuthedChannel>> {
+pub(crate) async fn connect(url: &str, auth: &ClientAuthArgs, count: usize) -> anyhow::Result<Vec<AuthedChannel>> {
     let invalid = || format!("invalid --server URL {url:?}: expected e.g. http://127.0.0.1:50051");
     let endpoint = Endpoint::from_shared(url.to_owned()).with_context(invalid)?;
     if endpoint.uri().scheme().is_none() || endpoint.uri().host().is_none() {

@@ -15,11 +15,16 @@ mod ids;
 mod position;
 pub mod queue;
 mod read;
+mod read_store;
 mod registry;
 mod schema;
 mod write;
 
-pub use self::{queue::SqliteQueueBus, registry::SqliteSchemaRegistry};
+pub use self::{
+    queue::SqliteQueueBus,
+    read_store::{SqliteReadStore, SqliteReadStoreConfig},
+    registry::SqliteSchemaRegistry,
+};
 
 use std::{
     path::{Path, PathBuf},

@@ -283,4 +283,49 @@ mod tests {
         b.fold = "{a: 1}".into();
         assert_ne!(a.fingerprint(), b.fingerprint());
     }
+
+    /// The shipped example projections compile and fold a bank account's
+    /// life as their comments say.
+    #[test]
+    fn shipped_projections_fold_an_account() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../projections");
+        let definitions = load_folder(&dir).expect("projections load");
+        let names: Vec<_> = definitions.iter().map(|(_, d)| d.name.as_str()).collect();
+        assert_eq!(names, ["account-balance", "account-search"]);
+        let event =
+            |kind: &str, data: Value| json!({"type": kind, "stream": "acme/account-7", "data": data, "recorded_at": 5});
+        let life = [
+            event("AccountOpened", json!({"owner": "Ada Lovelace", "currency": "EUR", "initial_deposit": 100})),
+            event("MoneyDeposited", json!({"amount": 50, "balance": 150})),
+            event("MoneyWithdrawn", json!({"amount": 30, "balance": 120})),
+        ];
+        let mut docs = Vec::new();
+        for (_, definition) in &definitions {
+            let p = definition.compile().expect("compiles");
+            let mut doc: Option<Value> = None;
+            for e in &life {
+                let key = p.key_of(e).expect("key");
+                assert_eq!(key, "acme/account-7");
+                doc = match p.fold(key, doc.as_ref(), e.clone()).expect("fold") {
+                    Folded::Upsert { body, .. } => Some(body),
+                    Folded::Delete { .. } => None,
+                };
+            }
+            let closed =
+                p.fold("acme/account-7".into(), doc.as_ref(), event("AccountClosed", json!({}))).expect("fold");
+            docs.push((doc, closed));
+        }
+        let (balance, balance_closed) = &docs[0];
+        let balance = balance.as_ref().expect("balance document");
+        assert_eq!(balance["balance"], 120);
+        assert_eq!(balance["transactions"], 2);
+        assert_eq!(balance["owner"], "Ada Lovelace");
+        assert_eq!(*balance_closed, Folded::Delete { key: "acme/account-7".into() });
+        let (search, search_closed) = &docs[1];
+        assert_eq!(search.as_ref().expect("search document")["status"], "open");
+        match search_closed {
+            Folded::Upsert { body, .. } => assert_eq!(body["status"], "closed"),
+            other => panic!("closing should keep the document: {other:?}"),
+        }
+    }
 }
