@@ -18,6 +18,7 @@ pub mod core;
 pub mod domain;
 pub mod governance_cli;
 pub mod policy_cli;
+pub mod read_side;
 pub mod schema_cli;
 pub mod server;
 

@@ -9,9 +9,9 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     adapters::{
         log_bus::LogStreamBus,
-        sqlite::{SqliteQueueBus, SqliteReadStore},
+        sqlite::{SqliteQueueBus, SqliteReadStore, SqliteReadStoreConfig},
     },
-    config::{Config, EventStoreConfig},
+    config::Config,
     core::{
         bus::{QueueBus, StreamBus},
         ports::EventStore,
@@ -35,26 +35,24 @@ pub struct ReadSide {
 }
 
 impl ReadSide {
-    /// Opens the embedded buses and read store in the data directory and
-    /// starts the router and every projection.
+    /// Opens the stream path and read store in the data directory and
+    /// starts the router and every projection. `queue` is the queue path
+    /// (see [`crate::server::open_queue_bus`]), opened once and shared with
+    /// the QueueService, so that a publish wakes its waiting receivers.
     pub async fn start(
         config: &Config,
         store: Arc<dyn EventStore>,
         governance: Arc<Governance>,
+        queue: Arc<SqliteQueueBus>,
         shutdown: CancellationToken,
     ) -> anyhow::Result<Self> {
-        let durability = match &config.event_store {
-            EventStoreConfig::Embedded(settings) => settings.durability,
-        };
-        let bus_path = config.data_dir.join("bus.db");
-        let queue = Arc::new(
-            SqliteQueueBus::open(&bus_path, durability)
-                .with_context(|| format!("cannot open the queue path at {}", bus_path.display()))?,
-        );
         let read_path = config.data_dir.join("read.db");
         let read_store: Arc<dyn ReadStore> = Arc::new(
-            SqliteReadStore::open(&read_path, config.projections.change_log)
-                .with_context(|| format!("cannot open the read store at {}", read_path.display()))?,
+            SqliteReadStore::open_with(
+                &read_path,
+                SqliteReadStoreConfig { keep_changes: config.projections.change_log },
+            )
+            .with_context(|| format!("cannot open the read store at {}", read_path.display()))?,
         );
         let routes = Arc::new(Routes::new(governance.clone()));
         let stream_bus: Arc<dyn StreamBus> = Arc::new(
@@ -82,7 +80,8 @@ impl ReadSide {
             routes,
             router: router.progress(),
         };
-        let projections = ProjectionEngine::start(deps, files, shutdown).await.context("cannot start the projections")?;
+        let projections =
+            ProjectionEngine::start(deps, files, shutdown).await.context("cannot start the projections")?;
         tracing::info!(projections = ?projections.names(), "read side started");
         Ok(Self { queue_bus, stream_bus, router, projections, router_task })
     }

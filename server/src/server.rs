@@ -193,6 +193,14 @@ pub async fn serve_on(
         CommandBusConfig { max_conflict_retries: config.commands.max_conflict_retries },
     ));
     let shutdown = CancellationToken::new();
+    let read_side = crate::read_side::ReadSide::start(
+        &config,
+        store.clone(),
+        governance.clone(),
+        queue_bus.clone(),
+        shutdown.clone(),
+    )
+    .await?;
     let state = Arc::new(ApiState {
         store: store.clone(),
         commands,
@@ -278,6 +286,7 @@ pub async fn serve_on(
     if let Some(watcher) = watcher {
         let _ = watcher.await;
     }
+    read_side.stopped().await;
     queue_bus.shutdown().await;
     audit.close().await;
     audit_store.shutdown().await;

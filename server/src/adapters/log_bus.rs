@@ -300,7 +300,9 @@ mod tests {
 
     use super::*;
     use crate::{
-        adapters::sqlite::{Durability, SqliteEventStore, SqliteEventStoreConfig, SqliteQueueBus, SqliteSchemaRegistry},
+        adapters::sqlite::{
+            Durability, SqliteEventStore, SqliteEventStoreConfig, SqliteQueueBus, SqliteSchemaRegistry,
+        },
         conformance::stream_bus::{SMALL_WINDOW, StreamBusFactory, StreamBusHarness, stream_bus_conformance},
         core::{
             bus::{Checkpoints, ConsumerSettings, QueueBus},
@@ -433,8 +435,13 @@ mod tests {
             .expect("secondary subject");
         parts.queue.create_consumer("mailer", ConsumerSettings::default()).await.expect("consumer");
         let stop = CancellationToken::new();
-        let router =
-            Router::new(parts.store.clone(), parts.bus.clone(), parts.queue.clone(), parts.queue.clone(), parts.routes.clone());
+        let router = Router::new(
+            parts.store.clone(),
+            parts.bus.clone(),
+            parts.queue.clone(),
+            parts.queue.clone(),
+            parts.routes.clone(),
+        );
         let task = router.spawn(stop.clone());
         let mut core_rx = parts.bus.subscribe(None, CancellationToken::new());
 
@@ -470,8 +477,13 @@ mod tests {
         // after the first event again, and the queue must drop what it had.
         parts.queue.save(crate::core::router::ROUTER_CHECKPOINT, &core[0].position).await.expect("rewind");
         let stop = CancellationToken::new();
-        let router =
-            Router::new(parts.store.clone(), parts.bus.clone(), parts.queue.clone(), parts.queue.clone(), parts.routes.clone());
+        let router = Router::new(
+            parts.store.clone(),
+            parts.bus.clone(),
+            parts.queue.clone(),
+            parts.queue.clone(),
+            parts.routes.clone(),
+        );
         let task = router.spawn(stop.clone());
         let late = append(&*parts.store, "order-3", "Notified", 1).await;
         let batch = parts.queue.receive("mailer", 10, Duration::from_secs(5)).await.expect("receive");
