@@ -32,6 +32,7 @@ use tonic::{Code, Status};
 
 pub mod payload;
 pub mod policy;
+pub mod read_store;
 pub mod readside;
 pub mod validate;
 /// Most connections opened when `--connections` is not given.

@@ -627,7 +627,7 @@ fn matches_filter(body: &Value, filter: &FieldFilter) -> bool {
                 scalar
                     && bounds
                         .iter()
-                        .all(|(bound, ok)| bound.as_ref().is_none_or(|b| compare(element, b).is_some_and(|o| ok(o))))
+                        .all(|(bound, ok)| bound.as_ref().is_none_or(|b| compare(element, b).is_some_and(ok)))
             })
         }
     }
