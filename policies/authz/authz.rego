@@ -7,7 +7,7 @@
 #   {"service": "nexus.v1.EventStoreService", "method": "AppendToStream",
 #    "principal": {"subject", "tenant", "roles", "scopes", "authenticated"},
 #    "resource": {"tenant", "stream"?, "stream_prefix"?, "aggregate_type"?,
-#                 "command_type"?, "subject"?, "projection"?},
+#                 "command_type"?, "subject"?, "projection"?, "consumer"?},
 #    "correlation_id"?}
 #
 # Which role may call what is data (policies/authz/data.json, mounted at
@@ -71,7 +71,16 @@ target := sprintf("projection %s", [input.resource.projection]) if {
 	not input.resource.stream
 	not input.resource.stream_prefix
 	not input.resource.subject
+	not input.resource.consumer
 	input.resource.projection
+}
+
+target := sprintf("consumer %s", [input.resource.consumer]) if {
+	not input.resource.stream
+	not input.resource.stream_prefix
+	not input.resource.subject
+	not input.resource.projection
+	input.resource.consumer
 }
 
 target := "resources" if {
@@ -79,6 +88,7 @@ target := "resources" if {
 	not input.resource.stream_prefix
 	not input.resource.subject
 	not input.resource.projection
+	not input.resource.consumer
 }
 
 owner := sprintf("of tenant %s", [resource_tenant]) if resource_tenant != ""
@@ -88,7 +98,9 @@ owner := "shared by all tenants" if resource_tenant == ""
 # --- tenant isolation -----------------------------------------------------------
 
 # A principal bound to a tenant touches only that tenant's streams, documents
-# and schemas. Platform principals (empty tenant) are not bound.
+# and schemas. Platform principals (empty tenant) are not bound. Queue-path
+# consumers receive every tenant's secondary events, so they belong to no
+# tenant (resource tenant "") and only platform principals reach them.
 deny contains msg if {
 	principal.tenant != ""
 	resource_tenant != principal.tenant

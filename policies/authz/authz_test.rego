@@ -237,3 +237,39 @@ test_projection_calls_about_another_tenant_are_refused if {
 	not allowed(req)
 	"principal alice of tenant acme may not search projection accounts of tenant globex" in authz.deny with input as req
 }
+
+# --- the queue path (QueueService) ----------------------------------------------------
+
+queue := "nexus.v1.QueueService"
+
+billing := {"consumer": "billing", "tenant": ""}
+
+platform_writer := principal("wes", "", ["writer"])
+
+test_platform_readers_inspect_consumers_and_dead_letters if {
+	allowed(request(queue, "ListConsumers", platform_reader, {"tenant": ""}))
+	allowed(request(queue, "GetConsumer", platform_reader, billing))
+	allowed(request(queue, "ListDeadLetters", platform_reader, billing))
+	allowed(request(queue, "GetDeadLetter", platform_reader, billing))
+}
+
+test_consuming_settles_messages_so_it_needs_a_writer if {
+	not allowed(request(queue, "Consume", platform_reader, billing))
+	allowed(request(queue, "Consume", platform_writer, billing))
+}
+
+test_only_admins_manage_consumers_and_dead_letters if {
+	every method in ["CreateConsumer", "DeleteConsumer", "RedriveDeadLetters", "PurgeDeadLetters"] {
+		not allowed(request(queue, method, platform_writer, billing))
+		allowed(request(queue, method, root, billing))
+	}
+}
+
+test_consumers_carry_every_tenant_so_tenant_principals_stay_out if {
+	not allowed(request(queue, "GetConsumer", alice_reader, billing))
+	not allowed(request(queue, "Consume", walt_writer, billing))
+	not allowed(request(queue, "PurgeDeadLetters", ada_admin, billing))
+	not allowed(request(queue, "ListConsumers", alice_reader, {"tenant": ""}))
+	req := request(queue, "Consume", walt_writer, billing)
+	authz.deny == {"principal walt of tenant acme may not consume the queue of consumer billing shared by all tenants"} with input as req
+}

@@ -11,7 +11,7 @@ use crate::{
         log_bus::LogStreamBus,
         sqlite::{SqliteQueueBus, SqliteReadStore, SqliteReadStoreConfig},
     },
-    config::{Config, EventStoreConfig},
+    config::Config,
     core::{
         bus::{QueueBus, StreamBus},
         ports::EventStore,
@@ -32,26 +32,20 @@ pub struct ReadSide {
     pub router: Arc<Router>,
     pub projections: Arc<ProjectionEngine>,
     router_task: tokio::task::JoinHandle<()>,
-    sqlite_queue: Arc<SqliteQueueBus>,
 }
 
 impl ReadSide {
-    /// Opens the embedded buses and read store in the data directory and
-    /// starts the router and every projection.
+    /// Opens the stream path and read store in the data directory and
+    /// starts the router and every projection. `queue` is the queue path
+    /// (see [`crate::server::open_queue_bus`]), opened once and shared with
+    /// the QueueService, so that a publish wakes its waiting receivers.
     pub async fn start(
         config: &Config,
         store: Arc<dyn EventStore>,
         governance: Arc<Governance>,
+        queue: Arc<SqliteQueueBus>,
         shutdown: CancellationToken,
     ) -> anyhow::Result<Self> {
-        let durability = match &config.event_store {
-            EventStoreConfig::Embedded(settings) => settings.durability,
-        };
-        let bus_path = config.data_dir.join("bus.db");
-        let queue = Arc::new(
-            SqliteQueueBus::open(&bus_path, durability)
-                .with_context(|| format!("cannot open the queue path at {}", bus_path.display()))?,
-        );
         let read_path = config.data_dir.join("read.db");
         let read_store: Arc<dyn ReadStore> = Arc::new(
             SqliteReadStore::open_with(
@@ -89,13 +83,12 @@ impl ReadSide {
         let projections =
             ProjectionEngine::start(deps, files, shutdown).await.context("cannot start the projections")?;
         tracing::info!(projections = ?projections.names(), "read side started");
-        Ok(Self { queue_bus, stream_bus, router, projections, router_task, sqlite_queue: queue })
+        Ok(Self { queue_bus, stream_bus, router, projections, router_task })
     }
 
-    /// Waits for the router to save its position (after shutdown fired),
-    /// then closes the queue path.
+    /// Waits for the router to save its position (after shutdown fired);
+    /// the caller closes the queue path afterwards.
     pub async fn stopped(self) {
         let _ = self.router_task.await;
-        self.sqlite_queue.shutdown().await;
     }
 }

@@ -7,16 +7,17 @@ use anyhow::Context;
 use nexus_sdk::proto::{
     FILE_DESCRIPTOR_SET, command_service_server::CommandServiceServer,
     event_store_service_server::EventStoreServiceServer, policy_service_server::PolicyServiceServer,
-    query_service_server::QueryServiceServer, schema_service_server::SchemaServiceServer,
+    query_service_server::QueryServiceServer, queue_service_server::QueueServiceServer,
+    schema_service_server::SchemaServiceServer,
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    adapters::sqlite::{SqliteEventStore, SqliteSchemaRegistry},
+    adapters::sqlite::{SqliteEventStore, SqliteQueueBus, SqliteSchemaRegistry},
     api::{
         ApiState, authz::Guard, command::CommandApi, convert::Limits, event_store::EventStoreApi, policy::PolicyApi,
-        query::QueryApi, schema::SchemaApi,
+        query::QueryApi, queue::QueueApi, schema::SchemaApi,
     },
     auth::{AuthLayer, Authenticator},
     config::{AuthMode, Config, EventStoreConfig},
@@ -57,6 +58,20 @@ pub fn open_audit_store(config: &Config) -> anyhow::Result<Arc<dyn EventStore>> 
             let store = SqliteEventStore::open(&path, settings.clone())
                 .with_context(|| format!("cannot open the audit trail at {}", path.display()))?;
             Ok(Arc::new(store))
+        }
+    }
+}
+
+/// Opens the embedded queue path (`<data_dir>/bus.db`): a durable queue per
+/// consumer, and the checkpoints of the router. It follows the event
+/// store's durability.
+pub fn open_queue_bus(config: &Config) -> anyhow::Result<Arc<SqliteQueueBus>> {
+    match &config.event_store {
+        EventStoreConfig::Embedded(settings) => {
+            let path = config.data_dir.join("bus.db");
+            let bus = SqliteQueueBus::open(&path, settings.durability)
+                .with_context(|| format!("cannot open the embedded queue bus at {}", path.display()))?;
+            Ok(Arc::new(bus))
         }
     }
 }
@@ -169,6 +184,7 @@ pub async fn serve_on(
     let policies = open_policies(&config)?;
     let audit_store = open_audit_store(&config)?;
     let audit = AuditLog::start(audit_store.clone());
+    let queue_bus = open_queue_bus(&config)?;
     let guard = Guard::new(policies.clone(), audit.clone());
     let handlers = if config.commands.example_domain { domain::handlers() } else { HandlerRegistry::default() };
     let commands = Arc::new(CommandBus::new(
@@ -179,7 +195,8 @@ pub async fn serve_on(
         CommandBusConfig { max_conflict_retries: config.commands.max_conflict_retries },
     ));
     let shutdown = CancellationToken::new();
-    let read_side = ReadSide::start(&config, store.clone(), governance.clone(), shutdown.clone()).await?;
+    let read_side =
+        ReadSide::start(&config, store.clone(), governance.clone(), queue_bus.clone(), shutdown.clone()).await?;
     let state = Arc::new(ApiState {
         store: store.clone(),
         commands,
@@ -210,6 +227,10 @@ pub async fn serve_on(
     let query_service = QueryServiceServer::new(QueryApi::new(state.clone(), read_side.projections.clone()))
         .max_decoding_message_size(max_message)
         .max_encoding_message_size(max_message);
+    let queue_service =
+        QueueServiceServer::new(QueueApi::new(queue_bus.clone(), governance.clone(), guard.clone(), shutdown.clone()))
+            .max_decoding_message_size(max_message)
+            .max_encoding_message_size(max_message);
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<CommandServiceServer<CommandApi>>().await;
@@ -217,6 +238,7 @@ pub async fn serve_on(
     health.set_serving::<SchemaServiceServer<SchemaApi>>().await;
     health.set_serving::<PolicyServiceServer<PolicyApi>>().await;
     health.set_serving::<QueryServiceServer<QueryApi>>().await;
+    health.set_serving::<QueueServiceServer<QueueApi>>().await;
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
@@ -246,6 +268,7 @@ pub async fn serve_on(
         .add_service(schema_service)
         .add_service(policy_service)
         .add_service(query_service)
+        .add_service(queue_service)
         .serve_with_incoming_shutdown(
             tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
             stopping,
@@ -265,6 +288,7 @@ pub async fn serve_on(
         let _ = watcher.await;
     }
     read_side.stopped().await;
+    queue_bus.shutdown().await;
     audit.close().await;
     audit_store.shutdown().await;
     store.shutdown().await;

@@ -31,6 +31,7 @@ pub mod service {
     pub const SCHEMA: &str = "nexus.v1.SchemaService";
     pub const POLICY: &str = "nexus.v1.PolicyService";
     pub const QUERY: &str = "nexus.v1.QueryService";
+    pub const QUEUE: &str = "nexus.v1.QueueService";
 }
 
 /// What one call is about.
@@ -83,6 +84,15 @@ impl Call {
         self.own_tenant()
     }
 
+    /// About a consumer of the queue path (or, with an empty name, all of
+    /// them). Consumers receive the secondary events of every tenant, so
+    /// they belong to no tenant: only platform principals reach them.
+    pub fn consumer(mut self, consumer: &str) -> Self {
+        self.resource.tenant = String::new();
+        self.resource.consumer = (!consumer.is_empty()).then(|| consumer.to_string());
+        self
+    }
+
     /// About a command.
     pub fn command(mut self, aggregate_type: &str, command_type: &str, stream: &str) -> Self {
         self.resource.aggregate_type = Some(aggregate_type.to_string());
@@ -107,6 +117,7 @@ impl Call {
             command_type: r.command_type.clone().unwrap_or_default(),
             subject: r.subject.clone().unwrap_or_default(),
             projection: r.projection.clone().unwrap_or_default(),
+            consumer: r.consumer.clone().unwrap_or_default(),
         }
     }
 

@@ -6,6 +6,7 @@ pub mod convert;
 pub mod event_store;
 pub mod policy;
 pub mod query;
+pub mod queue;
 pub mod schema;
 pub mod status;
 

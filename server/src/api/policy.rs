@@ -66,6 +66,7 @@ fn record_to(r: DecisionRecord) -> proto::DecisionRecord {
             command_type: r.resource.command_type,
             subject: r.resource.subject,
             projection: r.resource.projection,
+            consumer: r.resource.consumer,
         }),
         allow: r.allow,
         decisions: r.decisions.into_iter().map(outcome_to).collect(),

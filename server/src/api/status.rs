@@ -9,6 +9,7 @@ use tonic_types::{ErrorDetails, StatusExt};
 use crate::{
     auth::AuthError,
     core::{
+        bus::BusError,
         error::{DomainError, FieldViolation, NexusError},
         ports::StoreError,
         projection::{engine::EngineError, watch::WatchError},
@@ -336,6 +337,41 @@ impl From<RegistryError> for Status {
             RegistryError::Internal(detail) => {
                 tracing::error!(detail, "schema registry failure");
                 status(Code::Internal, "schema registry failure".into(), "INTERNAL", HashMap::new(), &[])
+            }
+        }
+    }
+}
+
+impl From<BusError> for Status {
+    fn from(error: BusError) -> Self {
+        let message = error.to_string();
+        match error {
+            BusError::ConsumerNotFound(consumer) => {
+                status(Code::NotFound, message, "CONSUMER_NOT_FOUND", meta([("consumer", consumer)]), &[])
+            }
+            BusError::StaleReceipt(receipt) => {
+                status(Code::FailedPrecondition, message, "STALE_RECEIPT", meta([("receipt", receipt)]), &[])
+            }
+            // The services check every field first and name it; what reaches
+            // here is a rule only the bus knows.
+            BusError::Invalid(detail) => status(
+                Code::InvalidArgument,
+                message,
+                "INVALID_REQUEST",
+                HashMap::new(),
+                &[FieldViolation::new("request", detail)],
+            ),
+            BusError::InvalidPosition(token) => {
+                status(Code::InvalidArgument, message, "INVALID_POSITION", meta([("token", token)]), &[])
+            }
+            BusError::ShuttingDown => status(Code::Unavailable, message, "SHUTTING_DOWN", HashMap::new(), &[]),
+            BusError::Unavailable(detail) => {
+                tracing::warn!(detail, "queue bus unavailable");
+                status(Code::Unavailable, message, "BACKEND_UNAVAILABLE", HashMap::new(), &[])
+            }
+            BusError::Internal(detail) => {
+                tracing::error!(detail, "queue bus failure");
+                status(Code::Internal, "queue bus failure".into(), "INTERNAL", HashMap::new(), &[])
             }
         }
     }

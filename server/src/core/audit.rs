@@ -78,6 +78,7 @@ pub struct AuditResource {
     pub subject: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub projection: String,
+    pub consumer: String,
 }
 
 /// One recorded decision: the payload of a `PolicyDecision` event.

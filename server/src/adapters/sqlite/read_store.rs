@@ -178,11 +178,18 @@ impl SqliteReadStore {
                 .map_err(|e| ReadStoreError::Unavailable(format!("cannot create {}: {e}", parent.display())))?;
         }
         let conn = Connection::open(&path).map_err(sqlite_error)?;
+        // A 64 MiB page cache and rarer WAL checkpoints double apply's rate
+        // over SQLite's defaults (2 MiB, 1000 pages) once the documents, FTS
+        // and change log outgrow the cache (measured with
+        // `bench::read_store::apply_throughput`: about 16k → 32k events/s in
+        // batches of 100, 19k → 44k in batches of 1000).
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA busy_timeout = 5000;
              PRAGMA temp_store = MEMORY;
+             PRAGMA cache_size = -65536;
+             PRAGMA wal_autocheckpoint = 8192;
              PRAGMA journal_size_limit = 67108864;",
         )
         .map_err(sqlite_error)?;

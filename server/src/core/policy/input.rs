@@ -49,6 +49,9 @@ pub struct Resource {
     /// A projection (QueryService).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub projection: Option<String>,
+    /// A consumer of the queue path (a platform resource: tenant "").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumer: Option<String>,
 }
 
 impl Resource {
@@ -185,6 +188,7 @@ impl ToRego for AuthzInput {
             .opt("aggregate_type", r.aggregate_type.as_deref())
             .opt("command_type", r.command_type.as_deref())
             .opt("subject", r.subject.as_deref())
+            .opt("consumer", r.consumer.as_deref())
             .build();
         Ok(Obj::new()
             .set("service", self.service.as_str())
