@@ -22,4 +22,6 @@ pub mod schema_cli;
 pub mod server;
 
 #[cfg(test)]
+pub(crate) mod audit_conformance;
+#[cfg(test)]
 pub(crate) mod conformance;
