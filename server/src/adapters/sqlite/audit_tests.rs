@@ -97,8 +97,21 @@ async fn the_old_audit_db_is_imported_once_in_order() {
     store.shutdown().await;
 }
 
-/// A file that is not an event store is an error, and nothing is imported
-/// or marked as imported.
+/// An empty database holds no trail: nothing to import, noted as done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_old_audit_db_imports_nothing_once() {
+    let backend = Embedded::new();
+    let legacy_path = backend.dir.path().join("audit.db");
+    std::fs::write(&legacy_path, b"").expect("write");
+    let store = backend.open_store();
+    assert_eq!(store.import_legacy_audit(&legacy_path).await, Ok(Some(0)));
+    assert_eq!(store.import_legacy_audit(&legacy_path).await, Ok(None));
+    assert_eq!(store.last_audit_revision().await, Ok(None));
+    store.shutdown().await;
+}
+
+/// A file that is not a database is an error, and nothing is imported or
+/// marked as imported.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreadable_old_audit_db_imports_nothing() {
     let backend = Embedded::new();

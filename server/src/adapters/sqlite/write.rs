@@ -613,6 +613,18 @@ fn import_legacy_audit(tx: &Connection, batch: &mut Batch<'_>, path: &Path) -> R
     let legacy = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         .map_err(legacy_error)?;
     legacy.busy_timeout(std::time::Duration::from_secs(5)).map_err(legacy_error)?;
+    // A database without an event log (an empty file) holds no trail.
+    let has_events = legacy
+        .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(legacy_error)?
+        > 0;
+    if !has_events {
+        tx.execute("INSERT INTO nexus_meta (key, value) VALUES (?1, '0')", [LEGACY_AUDIT_IMPORTED])
+            .map_err(sqlite_error)?;
+        return Ok(Some(0));
+    }
     let mut select = legacy
         .prepare(
             "SELECT event_id, event_type, content_type, data, metadata, recorded_at FROM events \
