@@ -23,4 +23,5 @@ pub mod schema_cli;
 pub mod server;
 
 #[cfg(test)]
+#[cfg(test)]
 pub(crate) mod conformance;

@@ -26,7 +26,7 @@ use crate::{
         audit::AuditLog,
         command::{CommandBus, CommandBusConfig},
         policy::PolicyEngine,
-        ports::EventStore,
+        ports::{AuditStore, EventStore},
         schema::{
             catalog,
             governance::{Governance, GovernanceSettings},
@@ -36,30 +36,42 @@ use crate::{
     read_side::ReadSide,
 };
 
-/// Builds the event store the configuration names.
-pub fn open_event_store(config: &Config) -> anyhow::Result<Arc<dyn EventStore>> {
+/// Builds the event store the configuration names, and the audit trail it
+/// keeps beside its log (never inside it).
+pub async fn open_event_store(config: &Config) -> anyhow::Result<(Arc<dyn EventStore>, Arc<dyn AuditStore>)> {
     match &config.event_store {
         EventStoreConfig::Embedded(settings) => {
             let path = config.data_dir.join("events.db");
             let store = SqliteEventStore::open(&path, settings.clone())
                 .with_context(|| format!("cannot open the embedded event store at {}", path.display()))?;
             tracing::info!(path = %path.display(), durability = ?settings.durability, "embedded event store open");
-            Ok(Arc::new(store))
+            import_legacy_audit(&store, config).await?;
+            let store = Arc::new(store);
+            Ok((store.clone(), store))
         }
     }
 }
 
-/// Builds the event store holding the audit trail: beside the event store,
-/// never inside its global log.
-pub fn open_audit_store(config: &Config) -> anyhow::Result<Arc<dyn EventStore>> {
-    match &config.event_store {
-        EventStoreConfig::Embedded(settings) => {
-            let path = config.data_dir.join("audit.db");
-            let store = SqliteEventStore::open(&path, settings.clone())
-                .with_context(|| format!("cannot open the audit trail at {}", path.display()))?;
-            Ok(Arc::new(store))
-        }
+/// Earlier versions kept the audit trail in a second database, `audit.db`:
+/// its records move into the event store once, then the file is unused.
+async fn import_legacy_audit(store: &SqliteEventStore, config: &Config) -> anyhow::Result<()> {
+    let legacy = config.data_dir.join("audit.db");
+    if !legacy.exists() {
+        return Ok(());
     }
+    let imported = store
+        .import_legacy_audit(&legacy)
+        .await
+        .with_context(|| format!("cannot import the audit trail of {}", legacy.display()))?;
+    match imported {
+        Some(records) => tracing::info!(
+            path = %legacy.display(),
+            records,
+            "audit trail imported into events.db; the old file is no longer used and may be deleted"
+        ),
+        None => tracing::debug!(path = %legacy.display(), "audit trail of the old layout was imported before"),
+    }
+    Ok(())
 }
 
 /// Opens the embedded queue path (`<data_dir>/bus.db`): a durable queue per
@@ -178,12 +190,11 @@ pub async fn serve_on(
         }
         (None, _) => {}
     }
-    let store = open_event_store(&config)?;
+    let (store, audit_store) = open_event_store(&config).await?;
 
     let governance = open_governance(&config).await?;
     let policies = open_policies(&config)?;
-    let audit_store = open_audit_store(&config)?;
-    let audit = AuditLog::start(audit_store.clone());
+    let audit = AuditLog::new(audit_store);
     let queue_bus = open_queue_bus(&config)?;
     let guard = Guard::new(policies.clone(), audit.clone());
     let handlers = if config.commands.example_domain { domain::handlers() } else { HandlerRegistry::default() };
@@ -290,7 +301,6 @@ pub async fn serve_on(
     read_side.stopped().await;
     queue_bus.shutdown().await;
     audit.close().await;
-    audit_store.shutdown().await;
     store.shutdown().await;
     tracing::info!("nexus stopped");
     result

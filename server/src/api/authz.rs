@@ -238,26 +238,35 @@ async fn record_deny(audit: &AuditLog, record: DecisionRecord, decision: &Decisi
 }
 
 impl Permit {
-    /// Runs `write` while the call's decision is recorded; answers when both
-    /// are done. The write's error wins; an audit failure after a successful
-    /// write is UNAVAILABLE (retrying is safe: writes are idempotent by id).
+    /// Queues the call's decision record, then runs `write`; answers when
+    /// both are done. The record is queued first so that the store commits
+    /// it with the write or before it: an acknowledged write always has its
+    /// record on disk. If the record cannot be queued, nothing is written
+    /// (UNAVAILABLE). The write's error wins; an audit failure after a
+    /// successful write is UNAVAILABLE (retrying is safe: writes are
+    /// idempotent by id).
     pub async fn write<T>(self, write: impl Future<Output = Result<T, Status>>) -> Result<T, Status> {
-        let (written, audited) = self.beside(write).await;
+        let (written, audited) = self.beside(write).await?;
         let value = written?;
         audited?;
         Ok(value)
     }
 
-    /// Runs `write` while the call's decision is recorded, and returns both
-    /// outcomes.
-    pub async fn beside<T, E>(self, write: impl Future<Output = Result<T, E>>) -> (Result<T, E>, Result<(), Status>) {
+    /// Queues the call's decision record, runs `write`, waits for the record
+    /// to be durable, and returns both outcomes. `Err` (and no write) if the
+    /// record cannot be queued.
+    pub async fn beside<T, E>(
+        self,
+        write: impl Future<Output = Result<T, E>>,
+    ) -> Result<(Result<T, E>, Result<(), Status>), Status> {
         let Permit { audit, record } = self;
-        let (written, audited) = tokio::join!(write, audit.record(record));
-        let audited = audited.map_err(|e| {
+        let pending = audit.submit(record).await.map_err(audit_status)?;
+        let written = write.await;
+        let audited = pending.durable().await.map_err(|e| {
             tracing::error!(error = %e, "a write went ahead but its audit record could not be stored");
-            Status::from(crate::core::error::NexusError::from(e))
+            audit_status(e)
         });
-        (written, audited)
+        Ok((written, audited))
     }
 
     /// A permit for a second record about the same call (a fresh decision
@@ -280,6 +289,10 @@ impl Permit {
     pub fn decision_id(&self) -> uuid::Uuid {
         self.record.decision_id
     }
+}
+
+fn audit_status(e: crate::core::ports::StoreError) -> Status {
+    Status::from(crate::core::error::NexusError::from(e))
 }
 
 fn outcome(decision: &Decision) -> PolicyOutcome {

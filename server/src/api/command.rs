@@ -68,7 +68,7 @@ impl proto::command_service_server::CommandService for CommandApi {
         // The authz decision is recorded beside the command's write; if the
         // event policy then denies the events, a second record says so.
         let followup = permit.followup();
-        let (result, audited) = permit.beside(self.state.commands.execute(command)).await;
+        let (result, audited) = permit.beside(self.state.commands.execute(command)).await?;
         let outcome = match result {
             Err(NexusError::PolicyDenied(decision)) => return Err(followup.deny(&decision).await),
             Err(e) => return Err(e.into()),

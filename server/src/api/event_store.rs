@@ -33,8 +33,8 @@ impl EventStoreApi {
         Self { state }
     }
 
-    /// The store holding a stream for reading: the audit trail's own store
-    /// for `$audit`, the event store for everything else.
+    /// The store holding a stream for reading: the audit trail (kept beside
+    /// the log, never in it) for `$audit`, the event store for everything else.
     fn store_for(&self, stream_id: &str) -> &Arc<dyn EventStore> {
         if stream_id == AUDIT_STREAM { self.state.guard.audit.store() } else { &self.state.store }
     }

@@ -1,33 +1,41 @@
 //! The audit trail: every policy decision on a write, and every deny, as an
 //! event of the system stream [`AUDIT_STREAM`].
 //!
-//! The trail lives in an event store of its own (on the embedded backend a
-//! second database file, `audit.db`): recording decisions then never puts
-//! foreign events, or position gaps, into the application's global log, and
-//! clients read it like any stream (`ReadStream`/`SubscribeStream` of
-//! `$audit`) or through `PolicyService.ListDecisions`. They never write it:
-//! the API refuses writes to every system stream.
+//! The trail is kept by an [`AuditStore`] beside the event log, never inside
+//! it: recording decisions puts no foreign events, and no position gaps,
+//! into the application's global log. On the embedded backend it is a table
+//! of the event store's own database, written in the same group commits as
+//! the appends. Clients read it like any stream (`ReadStream` /
+//! `SubscribeStream` of `$audit`, served by [`AuditLog::store`]) or through
+//! `PolicyService.ListDecisions`. They never write it: the API refuses
+//! writes to every system stream.
 //!
-//! A writer task gathers the records of concurrent calls into batches, one
-//! append each, with a few batches in flight so the store pipelines their
-//! commits and fsyncs. A call that must be audited waits for its record to
-//! be durable before it answers, so an acknowledged write always has its
-//! decision on disk.
+//! A write's record is queued before the write starts and the call answers
+//! only once the record is durable: the store commits the record with the
+//! write or before it, so an acknowledged write always has its decision on
+//! disk (see [`AuditStore::submit_audit`]).
 
 use std::{
-    sync::Arc,
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{SystemTime, UNIX_EPOCH},
 };
 
+use async_trait::async_trait;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{Semaphore, mpsc, oneshot};
-use tokio_util::sync::CancellationToken;
+use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use super::{
-    model::{Direction, EventMetadata, ExpectedRevision, JSON_CONTENT_TYPE, ProposedEvent, ReadStreamQuery},
-    ports::{EventStore, StoreError},
+    model::{
+        AllSlice, AppendResult, CommitNotice, Direction, EventMetadata, ExpectedRevision, JSON_CONTENT_TYPE,
+        ProposedEvent, ReadAllQuery, ReadStreamQuery, RecordedEvent, StreamInfo, StreamMetadata, StreamSlice,
+        StreamState,
+    },
+    ports::{AuditReceipt, AuditStore, EventStore, StoreError},
     principal::Principal,
 };
 
@@ -181,56 +189,69 @@ pub struct DecisionPage {
     pub next_revision: Option<u64>,
 }
 
-/// Most records one append carries.
-const MAX_BATCH: usize = 512;
-/// Records queued before callers wait for room.
-const QUEUE: usize = 8192;
-/// Batches being appended at once: while one waits for its fsync, the next
-/// is already committed (the store pipelines them), and one batch carries
-/// one stream update for all its records.
-const IN_FLIGHT: usize = 4;
+/// A decision record queued for the trail; [`PendingRecord::durable`] waits
+/// until it is on disk.
+#[must_use = "a pending record must be awaited before the call answers"]
+pub struct PendingRecord {
+    receipt: AuditReceipt,
+    notices: broadcast::Sender<Arc<CommitNotice>>,
+}
 
-type Pending = (DecisionRecord, oneshot::Sender<Result<(), StoreError>>);
+impl PendingRecord {
+    /// Waits until the record is durable (and readable).
+    pub async fn durable(self) -> Result<(), StoreError> {
+        self.receipt.await?;
+        // Wakes subscribers of `$audit`; nobody listening is fine.
+        let _ = self.notices.send(Arc::new(CommitNotice { streams: vec![AUDIT_STREAM.to_string()] }));
+        Ok(())
+    }
+}
 
 /// The audit trail's writer and reader.
 pub struct AuditLog {
-    store: Arc<dyn EventStore>,
-    tx: mpsc::Sender<Pending>,
-    stop: CancellationToken,
-    writer: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    store: Arc<dyn AuditStore>,
+    /// `$audit` as an [`EventStore`] for the stream read APIs.
+    stream: Arc<dyn EventStore>,
+    notices: broadcast::Sender<Arc<CommitNotice>>,
+    closed: AtomicBool,
 }
 
 impl AuditLog {
-    /// The store holding the trail.
-    pub fn store(&self) -> &Arc<dyn EventStore> {
-        &self.store
+    /// The audit trail kept by `store`.
+    pub fn new(store: Arc<dyn AuditStore>) -> Arc<Self> {
+        let (notices, _) = broadcast::channel(1024);
+        let stream = Arc::new(AuditStream { store: store.clone(), notices: notices.clone() });
+        Arc::new(Self { store, stream, notices, closed: AtomicBool::new(false) })
     }
 
-    /// Starts the writer task on `store`.
-    pub fn start(store: Arc<dyn EventStore>) -> Arc<Self> {
-        let (tx, rx) = mpsc::channel(QUEUE);
-        let stop = CancellationToken::new();
-        let writer = tokio::spawn(write_loop(store.clone(), rx, stop.clone()));
-        Arc::new(Self { store, tx, stop, writer: tokio::sync::Mutex::new(Some(writer)) })
+    /// `$audit` as a read-only event store holding that one stream, for
+    /// `ReadStream`, `GetStreamInfo` and `SubscribeStream`.
+    pub fn store(&self) -> &Arc<dyn EventStore> {
+        &self.stream
+    }
+
+    /// Queues `record` and returns once it is queued: a write to the event
+    /// store started after this commits together with the record or after
+    /// it. Await [`PendingRecord::durable`] before answering the call.
+    pub async fn submit(&self, record: DecisionRecord) -> Result<PendingRecord, StoreError> {
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(StoreError::ShuttingDown);
+        }
+        let receipt = self.store.submit_audit(vec![record.to_event()]).await.inspect_err(|e| {
+            tracing::error!(error = %e, decision_id = %record.decision_id, "cannot queue an audit record");
+        })?;
+        Ok(PendingRecord { receipt, notices: self.notices.clone() })
     }
 
     /// Records `record` and waits until it is durable.
     pub async fn record(&self, record: DecisionRecord) -> Result<(), StoreError> {
-        if self.stop.is_cancelled() {
-            return Err(StoreError::ShuttingDown);
-        }
-        let (done, wait) = oneshot::channel();
-        self.tx.send((record, done)).await.map_err(|_| StoreError::ShuttingDown)?;
-        wait.await.map_err(|_| StoreError::ShuttingDown)?
+        self.submit(record).await?.durable().await
     }
 
-    /// Writes what is queued, waits for the batches in flight, then stops
-    /// taking records.
+    /// Stops taking records. Records queued before stay queued: the store
+    /// writes them before it shuts down.
     pub async fn close(&self) {
-        self.stop.cancel();
-        if let Some(writer) = self.writer.lock().await.take() {
-            let _ = writer.await;
-        }
+        self.closed.store(true, Ordering::SeqCst);
     }
 
     /// Reads records newest first, starting at audit revision `before`
@@ -247,13 +268,7 @@ impl AuditLog {
         let mut scanned = 0;
         loop {
             let page = (scan - scanned).clamp(1, 512);
-            let query = ReadStreamQuery {
-                stream_id: AUDIT_STREAM.to_string(),
-                direction: Direction::Backwards,
-                from_revision: from,
-                limit: page,
-            };
-            let slice = match self.store.read_stream(query).await {
+            let slice = match self.store.read_audit(Direction::Backwards, from, page).await {
                 Ok(slice) => slice,
                 Err(StoreError::StreamNotFound(_)) => return Ok(DecisionPage { records, next_revision: None }),
                 Err(e) => return Err(e),
@@ -282,56 +297,68 @@ impl AuditLog {
     }
 }
 
-async fn write_loop(store: Arc<dyn EventStore>, mut rx: mpsc::Receiver<Pending>, stop: CancellationToken) {
-    let in_flight = Arc::new(Semaphore::new(IN_FLIGHT));
-    loop {
-        let first = tokio::select! {
-            biased;
-            item = rx.recv() => item,
-            _ = stop.cancelled() => {
-                // Write what was queued before the stop, then end.
-                rx.close();
-                rx.recv().await
-            }
-        };
-        let Some(first) = first else { break };
-        let Ok(permit) = in_flight.clone().acquire_owned().await else { break };
-        // Whatever queued up while waiting for room joins this batch.
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(item) => batch.push(item),
-                Err(_) => break,
-            }
-        }
-        let store = store.clone();
-        tokio::spawn(async move {
-            let result = append_batch(&*store, &batch).await;
-            for (_, done) in batch {
-                let _ = done.send(result.clone());
-            }
-            drop(permit);
-        });
-    }
-    // Wait for the batches in flight.
-    let _ = in_flight.acquire_many(IN_FLIGHT as u32).await;
+/// The one stream `$audit`, read-only, in the shape of an event store, so
+/// the stream read APIs and subscriptions serve it unchanged. It holds no
+/// other stream and no global log; writes are refused (the API refuses
+/// them earlier, for every system stream).
+struct AuditStream {
+    store: Arc<dyn AuditStore>,
+    notices: broadcast::Sender<Arc<CommitNotice>>,
 }
 
-async fn append_batch(store: &dyn EventStore, batch: &[Pending]) -> Result<(), StoreError> {
-    let events = || batch.iter().map(|(record, _)| record.to_event()).collect();
-    match store.append(AUDIT_STREAM, ExpectedRevision::Any, events()).await {
-        Ok(_) => Ok(()),
-        Err(StoreError::Unavailable(e)) => {
-            // One retry after a pause for a transient fault; the ids make it idempotent.
-            tracing::warn!(error = %e, records = batch.len(), "audit store unavailable; retrying once");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            store.append(AUDIT_STREAM, ExpectedRevision::Any, events()).await.map(|_| ())
-        }
-        Err(e) => {
-            tracing::error!(error = %e, records = batch.len(), "cannot write audit records");
-            Err(e)
-        }
+fn read_only() -> StoreError {
+    StoreError::Internal(format!("{AUDIT_STREAM} is written by the server only"))
+}
+
+#[async_trait]
+impl EventStore for AuditStream {
+    async fn append(&self, _: &str, _: ExpectedRevision, _: Vec<ProposedEvent>) -> Result<AppendResult, StoreError> {
+        Err(read_only())
     }
+
+    async fn read_stream(&self, query: ReadStreamQuery) -> Result<StreamSlice, StoreError> {
+        if query.stream_id != AUDIT_STREAM {
+            return Err(StoreError::StreamNotFound(query.stream_id));
+        }
+        self.store.read_audit(query.direction, query.from_revision, query.limit).await
+    }
+
+    fn resolve_position(&self, token: &str) -> Result<crate::core::model::Position, StoreError> {
+        // Audit records have revisions, not positions in the global log.
+        Err(StoreError::InvalidPosition(token.to_string()))
+    }
+
+    async fn read_all(&self, _: ReadAllQuery) -> Result<AllSlice, StoreError> {
+        Ok(AllSlice { events: Vec::new(), next: None, end_of_log: true })
+    }
+
+    async fn find_event(&self, _: Uuid) -> Result<Option<RecordedEvent>, StoreError> {
+        Ok(None)
+    }
+
+    async fn stream_info(&self, stream_id: &str) -> Result<StreamInfo, StoreError> {
+        let last_revision = if stream_id == AUDIT_STREAM { self.store.last_audit_revision().await? } else { None };
+        Ok(StreamInfo {
+            stream_id: stream_id.to_string(),
+            state: if last_revision.is_some() { StreamState::Active } else { StreamState::Absent },
+            last_revision,
+            metadata: StreamMetadata::default(),
+        })
+    }
+
+    async fn set_stream_metadata(&self, _: &str, _: StreamMetadata) -> Result<StreamMetadata, StoreError> {
+        Err(read_only())
+    }
+
+    async fn delete_stream(&self, _: &str, _: ExpectedRevision, _: bool) -> Result<Option<u64>, StoreError> {
+        Err(read_only())
+    }
+
+    fn commits(&self) -> broadcast::Receiver<Arc<CommitNotice>> {
+        self.notices.subscribe()
+    }
+
+    async fn shutdown(&self) {}
 }
 
 #[cfg(test)]
@@ -359,10 +386,10 @@ mod tests {
     #[tokio::test]
     async fn concurrent_records_are_durable_and_listed_newest_first() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store: Arc<dyn EventStore> = Arc::new(
+        let store = Arc::new(
             SqliteEventStore::open(dir.path().join("events.db"), SqliteEventStoreConfig::default()).expect("open"),
         );
-        let audit = AuditLog::start(store.clone());
+        let audit = AuditLog::new(store.clone());
         let mut tasks = Vec::new();
         for i in 0..50 {
             let audit = audit.clone();
@@ -375,8 +402,11 @@ mod tests {
         for t in tasks {
             t.await.expect("join").expect("recorded");
         }
-        let info = store.stream_info(AUDIT_STREAM).await.expect("info");
+        let info = audit.store().stream_info(AUDIT_STREAM).await.expect("info");
         assert_eq!(info.last_revision, Some(49), "all 50 records stored");
+        assert_eq!(info.state, StreamState::Active);
+        // In the event store itself, `$audit` is no stream at all.
+        assert_eq!(store.stream_info(AUDIT_STREAM).await.expect("info").state, StreamState::Absent);
 
         let all = audit.list(&DecisionFilter::default(), None, 100, 10_000).await.expect("list");
         assert_eq!(all.records.len(), 50);
@@ -412,6 +442,48 @@ mod tests {
         audit.close().await;
         let late = audit.record(record("alice", "acme", true, "AppendToStream")).await;
         assert_eq!(late, Err(StoreError::ShuttingDown));
+        store.shutdown().await;
+    }
+
+    /// `$audit` reads like a stream: a subscription sees records as they
+    /// become durable, and the view refuses writes.
+    #[tokio::test]
+    async fn the_audit_stream_is_readable_and_subscribable_but_not_writable() {
+        use std::time::Duration;
+
+        use tokio_util::sync::CancellationToken;
+
+        use crate::core::subscription::{StreamFrom, SubscriptionMessage, subscribe_stream};
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(
+            SqliteEventStore::open(dir.path().join("events.db"), SqliteEventStoreConfig::default()).expect("open"),
+        );
+        let audit = AuditLog::new(store.clone());
+        let stop = CancellationToken::new();
+        let mut rx = subscribe_stream(
+            audit.store().clone(),
+            AUDIT_STREAM.to_string(),
+            StreamFrom::Start,
+            Duration::from_secs(30),
+            stop.clone(),
+        );
+        assert!(matches!(rx.recv().await, Some(Ok(SubscriptionMessage::CaughtUp(_)))));
+        let first = record("alice", "acme", true, "AppendToStream");
+        audit.record(first.clone()).await.expect("recorded");
+        match rx.recv().await {
+            Some(Ok(SubscriptionMessage::Event(event))) => {
+                assert_eq!(event.event_id, first.decision_id);
+                assert_eq!(event.revision, 0);
+                assert_eq!(event.event_type, DECISION_EVENT_TYPE);
+            }
+            other => panic!("expected the record, got {other:?}"),
+        }
+        stop.cancel();
+
+        let refused = audit.store().append(AUDIT_STREAM, ExpectedRevision::Any, vec![first.to_event()]).await;
+        assert!(matches!(refused, Err(StoreError::Internal(_))));
+        assert_eq!(audit.store().stream_info(AUDIT_STREAM).await.expect("info").last_revision, Some(0));
         store.shutdown().await;
     }
 }

@@ -8,8 +8,8 @@ use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use super::model::{
-    AllSlice, AppendResult, CommitNotice, ExpectedRevision, Position, ProposedEvent, ReadAllQuery, ReadStreamQuery,
-    RecordedEvent, StreamInfo, StreamMetadata, StreamSlice,
+    AllSlice, AppendResult, CommitNotice, Direction, ExpectedRevision, Position, ProposedEvent, ReadAllQuery,
+    ReadStreamQuery, RecordedEvent, StreamInfo, StreamMetadata, StreamSlice,
 };
 
 /// Errors of the [`EventStore`] port. Adapters translate their backend's
@@ -117,4 +117,48 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Stops accepting writes, finishes the writes in flight and flushes.
     async fn shutdown(&self);
+}
+
+/// Resolves when the records of one [`AuditStore::submit_audit`] are durable
+/// (or could not be stored).
+pub type AuditReceipt = futures::future::BoxFuture<'static, Result<(), StoreError>>;
+
+/// The audit trail's storage: one append-only stream of decision records,
+/// kept beside the event log and never inside it.
+///
+/// Records are events of the stream [`crate::core::audit::AUDIT_STREAM`]
+/// with their own revisions. They have no position: they are not in the
+/// global log, so [`EventStore::read_all`], subscriptions to it and
+/// [`EventStore::commits`] never show them, and they take no position of it.
+#[async_trait]
+pub trait AuditStore: Send + Sync + 'static {
+    /// Queues `records` for the end of the audit stream. Returns once they
+    /// are queued, with a receipt that resolves when they are durable.
+    ///
+    /// Promises:
+    /// - all records of one call or none are stored, with consecutive
+    ///   revisions (from 0 for the first record ever) in the order the
+    ///   calls were queued;
+    /// - a write to this backend's [`EventStore`] that is started after this
+    ///   returns is never durable before these records: it commits together
+    ///   with them or after them, so a crash can lose the write and keep the
+    ///   records, never the reverse;
+    /// - the receipt resolves `Ok` only once the records are durable and
+    ///   visible to [`AuditStore::read_audit`].
+    async fn submit_audit(&self, records: Vec<ProposedEvent>) -> Result<AuditReceipt, StoreError>;
+
+    /// Reads one page of the audit stream by revision, durable records only:
+    /// from `from_revision` inclusive (`None`: the first record forwards, the
+    /// last backwards), at most `limit` records. The events' stream is
+    /// [`crate::core::audit::AUDIT_STREAM`] and their position is empty.
+    /// [`StoreError::StreamNotFound`] while the stream holds no record.
+    async fn read_audit(
+        &self,
+        direction: Direction,
+        from_revision: Option<u64>,
+        limit: usize,
+    ) -> Result<StreamSlice, StoreError>;
+
+    /// Revision of the last durable record; `None` while there is none.
+    async fn last_audit_revision(&self) -> Result<Option<u64>, StoreError>;
 }

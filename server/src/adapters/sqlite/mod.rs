@@ -10,6 +10,11 @@
 //!
 //! Reads use a small pool of read-only connections on blocking threads; WAL
 //! lets them run while the writer commits.
+//!
+//! The audit trail ([`AuditStore`]) is a table of the same database,
+//! `audit_records`, written by the same writer in the same group commits
+//! (so a decision record costs no fsync of its own) but outside the global
+//! log: it has its own revisions and takes no position.
 
 mod ids;
 mod position;
@@ -48,10 +53,10 @@ use self::{
 };
 use crate::core::{
     model::{
-        AllSlice, AppendResult, CommitNotice, ExpectedRevision, Position, ProposedEvent, ReadAllQuery, ReadStreamQuery,
-        RecordedEvent, StreamInfo, StreamMetadata, StreamSlice,
+        AllSlice, AppendResult, CommitNotice, Direction, ExpectedRevision, Position, ProposedEvent, ReadAllQuery,
+        ReadStreamQuery, RecordedEvent, StreamInfo, StreamMetadata, StreamSlice,
     },
-    ports::{EventStore, StoreError},
+    ports::{AuditReceipt, AuditStore, EventStore, StoreError},
 };
 
 /// When an acknowledged append is on disk.
@@ -93,6 +98,8 @@ pub struct SqliteEventStore {
     ids: Arc<EventIds>,
     /// Highest position readers may see: durable (full) or committed (relaxed).
     durable: Arc<AtomicU64>,
+    /// Audit revisions below this are durable and may be read.
+    audit_durable: Arc<AtomicU64>,
     writer: Mutex<Option<mpsc::Sender<WriteOp>>>,
     writer_thread: Mutex<Option<thread::JoinHandle<()>>>,
     checkpointer: Mutex<Option<(Arc<std::sync::atomic::AtomicBool>, thread::JoinHandle<()>)>>,
@@ -112,8 +119,10 @@ impl SqliteEventStore {
         write::sync_wal(&mut None, &wal_path)?;
         let (commits, _) = broadcast::channel(1024);
         let durable = Arc::new(AtomicU64::new(0));
+        let audit_durable = Arc::new(AtomicU64::new(0));
         let (tx, rx) = mpsc::channel(config.queue_capacity.max(1));
-        let publisher = Publisher { durable: durable.clone(), commits: commits.clone() };
+        let publisher =
+            Publisher { durable: durable.clone(), audit_durable: audit_durable.clone(), commits: commits.clone() };
         let sync = (config.durability == Durability::Full).then_some(wal_path);
         let writer = Writer::new(conn, ids.clone(), rx, publisher, config.max_batch_events.max(1), sync)?;
         let writer_thread = thread::Builder::new()
@@ -126,6 +135,7 @@ impl SqliteEventStore {
             ids,
             path,
             durable,
+            audit_durable,
             writer: Mutex::new(Some(tx)),
             writer_thread: Mutex::new(Some(writer_thread)),
             checkpointer: Mutex::new(Some(checkpointer)),
@@ -138,14 +148,32 @@ impl SqliteEventStore {
         &self.path
     }
 
+    /// Copies the audit trail of the old layout, the `$audit` stream of a
+    /// separate event store at `legacy` (`audit.db`), into this store's
+    /// audit trail, in one transaction. Done once per store: returns how
+    /// many records were copied, or `None` if an import was done before.
+    /// Run it before recording anything, so revisions stay as they were.
+    pub async fn import_legacy_audit(&self, legacy: &Path) -> Result<Option<u64>, StoreError> {
+        let path = legacy.to_path_buf();
+        self.write(|reply| WriteOp::ImportAudit { path, reply }).await
+    }
+
     async fn write<T>(
         &self,
         make: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> WriteOp,
     ) -> Result<T, StoreError> {
+        self.submit(make).await?.await.map_err(|_| StoreError::ShuttingDown)?
+    }
+
+    /// Queues a request for the writer; the receiver gets its answer.
+    async fn submit<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> WriteOp,
+    ) -> Result<oneshot::Receiver<Result<T, StoreError>>, StoreError> {
         let sender = self.writer.lock().map_err(|_| poisoned())?.clone().ok_or(StoreError::ShuttingDown)?;
         let (reply, response) = oneshot::channel();
         sender.send(make(reply)).await.map_err(|_| StoreError::ShuttingDown)?;
-        response.await.map_err(|_| StoreError::ShuttingDown)?
+        Ok(response)
     }
 
     /// Runs `f` on a read connection with the highest position it may show.
@@ -234,6 +262,39 @@ impl EventStore for SqliteEventStore {
             handle.thread().unpark();
             let _ = tokio::task::spawn_blocking(move || handle.join()).await;
         }
+    }
+}
+
+#[async_trait]
+impl AuditStore for SqliteEventStore {
+    async fn submit_audit(&self, records: Vec<ProposedEvent>) -> Result<AuditReceipt, StoreError> {
+        if records.is_empty() {
+            return Ok(Box::pin(async { Ok(()) }));
+        }
+        // The writer takes requests in queue order into batches committed in
+        // order: any write queued after this lands in the same transaction
+        // or a later one.
+        let response = self.submit(|reply| WriteOp::Audit { records, reply }).await?;
+        Ok(Box::pin(async move { response.await.map_err(|_| StoreError::ShuttingDown)? }))
+    }
+
+    async fn read_audit(
+        &self,
+        direction: Direction,
+        from_revision: Option<u64>,
+        limit: usize,
+    ) -> Result<StreamSlice, StoreError> {
+        let visible_end = self.audit_durable.load(Ordering::SeqCst);
+        let pool = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            pool.with(|conn| read::read_audit(conn, direction, from_revision, limit, visible_end))
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("read task failed: {e}")))?
+    }
+
+    async fn last_audit_revision(&self) -> Result<Option<u64>, StoreError> {
+        Ok(self.audit_durable.load(Ordering::SeqCst).checked_sub(1))
     }
 }
 
@@ -428,5 +489,7 @@ impl ReadPool {
     }
 }
 
+#[cfg(test)]
+mod audit_tests;
 #[cfg(test)]
 mod tests;

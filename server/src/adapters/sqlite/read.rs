@@ -12,9 +12,10 @@ use super::{
     sqlite_error,
 };
 use crate::core::{
+    audit::AUDIT_STREAM,
     model::{
-        AllFrom, AllSlice, Direction, EventMetadata, ReadAllQuery, ReadStreamQuery, RecordedEvent, StreamInfo,
-        StreamMetadata, StreamSlice, StreamState,
+        AllFrom, AllSlice, Direction, EventMetadata, Position, ReadAllQuery, ReadStreamQuery, RecordedEvent,
+        StreamInfo, StreamMetadata, StreamSlice, StreamState,
     },
     ports::StoreError,
 };
@@ -308,6 +309,79 @@ fn to_event(row: &Row<'_>) -> rusqlite::Result<Result<RecordedEvent, StoreError>
         metadata,
         recorded_at_micros: row.get(9)?,
         schema_id: row.get::<_, Option<Vec<u8>>>(10)?.and_then(|b| Uuid::from_slice(&b).ok()),
+        stored_schema_version: None,
+    }))
+}
+
+/// One page of the audit trail (`audit_records`). `visible_end` is the
+/// revision after the last durable record (the count of durable records).
+pub(super) fn read_audit(
+    conn: &mut Connection,
+    direction: Direction,
+    from_revision: Option<u64>,
+    limit: usize,
+    visible_end: u64,
+) -> Result<StreamSlice, StoreError> {
+    let Some(last) = visible_end.checked_sub(1) else {
+        return Err(StoreError::StreamNotFound(AUDIT_STREAM.to_string()));
+    };
+    let limit = limit.max(1);
+    let (sql, from) = match direction {
+        Direction::Forwards => {
+            let from = from_revision.unwrap_or(0);
+            if from > last {
+                return Ok(StreamSlice { events: Vec::new(), next_revision: None, current_revision: last });
+            }
+            (
+                "SELECT revision, event_id, event_type, content_type, data, metadata, recorded_at FROM audit_records \
+                 WHERE revision >= ?1 AND revision <= ?2 ORDER BY revision ASC LIMIT ?3",
+                from,
+            )
+        }
+        Direction::Backwards => (
+            "SELECT revision, event_id, event_type, content_type, data, metadata, recorded_at FROM audit_records \
+             WHERE revision <= ?1 AND revision <= ?2 ORDER BY revision DESC LIMIT ?3",
+            from_revision.unwrap_or(last).min(last),
+        ),
+    };
+    let mut stmt = conn.prepare_cached(sql).map_err(sqlite_error)?;
+    let rows =
+        stmt.query_map(params![from as i64, last as i64, (limit + 1) as i64], to_audit_event).map_err(sqlite_error)?;
+    let mut events = Vec::with_capacity(limit.min(1024));
+    for row in rows {
+        events.push(row.map_err(sqlite_error)??);
+    }
+    // One more row than asked was read to learn where the next page starts.
+    let next_revision = (events.len() > limit).then(|| events.pop().map(|e| e.revision)).flatten();
+    Ok(StreamSlice { events, next_revision, current_revision: last })
+}
+
+/// Maps a row of `audit_records` to an event of [`AUDIT_STREAM`], which has
+/// no position in the global log.
+fn to_audit_event(row: &Row<'_>) -> rusqlite::Result<Result<RecordedEvent, StoreError>> {
+    let revision = row.get::<_, i64>(0)? as u64;
+    let id_bytes: Vec<u8> = row.get(1)?;
+    let metadata_json: String = row.get(5)?;
+    let event_id = match Uuid::from_slice(&id_bytes) {
+        Ok(id) => id,
+        Err(e) => return Ok(Err(StoreError::Internal(format!("corrupt audit record id at revision {revision}: {e}")))),
+    };
+    let metadata: EventMetadata = match serde_json::from_str(&metadata_json) {
+        Ok(m) => m,
+        Err(e) => return Ok(Err(StoreError::Internal(format!("corrupt audit metadata at revision {revision}: {e}")))),
+    };
+    Ok(Ok(RecordedEvent {
+        event_id,
+        stream_id: AUDIT_STREAM.to_string(),
+        revision,
+        position: Position { token: String::new(), global: None },
+        event_type: row.get(2)?,
+        schema_version: 0,
+        content_type: row.get(3)?,
+        data: row.get::<_, Vec<u8>>(4)?.into(),
+        metadata,
+        recorded_at_micros: row.get(6)?,
+        schema_id: None,
         stored_schema_version: None,
     }))
 }

@@ -41,11 +41,24 @@ CREATE TABLE IF NOT EXISTS streams (
     truncate_before  INTEGER
 ) WITHOUT ROWID;
 
+-- The audit trail (the stream `$audit`): written by the same writer in
+-- the same group commits as `events`, but outside the global log, with its
+-- own revisions (consecutive from 0). Added in store schema 3.
+CREATE TABLE IF NOT EXISTS audit_records (
+    revision      INTEGER PRIMARY KEY,
+    event_id      BLOB    NOT NULL,
+    event_type    TEXT    NOT NULL,
+    content_type  TEXT    NOT NULL,
+    data          BLOB    NOT NULL,
+    metadata      TEXT    NOT NULL,
+    recorded_at   INTEGER NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS nexus_meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) WITHOUT ROWID;
-INSERT OR IGNORE INTO nexus_meta (key, value) VALUES ('event_store_schema', '2');
+INSERT OR IGNORE INTO nexus_meta (key, value) VALUES ('event_store_schema', '3');
 "#;
 
 /// Brings a store written by an older version up to date.
@@ -58,8 +71,14 @@ pub(super) fn migrate(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
              UPDATE nexus_meta SET value = '2' WHERE key = 'event_store_schema';",
         )?;
     }
+    // Schema 3 only added `audit_records`, created above.
+    conn.execute("UPDATE nexus_meta SET value = '3' WHERE key = 'event_store_schema' AND value = '2'", [])?;
     Ok(())
 }
+
+/// Key of `nexus_meta` set when the `audit.db` of the old layout was
+/// imported into `audit_records` (its value: how many records).
+pub(super) const LEGACY_AUDIT_IMPORTED: &str = "legacy_audit_imported";
 
 pub(super) const STATE_ACTIVE: i64 = 1;
 pub(super) const STATE_DELETED: i64 = 2;

@@ -13,17 +13,18 @@ use std::{
     time::{Instant, SystemTime, UNIX_EPOCH},
 };
 
-use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::{
     ids::EventIds,
     position,
     read::{self, StreamRow},
-    schema::{STATE_ACTIVE, STATE_DELETED, STATE_TOMBSTONED},
+    schema::{LEGACY_AUDIT_IMPORTED, STATE_ACTIVE, STATE_DELETED, STATE_TOMBSTONED},
     sqlite_error,
 };
 use crate::core::{
+    audit::AUDIT_STREAM,
     model::{AppendResult, CommitNotice, ExpectedRevision, ProposedEvent, RecordedEvent, StreamMetadata},
     ports::StoreError,
 };
@@ -32,15 +33,41 @@ type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
 /// A request for the writer.
 pub(super) enum WriteOp {
-    Append { stream_id: String, expected: ExpectedRevision, events: Vec<ProposedEvent>, reply: Reply<AppendResult> },
-    SetMetadata { stream_id: String, metadata: StreamMetadata, reply: Reply<StreamMetadata> },
-    Delete { stream_id: String, expected: ExpectedRevision, tombstone: bool, reply: Reply<Option<u64>> },
+    Append {
+        stream_id: String,
+        expected: ExpectedRevision,
+        events: Vec<ProposedEvent>,
+        reply: Reply<AppendResult>,
+    },
+    SetMetadata {
+        stream_id: String,
+        metadata: StreamMetadata,
+        reply: Reply<StreamMetadata>,
+    },
+    Delete {
+        stream_id: String,
+        expected: ExpectedRevision,
+        tombstone: bool,
+        reply: Reply<Option<u64>>,
+    },
+    /// Records for the audit trail (`audit_records`, outside the global log).
+    Audit {
+        records: Vec<ProposedEvent>,
+        reply: Reply<()>,
+    },
+    /// Copies the `$audit` stream of an old-layout `audit.db` into
+    /// `audit_records`, once: `None` if that was done before.
+    ImportAudit {
+        path: PathBuf,
+        reply: Reply<Option<u64>>,
+    },
 }
 
 impl WriteOp {
     fn event_count(&self) -> usize {
         match self {
             WriteOp::Append { events, .. } => events.len(),
+            WriteOp::Audit { records, .. } => records.len(),
             _ => 1,
         }
     }
@@ -51,6 +78,8 @@ enum Outcome {
     Append(Reply<AppendResult>, Result<AppendResult, StoreError>),
     SetMetadata(Reply<StreamMetadata>, Result<StreamMetadata, StoreError>),
     Delete(Reply<Option<u64>>, Result<Option<u64>, StoreError>),
+    Audit(Reply<()>, Result<(), StoreError>),
+    ImportAudit(Reply<Option<u64>>, Result<Option<u64>, StoreError>),
 }
 
 impl Outcome {
@@ -67,6 +96,8 @@ impl Outcome {
             Outcome::Append(reply, r) => reply.send(pick(r, batch)).map_err(drop),
             Outcome::SetMetadata(reply, r) => reply.send(pick(r, batch)).map_err(drop),
             Outcome::Delete(reply, r) => reply.send(pick(r, batch)).map_err(drop),
+            Outcome::Audit(reply, r) => reply.send(pick(r, batch)).map_err(drop),
+            Outcome::ImportAudit(reply, r) => reply.send(pick(r, batch)).map_err(drop),
         };
     }
 }
@@ -90,12 +121,17 @@ struct Committed {
     last_position: u64,
     /// Streams that received events.
     streams: Vec<String>,
+    /// Audit revision the next record will get after this batch (the count
+    /// of audit records stored up to it).
+    audit_end: u64,
 }
 
 /// Publishes what became durable: the watermark readers stay behind, the
 /// answers to the writers, and commit notices for subscriptions.
 pub(super) struct Publisher {
     pub durable: Arc<AtomicU64>,
+    /// Audit records readers may see: revisions below this are durable.
+    pub audit_durable: Arc<AtomicU64>,
     pub commits: broadcast::Sender<Arc<CommitNotice>>,
 }
 
@@ -110,6 +146,7 @@ impl Publisher {
             if result.is_ok() {
                 // Readers see events once durable, before their writers hear back.
                 self.durable.fetch_max(batch.last_position, Ordering::SeqCst);
+                self.audit_durable.fetch_max(batch.audit_end, Ordering::SeqCst);
                 streams.extend(batch.streams);
             }
             for outcome in batch.outcomes {
@@ -184,6 +221,8 @@ pub(super) struct Writer {
     max_batch_events: usize,
     /// The position the next event will get.
     next_position: u64,
+    /// The revision the next audit record will get.
+    next_audit: u64,
     sink: Sink,
 }
 
@@ -201,6 +240,10 @@ impl Writer {
         let head: i64 =
             conn.query_row("SELECT COALESCE(MAX(position), 0) FROM events", [], |r| r.get(0)).map_err(sqlite_error)?;
         publisher.durable.store(head as u64, Ordering::SeqCst);
+        let audit_end: i64 = conn
+            .query_row("SELECT COALESCE(MAX(revision) + 1, 0) FROM audit_records", [], |r| r.get(0))
+            .map_err(sqlite_error)?;
+        publisher.audit_durable.store(audit_end as u64, Ordering::SeqCst);
         let sink = match wal_path {
             None => Sink::Direct(publisher),
             Some(wal_path) => {
@@ -212,7 +255,15 @@ impl Writer {
                 Sink::Syncer { queue, thread }
             }
         };
-        Ok(Self { conn, ids, queue, max_batch_events, next_position: head as u64 + 1, sink })
+        Ok(Self {
+            conn,
+            ids,
+            queue,
+            max_batch_events,
+            next_position: head as u64 + 1,
+            next_audit: audit_end as u64,
+            sink,
+        })
     }
 
     pub(super) fn run(mut self) {
@@ -268,8 +319,11 @@ impl Writer {
         let started = Instant::now();
         let requests = batch.len();
         let first_position = self.next_position;
+        let first_audit = self.next_audit;
         let now = now_micros();
         let mut next_position = self.next_position;
+        let mut next_audit = self.next_audit;
+        let mut audit = Vec::new();
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut streams = Vec::new();
 
@@ -278,7 +332,14 @@ impl Writer {
         let ids = self.ids.clone();
         let result = (|| -> Result<(), StoreError> {
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sqlite_error)?;
-            let mut batch = Batch { ids: &ids, new_ids: &mut new_ids, next_position: &mut next_position, now };
+            let mut batch = Batch {
+                ids: &ids,
+                new_ids: &mut new_ids,
+                next_position: &mut next_position,
+                audit: &mut audit,
+                next_audit: &mut next_audit,
+                now,
+            };
             for op in ops.by_ref() {
                 match apply(&tx, op, &mut batch, &mut streams) {
                     Ok(outcome) => outcomes.push(outcome),
@@ -288,6 +349,8 @@ impl Writer {
                     }
                 }
             }
+            // The batch's audit records, in the transaction of its appends.
+            flush_audit(&tx, &mut batch)?;
             tx.commit().map_err(sqlite_error)
         })();
         // Requests not reached because the batch failed early.
@@ -297,14 +360,20 @@ impl Writer {
                     WriteOp::Append { reply, .. } => Outcome::Append(reply, Err(e.clone())),
                     WriteOp::SetMetadata { reply, .. } => Outcome::SetMetadata(reply, Err(e.clone())),
                     WriteOp::Delete { reply, .. } => Outcome::Delete(reply, Err(e.clone())),
+                    WriteOp::Audit { reply, .. } => Outcome::Audit(reply, Err(e.clone())),
+                    WriteOp::ImportAudit { reply, .. } => Outcome::ImportAudit(reply, Err(e.clone())),
                 });
             }
         }
         match &result {
-            Ok(()) => self.next_position = next_position,
+            Ok(()) => {
+                self.next_position = next_position;
+                self.next_audit = next_audit;
+            }
             Err(e) => {
                 tracing::error!(error = %e, "event store commit failed; the batch is rejected");
                 self.next_position = first_position;
+                self.next_audit = first_audit;
                 streams.clear();
                 if let Err(e) = self.ids.forget(&new_ids) {
                     tracing::error!(error = %e, "cannot forget the ids of a rolled-back batch");
@@ -314,10 +383,11 @@ impl Writer {
         tracing::trace!(
             requests,
             events = self.next_position - first_position,
+            audit_records = self.next_audit - first_audit,
             micros = started.elapsed().as_micros() as u64,
             "group commit"
         );
-        Committed { outcomes, result, last_position: self.next_position - 1, streams }
+        Committed { outcomes, result, last_position: self.next_position - 1, streams, audit_end: self.next_audit }
     }
 }
 
@@ -331,6 +401,10 @@ struct Batch<'a> {
     /// Ids written so far in this batch, forgotten if it rolls back.
     new_ids: &'a mut Vec<uuid::Uuid>,
     next_position: &'a mut u64,
+    /// Audit records of this batch not inserted yet, in queue order.
+    audit: &'a mut Vec<ProposedEvent>,
+    /// The revision the next audit record inserted will get.
+    next_audit: &'a mut u64,
     now: i64,
 }
 
@@ -360,6 +434,16 @@ fn apply(
         WriteOp::Delete { stream_id, expected, tombstone, reply } => {
             Outcome::Delete(reply, delete(tx, &stream_id, expected, tombstone))
         }
+        WriteOp::Audit { mut records, reply } => {
+            // Inserted together at the end of the batch (fewer statements);
+            // a fault there fails the whole batch, this request included.
+            batch.audit.append(&mut records);
+            Outcome::Audit(reply, Ok(()))
+        }
+        WriteOp::ImportAudit { path, reply } => match import_legacy_audit(tx, batch, &path) {
+            Ok(imported) => Outcome::ImportAudit(reply, Ok(imported)),
+            Err(e) => return fatal(e.clone(), Outcome::ImportAudit(reply, Err(e))),
+        },
     })
 }
 
@@ -472,28 +556,144 @@ fn write_events(
 /// Rows per `INSERT` statement, and the columns of one row.
 const ROWS_PER_INSERT: usize = 32;
 const EVENT_INSERT_COLUMNS: usize = 11;
+const AUDIT_INSERT_COLUMNS: usize = 7;
+
+/// Inserts the audit records gathered so far in the batch, numbering them
+/// on from the last stored revision. A failure is a fault of the batch.
+fn flush_audit(conn: &Connection, batch: &mut Batch<'_>) -> Result<(), StoreError> {
+    if batch.audit.is_empty() {
+        return Ok(());
+    }
+    let records = std::mem::take(batch.audit);
+    let metadata = records
+        .iter()
+        .map(|r| serde_json::to_string(&r.metadata))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
+    let first = *batch.next_audit;
+    for (chunk, (records, metadata)) in
+        records.chunks(ROWS_PER_INSERT).zip(metadata.chunks(ROWS_PER_INSERT)).enumerate()
+    {
+        let mut insert = conn.prepare_cached(insert_audit_sql(records.len())).map_err(sqlite_error)?;
+        for (row, (record, metadata)) in records.iter().zip(metadata).enumerate() {
+            let revision = first + (chunk * ROWS_PER_INSERT + row) as u64;
+            let values: [&dyn rusqlite::ToSql; AUDIT_INSERT_COLUMNS] = [
+                &(revision as i64),
+                &record.event_id.as_bytes().as_slice(),
+                &record.event_type,
+                &record.content_type,
+                &record.data.as_ref(),
+                metadata,
+                &batch.now,
+            ];
+            for (column, value) in values.into_iter().enumerate() {
+                insert.raw_bind_parameter(row * AUDIT_INSERT_COLUMNS + column + 1, value).map_err(sqlite_error)?;
+            }
+        }
+        insert.raw_execute().map_err(sqlite_error)?;
+    }
+    *batch.next_audit += records.len() as u64;
+    Ok(())
+}
+
+/// Copies the `$audit` stream of an old-layout `audit.db` (an event store
+/// of its own) after the audit records stored so far, and notes that it
+/// was done, in the batch's transaction: all or nothing, and only once.
+fn import_legacy_audit(tx: &Connection, batch: &mut Batch<'_>, path: &Path) -> Result<Option<u64>, StoreError> {
+    let done = tx
+        .query_row("SELECT value FROM nexus_meta WHERE key = ?1", [LEGACY_AUDIT_IMPORTED], |r| r.get::<_, String>(0))
+        .optional()
+        .map_err(sqlite_error)?;
+    if done.is_some() {
+        return Ok(None);
+    }
+    flush_audit(tx, batch)?;
+    let legacy_error = |e: rusqlite::Error| StoreError::Internal(format!("cannot read {}: {e}", path.display()));
+    // Read-write so that SQLite can recover a WAL a crash left behind.
+    let legacy = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(legacy_error)?;
+    legacy.busy_timeout(std::time::Duration::from_secs(5)).map_err(legacy_error)?;
+    // A database without an event log (an empty file) holds no trail.
+    let has_events = legacy
+        .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(legacy_error)?
+        > 0;
+    if !has_events {
+        tx.execute("INSERT INTO nexus_meta (key, value) VALUES (?1, '0')", [LEGACY_AUDIT_IMPORTED])
+            .map_err(sqlite_error)?;
+        return Ok(Some(0));
+    }
+    let mut select = legacy
+        .prepare(
+            "SELECT event_id, event_type, content_type, data, metadata, recorded_at FROM events \
+             WHERE stream_id = ?1 ORDER BY revision",
+        )
+        .map_err(legacy_error)?;
+    let mut rows = select.query([AUDIT_STREAM]).map_err(legacy_error)?;
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO audit_records (revision, event_id, event_type, content_type, data, metadata, recorded_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .map_err(sqlite_error)?;
+    let mut imported = 0u64;
+    while let Some(row) = rows.next().map_err(legacy_error)? {
+        let read = |i: usize| row.get::<_, rusqlite::types::Value>(i).map_err(legacy_error);
+        let (id, event_type, content_type, data, metadata, recorded_at) =
+            (read(0)?, read(1)?, read(2)?, read(3)?, read(4)?, read(5)?);
+        insert
+            .execute(params![*batch.next_audit as i64, id, event_type, content_type, data, metadata, recorded_at])
+            .map_err(sqlite_error)?;
+        *batch.next_audit += 1;
+        imported += 1;
+    }
+    tx.execute(
+        "INSERT INTO nexus_meta (key, value) VALUES (?1, ?2)",
+        params![LEGACY_AUDIT_IMPORTED, imported.to_string()],
+    )
+    .map_err(sqlite_error)?;
+    Ok(Some(imported))
+}
+
+/// `INSERT INTO audit_records … VALUES (…), (…)` for `rows` rows.
+fn insert_audit_sql(rows: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        multi_row_sql(
+            "INSERT INTO audit_records (revision, event_id, event_type, content_type, data, metadata, recorded_at)",
+            AUDIT_INSERT_COLUMNS,
+        )
+    });
+    &all[rows.clamp(1, ROWS_PER_INSERT) - 1]
+}
+
+/// `head VALUES (?1, …), (…)` for 1..=ROWS_PER_INSERT rows of `columns`.
+fn multi_row_sql(head: &str, columns: usize) -> Vec<String> {
+    (1..=ROWS_PER_INSERT)
+        .map(|n| {
+            let values: Vec<String> = (0..n)
+                .map(|r| {
+                    let params: Vec<String> = (1..=columns).map(|c| format!("?{}", r * columns + c)).collect();
+                    format!("({})", params.join(", "))
+                })
+                .collect();
+            format!("{head} VALUES {}", values.join(", "))
+        })
+        .collect()
+}
 
 /// `INSERT INTO events … VALUES (…), (…)` for `rows` rows (1..=ROWS_PER_INSERT),
 /// built once per size.
 fn insert_events_sql(rows: usize) -> &'static str {
     static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let all = SQL.get_or_init(|| {
-        (1..=ROWS_PER_INSERT)
-            .map(|n| {
-                let values: Vec<String> = (0..n)
-                    .map(|r| {
-                        let params: Vec<String> =
-                            (1..=EVENT_INSERT_COLUMNS).map(|c| format!("?{}", r * EVENT_INSERT_COLUMNS + c)).collect();
-                        format!("({})", params.join(", "))
-                    })
-                    .collect();
-                format!(
-                    "INSERT INTO events (position, stream_id, revision, event_id, event_type, schema_version, \
-                     content_type, data, metadata, recorded_at, schema_id) VALUES {}",
-                    values.join(", ")
-                )
-            })
-            .collect()
+        multi_row_sql(
+            "INSERT INTO events (position, stream_id, revision, event_id, event_type, schema_version, content_type, \
+             data, metadata, recorded_at, schema_id)",
+            EVENT_INSERT_COLUMNS,
+        )
     });
     &all[rows.clamp(1, ROWS_PER_INSERT) - 1]
 }
