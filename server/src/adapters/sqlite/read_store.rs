@@ -124,6 +124,9 @@ CREATE TABLE IF NOT EXISTS rs_documents (
     position_token   TEXT    NOT NULL,
     position_global  INTEGER,
     updated_at       INTEGER NOT NULL,
+    -- What the document's rs_text row holds (NULL: none), so a write
+    -- that leaves the text fields alone skips the full-text index.
+    words            TEXT,
     UNIQUE (idx, doc_key)
 );
 
@@ -518,7 +521,7 @@ fn apply_batch(
     let mut seq = index.last_seq;
     let mut changes = Vec::with_capacity(batch.writes.len());
     let mut find = tx
-        .prepare_cached("SELECT doc, version FROM rs_documents WHERE idx = ? AND doc_key = ?")
+        .prepare_cached("SELECT doc, version, words FROM rs_documents WHERE idx = ? AND doc_key = ?")
         .map_err(sqlite_error)?;
     let mut insert_change = tx
         .prepare_cached(
@@ -530,45 +533,52 @@ fn apply_batch(
     let mut insert_text =
         tx.prepare_cached("INSERT INTO rs_text (rowid, words) VALUES (?, ?)").map_err(sqlite_error)?;
     for (write, position) in batch.writes {
-        let existing: Option<(i64, i64)> = find
-            .query_row(params![index.idx, write.key()], |r| Ok((r.get(0)?, r.get(1)?)))
+        let existing: Option<(i64, i64, Option<String>)> = find
+            .query_row(params![index.idx, write.key()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()
             .map_err(sqlite_error)?;
         let global = position.global.map(|g| g as i64);
         match write {
             DocumentWrite::Upsert { key, body } => {
                 let text = serde_json::to_string(&body).map_err(internal)?;
-                let (doc, version) = match existing {
-                    Some((doc, version)) => {
+                let words = query::text_of(&body, &index.text_fields);
+                let words = (!words.is_empty()).then_some(words);
+                let (_, version) = match existing {
+                    Some((doc, version, old_words)) => {
                         tx.prepare_cached(
                             "UPDATE rs_documents SET body = ?, version = ?, position_token = ?, position_global = ?,
-                                    updated_at = ?
+                                    updated_at = ?, words = ?
                              WHERE doc = ?",
                         )
                         .map_err(sqlite_error)?
-                        .execute(params![text, version + 1, position.token, global, now, doc])
+                        .execute(params![text, version + 1, position.token, global, now, words, doc])
                         .map_err(sqlite_error)?;
-                        if !index.text_fields.is_empty() {
-                            delete_text.execute([doc]).map_err(sqlite_error)?;
+                        if old_words != words {
+                            if old_words.is_some() {
+                                delete_text.execute([doc]).map_err(sqlite_error)?;
+                            }
+                            if let Some(words) = &words {
+                                insert_text.execute(params![doc, words]).map_err(sqlite_error)?;
+                            }
                         }
                         (doc, version + 1)
                     }
                     None => {
                         tx.prepare_cached(
                             "INSERT INTO rs_documents
-                                (idx, doc_key, body, version, position_token, position_global, updated_at)
-                             VALUES (?, ?, ?, 1, ?, ?, ?)",
+                                (idx, doc_key, body, version, position_token, position_global, updated_at, words)
+                             VALUES (?, ?, ?, 1, ?, ?, ?, ?)",
                         )
                         .map_err(sqlite_error)?
-                        .execute(params![index.idx, key, text, position.token, global, now])
+                        .execute(params![index.idx, key, text, position.token, global, now, words])
                         .map_err(sqlite_error)?;
-                        (tx.last_insert_rowid(), 1)
+                        let doc = tx.last_insert_rowid();
+                        if let Some(words) = &words {
+                            insert_text.execute(params![doc, words]).map_err(sqlite_error)?;
+                        }
+                        (doc, 1)
                     }
                 };
-                let words = query::text_of(&body, &index.text_fields);
-                if !words.is_empty() {
-                    insert_text.execute(params![doc, words]).map_err(sqlite_error)?;
-                }
                 seq += 1;
                 insert_change
                     .execute(params![index.idx, seq as i64, key, text, version, position.token, global, now])
@@ -587,12 +597,12 @@ fn apply_batch(
                 });
             }
             DocumentWrite::Delete { key } => {
-                let Some((doc, version)) = existing else { continue };
+                let Some((doc, version, old_words)) = existing else { continue };
                 tx.prepare_cached("DELETE FROM rs_documents WHERE doc = ?")
                     .map_err(sqlite_error)?
                     .execute([doc])
                     .map_err(sqlite_error)?;
-                if !index.text_fields.is_empty() {
+                if old_words.is_some() {
                     delete_text.execute([doc]).map_err(sqlite_error)?;
                 }
                 seq += 1;
@@ -665,10 +675,12 @@ fn reindex_text(tx: &Transaction<'_>, idx: i64, text_fields: &[String]) -> Resul
         tx.execute("DELETE FROM rs_text WHERE rowid = ?", [doc]).map_err(sqlite_error)?;
         let body: Value = serde_json::from_str(&body).map_err(internal)?;
         let words = query::text_of(&body, text_fields);
-        if !words.is_empty() {
+        let words = (!words.is_empty()).then_some(words);
+        if let Some(words) = &words {
             tx.execute("INSERT INTO rs_text (rowid, words) VALUES (?, ?)", params![doc, words])
                 .map_err(sqlite_error)?;
         }
+        tx.execute("UPDATE rs_documents SET words = ? WHERE doc = ?", params![words, doc]).map_err(sqlite_error)?;
     }
     Ok(())
 }

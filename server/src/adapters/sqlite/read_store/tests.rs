@@ -94,3 +94,42 @@ async fn the_database_runs_in_wal_mode_and_pruning_frees_rows() {
     let kept: i64 = conn.query_row("SELECT COUNT(*) FROM rs_changes", [], |r| r.get(0)).expect("count");
     assert_eq!(kept, 3);
 }
+
+/// Writes that leave the text fields alone skip the full-text index; writes
+/// that change them replace the document's words.
+#[tokio::test]
+async fn text_follows_the_text_fields_across_updates() {
+    use serde_json::json;
+
+    use crate::core::{
+        model::Position,
+        read_store::{ApplyBatch, DocumentWrite, IndexId, IndexSpec, SearchQuery},
+    };
+
+    let embedded = Embedded::new();
+    let store = SqliteReadStore::open(embedded.path()).expect("open");
+    let id = IndexId { projection: "people".into(), generation: 1 };
+    store.create_index(&IndexSpec { id: id.clone(), text_fields: vec!["name".into()] }).await.expect("index");
+    let position = |g: u64| Position { token: format!("t{g}"), global: Some(g) };
+    let mut g = 0;
+    let mut write = |body: serde_json::Value| {
+        g += 1;
+        ApplyBatch {
+            writes: vec![(DocumentWrite::Upsert { key: "p-1".into(), body }, position(g))],
+            parked: vec![],
+            checkpoint: position(g),
+            events: 1,
+        }
+    };
+    let hits = |text: &str| SearchQuery { text: Some(text.into()), ..SearchQuery::default() };
+    store.apply(&id, write(json!({"name": "Ada Lovelace", "n": 1}))).await.expect("apply");
+    store.apply(&id, write(json!({"name": "Ada Lovelace", "n": 2}))).await.expect("apply");
+    assert_eq!(store.search(&id, &hits("ada")).await.expect("search").total, 1, "same text: still found once");
+    store.apply(&id, write(json!({"name": "Grace Hopper", "n": 3}))).await.expect("apply");
+    assert_eq!(store.search(&id, &hits("ada")).await.expect("search").total, 0, "old words are gone");
+    assert_eq!(store.search(&id, &hits("grace")).await.expect("search").total, 1, "new words are found");
+    store.apply(&id, write(json!({"n": 4}))).await.expect("apply");
+    assert_eq!(store.search(&id, &hits("grace")).await.expect("search").total, 0, "no text field, no words");
+    store.apply(&id, write(json!({"name": "Grace", "n": 5}))).await.expect("apply");
+    assert_eq!(store.search(&id, &hits("grace")).await.expect("search").total, 1, "words come back");
+}
