@@ -139,3 +139,101 @@ async fn a_crash_mid_projection_leaves_what_a_fresh_rebuild_builds() {
     let rebuilt = all_documents(&mut query).await;
     assert_eq!(rebuilt, recovered, "documents after the crash equal a fresh rebuild");
 }
+
+/// A projection registered through the API that fails on one event: with
+/// `on_error = "park"` it sets the event aside and folds the rest; with
+/// `"stop"` it stops right before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_events_are_parked_or_stop_the_projection() {
+    use nexus_sdk::proto::{ListParkedEventsRequest, ProjectionDefinition, ProjectionState, RegisterProjectionRequest};
+
+    let nexus = NexusProcess::start().await;
+    let mut events = EventStoreServiceClient::new(nexus.channel().await);
+    let mut query = QueryServiceClient::new(nexus.channel().await);
+    let stream = unique("ledger");
+    let definition = |name: &str, on_error: &str| {
+        ProjectionDefinition {
+        name: name.into(),
+        event_types: vec!["MoneyDeposited".into()],
+        stream_prefixes: vec![stream.clone()],
+        key: ".stream".into(),
+        fold: r#"if .event.data.amount == 13 then error("unlucky amount") else {total: ((.doc.total // 0) + .event.data.amount)} end"#
+            .into(),
+        on_error: on_error.into(),
+        ..Default::default()
+    }
+    };
+    for (name, on_error) in [("ledger-park", "park"), ("ledger-stop", "stop")] {
+        query
+            .register_projection(RegisterProjectionRequest { definition: Some(definition(name, on_error)) })
+            .await
+            .unwrap_or_else(|e| panic!("register {name}: {e:?}"));
+    }
+    let amounts = [5, 13, 7];
+    let batch = amounts
+        .iter()
+        .enumerate()
+        .map(|(i, amount)| event("MoneyDeposited", json!({"amount": amount, "balance": 100 + i})))
+        .collect();
+    let appended = events
+        .append_to_stream(AppendToStreamRequest {
+            stream_id: stream.clone(),
+            expected_revision: expected(any()),
+            events: batch,
+        })
+        .await
+        .expect("append")
+        .into_inner();
+
+    // Park: the unlucky deposit is set aside, the others are folded.
+    let parked_doc = query
+        .get_document(GetDocumentRequest {
+            projection: "ledger-park".into(),
+            key: stream.clone(),
+            consistency: Some(Consistency {
+                position: appended.last_position.clone(),
+                timeout: Some(prost_types::Duration { seconds: 30, nanos: 0 }),
+            }),
+        })
+        .await
+        .expect("the parking projection reaches the append")
+        .into_inner()
+        .document
+        .expect("document");
+    assert_eq!(parked_doc.body.map(struct_to_json).expect("body")["total"], json!(12), "5 + 7, without the 13");
+    let parked = query
+        .list_parked_events(ListParkedEventsRequest { projection: "ledger-park".into(), limit: 10 })
+        .await
+        .expect("parked events")
+        .into_inner()
+        .parked_events;
+    assert_eq!(parked.len(), 1, "{parked:?}");
+    assert_eq!((parked[0].stream_id.as_str(), parked[0].stream_revision), (stream.as_str(), 1));
+    assert!(parked[0].error.contains("unlucky amount"), "{}", parked[0].error);
+
+    // Stop: the projection halts before the unlucky deposit and says so.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        let status = query
+            .get_projection_status(GetProjectionStatusRequest { projection: "ledger-stop".into() })
+            .await
+            .expect("status")
+            .into_inner()
+            .status
+            .expect("status");
+        if status.state == ProjectionState::Stopped as i32 {
+            break status;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "ledger-stop did not stop: {status:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.last_error.contains("unlucky amount"), "{status:?}");
+    let stopped_doc = query
+        .get_document(GetDocumentRequest { projection: "ledger-stop".into(), key: stream.clone(), consistency: None })
+        .await
+        .expect("document")
+        .into_inner()
+        .document
+        .expect("document");
+    assert_eq!(stopped_doc.body.map(struct_to_json).expect("body")["total"], json!(5), "only what came before the 13");
+}

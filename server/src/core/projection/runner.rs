@@ -56,6 +56,24 @@ struct FoldedBatch {
     halted: bool,
 }
 
+/// A batch being committed.
+struct InFlight {
+    handle: tokio::task::JoinHandle<Result<Vec<DocumentChange>, ReadStoreError>>,
+    /// The position (and events) readers hear of once it has committed.
+    announce: Option<(Position, u64)>,
+    parked: u64,
+}
+
+/// Resolves when the batch in flight has committed; never without one.
+async fn landing(
+    flight: &mut Option<InFlight>,
+) -> Result<Result<Vec<DocumentChange>, ReadStoreError>, tokio::task::JoinError> {
+    match flight {
+        Some(flight) => (&mut flight.handle).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// A running generation.
 pub(super) struct Runner {
     pub index: IndexId,
@@ -154,12 +172,25 @@ impl Task {
         let mut feed = self.deps.bus.subscribe(checkpoint.map(|c| c.position), stop.child_token());
         let mut unapplied = 0u64;
         let mut last_apply = tokio::time::Instant::now();
+        // The apply of the previous batch, committing on a blocking thread
+        // while the next batch is folded.
+        let mut in_flight: Option<InFlight> = None;
         loop {
             let first = tokio::select! {
+                landed = landing(&mut in_flight) => {
+                    if let Some(flight) = in_flight.take() {
+                        self.land(flight, landed)?;
+                    }
+                    continue;
+                }
                 item = feed.recv() => item,
-                _ = tokio::time::sleep(IDLE_CHECKPOINT), if unapplied > 0 => {
+                _ = tokio::time::sleep(IDLE_CHECKPOINT), if unapplied > 0 && in_flight.is_none() => {
                     let checkpoint = self.progress.borrow().position.clone();
-                    self.apply(Vec::new(), Vec::new(), checkpoint, &mut unapplied).await?;
+                    let flight = self.start_apply(Vec::new(), Vec::new(), checkpoint, None, &mut unapplied);
+                    if let Some(mut flight) = flight {
+                        let landed = (&mut flight.handle).await;
+                        self.land(flight, landed)?;
+                    }
                     last_apply = tokio::time::Instant::now();
                     continue;
                 }
@@ -183,24 +214,33 @@ impl Task {
                     Err(mpsc::error::TryRecvError::Disconnected) => next = None,
                 }
             }
+            // Folding overlaps the previous batch's commit.
             let batch = self.fold_batch(&events).await?;
+            // Batches commit, and readers hear of them, in order.
+            if let Some(mut flight) = in_flight.take() {
+                let landed = (&mut flight.handle).await;
+                self.land(flight, landed)?;
+            }
             unapplied += batch.count;
             let halted = batch.halted;
             let must_apply = !batch.writes.is_empty() || !batch.parked.is_empty() || halted;
             if must_apply || last_apply.elapsed() >= IDLE_CHECKPOINT {
                 let checkpoint = batch.last.clone().or_else(|| self.progress.borrow().position.clone());
-                self.apply(batch.writes, batch.parked, checkpoint, &mut unapplied).await?;
+                let announce = batch.last.clone().map(|last| (last, batch.count));
+                in_flight = self.start_apply(batch.writes, batch.parked, checkpoint, announce, &mut unapplied);
                 last_apply = tokio::time::Instant::now();
-            }
-            // Readers waiting for a position (read-your-writes) are told only
-            // now, when the documents up to it are committed.
-            if let Some(last) = batch.last {
+            } else if let Some(last) = batch.last {
+                // Nothing to write: the position is reached already.
                 self.progress.send_modify(|p| {
                     p.position = Some(last);
                     p.events += batch.count;
                 });
             }
             if halted {
+                if let Some(mut flight) = in_flight.take() {
+                    let landed = (&mut flight.handle).await;
+                    self.land(flight, landed)?;
+                }
                 stop.cancelled().await;
                 return Ok(());
             }
@@ -283,29 +323,48 @@ impl Task {
         }))
     }
 
-    async fn apply(
+    /// Starts committing a batch on a blocking thread (`None` before the
+    /// first event, when there is no checkpoint to write).
+    fn start_apply(
         &mut self,
         writes: Vec<(DocumentWrite, Position)>,
         parked: Vec<ParkedEvent>,
         checkpoint: Option<Position>,
+        announce: Option<(Position, u64)>,
         unapplied: &mut u64,
-    ) -> Result<(), RunError> {
-        let Some(checkpoint) = checkpoint else { return Ok(()) };
+    ) -> Option<InFlight> {
+        let checkpoint = checkpoint?;
         let parked_count = parked.len() as u64;
         let batch = ApplyBatch { writes, parked, checkpoint, events: *unapplied };
-        let changes = match self.deps.store.apply(&self.index, batch).await {
-            Ok(changes) => changes,
-            Err(e) => {
-                // The documents may not match the cache any more.
-                self.cache.clear();
-                return Err(e.into());
-            }
-        };
         *unapplied = 0;
-        self.progress.send_modify(|p| p.parked += parked_count);
+        let store = self.deps.store.clone();
+        let index = self.index.clone();
+        let handle = tokio::spawn(async move { store.apply(&index, batch).await });
+        Some(InFlight { handle, announce, parked: parked_count })
+    }
+
+    /// A commit has ended: tell watchers and waiting readers, or fail (the
+    /// runner then resumes from the last committed checkpoint).
+    fn land(
+        &mut self,
+        flight: InFlight,
+        landed: Result<Result<Vec<DocumentChange>, ReadStoreError>, tokio::task::JoinError>,
+    ) -> Result<(), RunError> {
+        let changes = match landed {
+            Ok(Ok(changes)) => changes,
+            Ok(Err(e)) => return Err(e.into()),
+            Err(e) => return Err(ReadStoreError::Internal(format!("apply task failed: {e}")).into()),
+        };
         if !changes.is_empty() {
             let _ = self.deps.changes.send(Arc::new(ChangeBatch { index: self.index.clone(), changes }));
         }
+        self.progress.send_modify(|p| {
+            p.parked += flight.parked;
+            if let Some((last, count)) = flight.announce {
+                p.position = Some(last);
+                p.events += count;
+            }
+        });
         Ok(())
     }
 }
