@@ -403,7 +403,13 @@ fn checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<(i64, i64, i64)
 /// Starts the thread that checkpoints the WAL in the background (PASSIVE:
 /// it never blocks the writer or readers), so the writer never pays for
 /// copying pages into the database file on its commit path.
-fn spawn_checkpointer(path: &Path) -> Result<(Arc<std::sync::atomic::AtomicBool>, thread::JoinHandle<()>), StoreError> {
+/// Starts a thread that checkpoints the WAL of the database at `path` in
+/// the background, so that no writer's commit ever pays for a checkpoint
+/// (used by the event store and the read store). Stop it by setting the flag
+/// and unparking the thread.
+pub(super) fn spawn_checkpointer(
+    path: &Path,
+) -> Result<(Arc<std::sync::atomic::AtomicBool>, thread::JoinHandle<()>), StoreError> {
     let conn = Connection::open(path).map_err(sqlite_error)?;
     conn.execute_batch(
         "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA journal_size_limit = 67108864;",

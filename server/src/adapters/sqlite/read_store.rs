@@ -94,6 +94,17 @@ pub struct SqliteReadStore {
     keep_changes: u64,
     writer: Arc<Mutex<Connection>>,
     readers: Arc<ReadPool>,
+    /// The background WAL checkpointer (stop flag, thread).
+    checkpointer: Option<(Arc<std::sync::atomic::AtomicBool>, std::thread::JoinHandle<()>)>,
+}
+
+impl Drop for SqliteReadStore {
+    fn drop(&mut self) {
+        if let Some((stop, handle)) = self.checkpointer.take() {
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            handle.thread().unpark();
+        }
+    }
 }
 
 const SCHEMA: &str = r#"
@@ -185,14 +196,17 @@ impl SqliteReadStore {
         // over SQLite's defaults (2 MiB, 1000 pages) once the documents, FTS
         // and change log outgrow the cache (measured with
         // `bench::read_store::apply_throughput`: about 16k → 32k events/s in
-        // batches of 100, 19k → 44k in batches of 1000).
+        // batches of 100, 19k → 44k in batches of 1000). Checkpoints run on
+        // a thread of their own (as for the event store), never inside an
+        // apply: one inside a commit stalled projections for ~100 ms, which
+        // watchers saw as their p99 (docs/BENCHMARKS.md).
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA busy_timeout = 5000;
              PRAGMA temp_store = MEMORY;
              PRAGMA cache_size = -65536;
-             PRAGMA wal_autocheckpoint = 8192;
+             PRAGMA wal_autocheckpoint = 0;
              PRAGMA journal_size_limit = 67108864;",
         )
         .map_err(sqlite_error)?;
@@ -208,11 +222,13 @@ impl SqliteReadStore {
             _ => sqlite_error(e),
         })?;
         conn.set_prepared_statement_cache_capacity(64);
+        let checkpointer = super::spawn_checkpointer(&path).map_err(|e| ReadStoreError::Unavailable(e.to_string()))?;
         Ok(Self {
             readers: Arc::new(ReadPool { path: path.clone(), idle: Mutex::new(Vec::new()) }),
             path,
             keep_changes: config.keep_changes.max(1),
             writer: Arc::new(Mutex::new(conn)),
+            checkpointer: Some(checkpointer),
         })
     }
 
