@@ -451,7 +451,7 @@ pub async fn state_survives_a_restart(factory: &dyn QueueBusFactory) {
     let bus = opened.bus.clone();
     // Short enough that a backend which keeps receipts across a restart
     // redelivers within the test's patience.
-    let visibility = Duration::from_secs(1);
+    let visibility = Duration::from_secs(2);
     bus.create_consumer("c", settings(visibility, 5, Duration::from_millis(100))).await.expect("create");
     let published = events(4);
     bus.publish(&published).await.expect("publish");
