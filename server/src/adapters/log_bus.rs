@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use crate::core::{
     bus::{BusError, Checkpoints, StreamBus, StreamItem},
     model::{AllFrom, Direction, EventFilter, Position, ReadAllQuery, RecordedEvent},
-    ports::EventStore,
+    ports::{EventStore, head_position},
     router::Routes,
     schema::Route,
 };
@@ -96,18 +96,7 @@ impl LogStreamBus {
         checkpoints: Arc<dyn Checkpoints>,
         window: usize,
     ) -> Result<Self, BusError> {
-        let head = store
-            .read_all(ReadAllQuery {
-                from: AllFrom::End,
-                direction: Direction::Backwards,
-                limit: 1,
-                filter: EventFilter::default(),
-            })
-            .await
-            .map_err(|e| BusError::Unavailable(e.to_string()))?
-            .events
-            .pop()
-            .map(|e| e.position);
+        let head = head_position(&*store).await.map_err(|e| BusError::Unavailable(e.to_string()))?;
         let global = head.as_ref().and_then(|p| p.global);
         let shared = Shared {
             window: Mutex::new(Window { events: VecDeque::new(), covers_after: global, capacity: window.max(1) }),
@@ -328,6 +317,22 @@ mod tests {
         bus: Arc<LogStreamBus>,
     }
 
+    impl Opened {
+        /// Starts a router over these parts; cancel the token to stop it.
+        fn start_router(&self) -> (CancellationToken, tokio::task::JoinHandle<()>) {
+            let stop = CancellationToken::new();
+            let router = Router::new(
+                self.store.clone(),
+                self.bus.clone(),
+                self.queue.clone(),
+                self.queue.clone(),
+                self.routes.clone(),
+            );
+            let task = router.spawn(stop.clone());
+            (stop, task)
+        }
+    }
+
     impl Embedded {
         fn new() -> Self {
             Self { dir: tempfile::tempdir().expect("temp dir") }
@@ -434,15 +439,7 @@ mod tests {
             .await
             .expect("secondary subject");
         parts.queue.create_consumer("mailer", ConsumerSettings::default()).await.expect("consumer");
-        let stop = CancellationToken::new();
-        let router = Router::new(
-            parts.store.clone(),
-            parts.bus.clone(),
-            parts.queue.clone(),
-            parts.queue.clone(),
-            parts.routes.clone(),
-        );
-        let task = router.spawn(stop.clone());
+        let (stop, task) = parts.start_router();
         let mut core_rx = parts.bus.subscribe(None, CancellationToken::new());
 
         let core = append(&*parts.store, "order-1", "Placed", 3).await;
@@ -476,15 +473,7 @@ mod tests {
         // As if it had crashed before saving: the router publishes everything
         // after the first event again, and the queue must drop what it had.
         parts.queue.save(crate::core::router::ROUTER_CHECKPOINT, &core[0].position).await.expect("rewind");
-        let stop = CancellationToken::new();
-        let router = Router::new(
-            parts.store.clone(),
-            parts.bus.clone(),
-            parts.queue.clone(),
-            parts.queue.clone(),
-            parts.routes.clone(),
-        );
-        let task = router.spawn(stop.clone());
+        let (stop, task) = parts.start_router();
         let late = append(&*parts.store, "order-3", "Notified", 1).await;
         let batch = parts.queue.receive("mailer", 10, Duration::from_secs(5)).await.expect("receive");
         let ids: Vec<Uuid> = batch.iter().map(|d| d.event.event_id).collect();

@@ -168,3 +168,15 @@ fn num_to_json(n: &Num) -> Result<Number, String> {
         Num::Dec(text) => text.parse::<f64>().ok().and_then(Number::from_f64).ok_or_else(out_of_range),
     }
 }
+
+/// A JSON value's type with its article, for messages ("an object").
+pub(crate) fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

@@ -162,3 +162,14 @@ pub trait AuditStore: Send + Sync + 'static {
     /// Revision of the last durable record; `None` while there is none.
     async fn last_audit_revision(&self) -> Result<Option<u64>, StoreError>;
 }
+
+/// The position of the last event in the log (`None` when it is empty).
+pub async fn head_position(store: &dyn EventStore) -> Result<Option<Position>, StoreError> {
+    let query = ReadAllQuery {
+        from: super::model::AllFrom::End,
+        direction: Direction::Backwards,
+        limit: 1,
+        filter: super::model::EventFilter::default(),
+    };
+    Ok(store.read_all(query).await?.events.pop().map(|e| e.position))
+}

@@ -56,7 +56,7 @@ mod tests;
 use std::{
     path::{Path, PathBuf},
     sync::{Arc, Mutex},
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
 
 use async_trait::async_trait;
@@ -353,7 +353,7 @@ impl ReadStore for SqliteReadStore {
         let keep = self.keep_changes;
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sqlite_error)?;
-            let changes = apply_batch(&tx, &id, batch, keep, now_micros())?;
+            let changes = apply_batch(&tx, &id, batch, keep, crate::core::model::now_micros())?;
             tx.commit().map_err(sqlite_error)?;
             Ok(changes)
         })
@@ -738,10 +738,6 @@ fn read_document(r: &rusqlite::Row<'_>) -> rusqlite::Result<DocumentRow> {
 /// Globals are stored as SQLite integers bit for bit (`u64` as `i64`).
 fn position(token: String, global: Option<i64>) -> Position {
     Position { token, global: global.map(|g| g as u64) }
-}
-
-fn now_micros() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64)
 }
 
 fn poisoned() -> ReadStoreError {

@@ -26,7 +26,7 @@ use super::{
 use crate::core::{
     bus::StreamBus,
     model::{AllFrom, Direction, EventFilter, Position, ReadAllQuery, now_micros},
-    ports::EventStore,
+    ports::{EventStore, head_position},
     read_store::{IndexId, ReadStore, ReadStoreError},
     router::{RouterProgress, Routes},
     schema::{Route, governance::Governance},
@@ -296,19 +296,7 @@ impl ProjectionEngine {
 
     /// Events in the log after `position`, and the age of the first of them.
     async fn lag(&self, position: Option<&Position>) -> (u64, u64) {
-        let head = self
-            .deps
-            .events
-            .read_all(ReadAllQuery {
-                from: AllFrom::End,
-                direction: Direction::Backwards,
-                limit: 1,
-                filter: EventFilter::default(),
-            })
-            .await
-            .ok()
-            .and_then(|s| s.events.into_iter().next())
-            .and_then(|e| e.position.global);
+        let head = head_position(&*self.deps.events).await.ok().flatten().and_then(|p| p.global);
         let at = position.and_then(|p| p.global);
         let lag_events = match (head, at) {
             (Some(h), Some(a)) => h.saturating_sub(a),

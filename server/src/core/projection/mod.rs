@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{
-    jq::{JqFilter, compile_jq, run_jq},
+    jq::{JqFilter, compile_jq, json_kind as kind, run_jq},
     model::RecordedEvent,
 };
 
@@ -172,17 +172,6 @@ impl CompiledProjection {
             body @ Value::Object(_) => Ok(Folded::Upsert { key, body }),
             other => Err(format!("fold program: gave {}, not an object or null", kind(&other))),
         }
-    }
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -19,7 +19,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::core::jq::{JqFilter, compile_jq, run_jq};
+use crate::core::jq::{JqFilter, compile_jq, json_kind as kind, run_jq};
 
 /// One step of an upcaster. Paths are JSON pointers ("/owner/name"; "" is not allowed for rename/add/remove).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -305,18 +305,6 @@ fn object_parent<'v>(root: &'v mut Value, pointer: &Pointer) -> Result<&'v mut M
         Some(Value::Object(map)) => Ok(map),
         Some(other) => Err(format!("the parent of {pointer} is {}, not an object", kind(other))),
         None => Err(format!("the parent of {pointer} does not exist")),
-    }
-}
-
-/// A JSON type with its article, for messages.
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
