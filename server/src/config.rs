@@ -3,6 +3,7 @@
 //! [`Config::validate`].
 
 use std::{
+    collections::BTreeMap,
     net::SocketAddr,
     path::{Path, PathBuf},
     time::Duration,
@@ -14,7 +15,10 @@ use figment::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{adapters::sqlite::SqliteEventStoreConfig, core::schema::Compatibility};
+use crate::{
+    adapters::sqlite::SqliteEventStoreConfig,
+    core::{schema::Compatibility, snapshot::SnapshotPolicy},
+};
 
 /// Everything `nexus serve` can be told.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +49,8 @@ pub struct Config {
     pub tls: TlsConfig,
     /// The read side: projections and the two event paths.
     pub projections: ProjectionsConfig,
+    /// Snapshots of aggregates (see docs/SNAPSHOTS.md).
+    pub snapshots: SnapshotsConfig,
 }
 
 impl Default for Config {
@@ -62,6 +68,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             tls: TlsConfig::default(),
             projections: ProjectionsConfig::default(),
+            snapshots: SnapshotsConfig::default(),
         }
     }
 }
@@ -188,6 +195,26 @@ pub struct ProjectionsConfig {
 impl Default for ProjectionsConfig {
     fn default() -> Self {
         Self { dir: Some(PathBuf::from("projections")), stream_window: 16_384, change_log: 100_000 }
+    }
+}
+
+/// Snapshots of aggregates (see docs/SNAPSHOTS.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SnapshotsConfig {
+    /// Loads start from snapshots and the triggers take them. Off: every
+    /// load folds the whole stream and no snapshot is taken or read.
+    pub enabled: bool,
+    /// The policy of aggregate types not named in `aggregates`.
+    pub default: SnapshotPolicy,
+    /// Policies per aggregate type (`[snapshots.aggregates.account]`).
+    /// SetSnapshotPolicy overrides them, durably.
+    pub aggregates: BTreeMap<String, SnapshotPolicy>,
+}
+
+impl Default for SnapshotsConfig {
+    fn default() -> Self {
+        Self { enabled: true, default: SnapshotPolicy::default(), aggregates: BTreeMap::new() }
     }
 }
 
@@ -349,6 +376,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "auth",
     "tls",
     "projections",
+    "snapshots",
 ];
 
 /// Errors of loading configuration.
@@ -405,6 +433,13 @@ impl Config {
         }
         if self.limits.max_message_bytes < self.limits.max_event_bytes {
             return invalid("limits.max_message_bytes must be at least limits.max_event_bytes");
+        }
+        let mut problems = self.snapshots.default.problems("snapshots.default.");
+        for (aggregate_type, policy) in &self.snapshots.aggregates {
+            problems.extend(policy.problems(&format!("snapshots.aggregates.{aggregate_type}.")));
+        }
+        if let Some(p) = problems.first() {
+            return Err(ConfigError::Invalid(format!("{}: {}", p.field, p.description)));
         }
         self.validate_auth()?;
         self.validate_tls()

@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    adapters::sqlite::{SqliteEventStore, SqliteQueueBus, SqliteSchemaRegistry},
+    adapters::sqlite::{SqliteEventStore, SqliteQueueBus, SqliteSchemaRegistry, SqliteSnapshotStore},
     api::{
         ApiState, authz::Guard, command::CommandApi, convert::Limits, event_store::EventStoreApi, policy::PolicyApi,
         query::QueryApi, queue::QueueApi, schema::SchemaApi,
@@ -24,12 +24,17 @@ use crate::{
     core::{
         aggregate::HandlerRegistry,
         audit::AuditLog,
-        command::{CommandBus, CommandBusConfig},
+        command::{CommandBus, CommandBusConfig, CommandBusParts},
         policy::PolicyEngine,
         ports::{AuditStore, EventStore},
         schema::{
             catalog,
             governance::{Governance, GovernanceSettings},
+        },
+        snapshot::{
+            SnapshotStore,
+            loader::AggregateLoader,
+            snapshotter::{SnapshotStats, Snapshotter, SnapshotterConfig},
         },
     },
     domain,
@@ -72,6 +77,41 @@ async fn import_legacy_audit(store: &SqliteEventStore, config: &Config) -> anyho
         None => tracing::debug!(path = %legacy.display(), "audit trail of the old layout was imported before"),
     }
     Ok(())
+}
+
+/// Opens the snapshot store (`<data_dir>/snapshots.db`), the aggregate
+/// loader on top of it, and starts the snapshotter. With snapshots off the
+/// loader folds whole streams and there is no snapshotter.
+pub async fn open_snapshots(
+    config: &Config,
+    store: &Arc<dyn EventStore>,
+    governance: &Arc<Governance>,
+    handlers: &HandlerRegistry,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<(Arc<AggregateLoader>, Option<Arc<Snapshotter>>)> {
+    let stats = Arc::new(SnapshotStats::default());
+    if !config.snapshots.enabled {
+        tracing::info!("snapshots are off: every load folds the whole stream");
+        return Ok((Arc::new(AggregateLoader::new(store.clone(), governance.clone(), None, stats)), None));
+    }
+    let path = config.data_dir.join("snapshots.db");
+    let snapshots: Arc<dyn SnapshotStore> = Arc::new(
+        SqliteSnapshotStore::open(&path)
+            .with_context(|| format!("cannot open the snapshot store at {}", path.display()))?,
+    );
+    let loader = Arc::new(AggregateLoader::new(store.clone(), governance.clone(), Some(snapshots.clone()), stats));
+    let settings = SnapshotterConfig {
+        default_policy: config.snapshots.default.clone(),
+        policies: config.snapshots.aggregates.clone(),
+        ..SnapshotterConfig::default()
+    };
+    let snapshotter = Arc::new(
+        Snapshotter::new(snapshots, store.clone(), loader.clone(), handlers.clone(), settings)
+            .await
+            .context("cannot read the stored snapshot policies")?,
+    );
+    snapshotter.start(shutdown.clone());
+    Ok((loader, Some(snapshotter)))
 }
 
 /// Opens the embedded queue path (`<data_dir>/bus.db`): a durable queue per
@@ -198,14 +238,19 @@ pub async fn serve_on(
     let queue_bus = open_queue_bus(&config)?;
     let guard = Guard::new(policies.clone(), audit.clone());
     let handlers = if config.commands.example_domain { domain::handlers() } else { HandlerRegistry::default() };
+    let shutdown = CancellationToken::new();
+    let (loader, snapshotter) = open_snapshots(&config, &store, &governance, &handlers, &shutdown).await?;
     let commands = Arc::new(CommandBus::new(
-        store.clone(),
-        governance.clone(),
-        policies.clone(),
-        handlers,
+        CommandBusParts {
+            store: store.clone(),
+            governance: governance.clone(),
+            policy: policies.clone(),
+            handlers,
+            loader,
+            snapshotter: snapshotter.clone(),
+        },
         CommandBusConfig { max_conflict_retries: config.commands.max_conflict_retries },
     ));
-    let shutdown = CancellationToken::new();
     let read_side =
         ReadSide::start(&config, store.clone(), governance.clone(), queue_bus.clone(), shutdown.clone()).await?;
     let state = Arc::new(ApiState {

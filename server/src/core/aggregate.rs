@@ -28,7 +28,15 @@ pub trait Aggregate: Send + Sync + 'static {
     /// an event of an undeclared type, and `nexus governance check` requires
     /// a registered schema for each.
     const EVENT_TYPES: &'static [&'static str];
-    type State: Default + Send;
+    /// The version of `State`'s serialized shape. Bump it when a snapshot
+    /// written before would no longer deserialize into the same state.
+    const STATE_SCHEMA_VERSION: u32 = 1;
+    /// The version of the fold (`evolve`). Bump it when the same events
+    /// would now fold into a different state: older snapshots are then
+    /// ignored and rebuilt instead of misread.
+    const SNAPSHOT_VERSION: u32 = 1;
+    /// The state. It serializes (to JSON) for snapshots and temporal queries.
+    type State: Default + Send + Serialize + DeserializeOwned + 'static;
     type Command: DeserializeOwned;
     type Event: Serialize + DeserializeOwned;
 
@@ -48,6 +56,16 @@ pub struct NewEvent {
     pub data: Vec<u8>,
 }
 
+/// The versions a snapshot of an aggregate's state records. A snapshot is
+/// used only by a handler whose versions are equal to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SnapshotVersions {
+    /// The version of the state's serialized shape.
+    pub state_schema: u32,
+    /// The version of the handler's fold.
+    pub handler: u32,
+}
+
 /// A command handler the bus can drive without knowing its types. In-process
 /// Rust aggregates get one through [`handler`]; remote handlers implement it
 /// directly.
@@ -56,14 +74,24 @@ pub trait CommandHandler: Send + Sync {
     fn command_types(&self) -> Vec<String>;
     /// Every event type the handler can produce.
     fn event_types(&self) -> Vec<String>;
-    /// Rebuilds the state from `history` and decides `command_type` with
-    /// `payload`.
-    fn handle(
-        &self,
-        history: &[RecordedEvent],
-        command_type: &str,
-        payload: Value,
-    ) -> Result<Vec<NewEvent>, NexusError>;
+    /// What a snapshot of this handler's state must record to be used.
+    fn snapshot_versions(&self) -> SnapshotVersions;
+    /// The initial state, or the state a snapshot holds (its `state` bytes,
+    /// JSON). A snapshot that does not deserialize is an error, never a
+    /// default state.
+    fn restore(&self, snapshot: Option<&[u8]>) -> Result<Box<dyn AggregateState>, NexusError>;
+}
+
+/// One aggregate's state, type-erased: folded from events, asked to decide.
+pub trait AggregateState: Send {
+    /// Folds one stored event into the state.
+    fn evolve(&mut self, event: &RecordedEvent) -> Result<(), NexusError>;
+    /// Decides `command_type` with `payload` on the current state.
+    fn decide(&self, command_type: &str, payload: Value) -> Result<Vec<NewEvent>, NexusError>;
+    /// The state serialized for a snapshot (JSON).
+    fn serialize(&self) -> Result<Vec<u8>, NexusError>;
+    /// The state as a JSON value (temporal queries).
+    fn to_json(&self) -> Result<Value, NexusError>;
 }
 
 /// The [`CommandHandler`] of a Rust [`Aggregate`].
@@ -86,18 +114,32 @@ impl<A: Aggregate> CommandHandler for TypedHandler<A> {
         A::EVENT_TYPES.iter().map(|s| s.to_string()).collect()
     }
 
-    fn handle(
-        &self,
-        history: &[RecordedEvent],
-        command_type: &str,
-        payload: Value,
-    ) -> Result<Vec<NewEvent>, NexusError> {
-        let mut state = A::State::default();
-        for recorded in history {
-            A::evolve(&mut state, decode_event::<A::Event>(recorded)?);
-        }
+    fn snapshot_versions(&self) -> SnapshotVersions {
+        SnapshotVersions { state_schema: A::STATE_SCHEMA_VERSION, handler: A::SNAPSHOT_VERSION }
+    }
+
+    fn restore(&self, snapshot: Option<&[u8]>) -> Result<Box<dyn AggregateState>, NexusError> {
+        let state = match snapshot {
+            None => A::State::default(),
+            Some(bytes) => serde_json::from_slice(bytes).map_err(|e| {
+                NexusError::Internal(format!("a snapshot of {} does not deserialize into its state: {e}", A::TYPE))
+            })?,
+        };
+        Ok(Box::new(TypedState::<A>(state)))
+    }
+}
+
+struct TypedState<A: Aggregate>(A::State);
+
+impl<A: Aggregate> AggregateState for TypedState<A> {
+    fn evolve(&mut self, event: &RecordedEvent) -> Result<(), NexusError> {
+        A::evolve(&mut self.0, decode_event::<A::Event>(event)?);
+        Ok(())
+    }
+
+    fn decide(&self, command_type: &str, payload: Value) -> Result<Vec<NewEvent>, NexusError> {
         let command = decode_command::<A::Command>(command_type, payload)?;
-        let events = A::decide(&state, command)?;
+        let events = A::decide(&self.0, command)?;
         let events: Vec<NewEvent> = events.iter().map(encode_event).collect::<Result<_, _>>()?;
         if let Some(undeclared) = events.iter().find(|e| !A::EVENT_TYPES.contains(&e.event_type.as_str())) {
             return Err(NexusError::Internal(format!(
@@ -107,6 +149,16 @@ impl<A: Aggregate> CommandHandler for TypedHandler<A> {
             )));
         }
         Ok(events)
+    }
+
+    fn serialize(&self) -> Result<Vec<u8>, NexusError> {
+        serde_json::to_vec(&self.0)
+            .map_err(|e| NexusError::Internal(format!("the state of {} does not serialize: {e}", A::TYPE)))
+    }
+
+    fn to_json(&self) -> Result<Value, NexusError> {
+        serde_json::to_value(&self.0)
+            .map_err(|e| NexusError::Internal(format!("the state of {} does not serialize: {e}", A::TYPE)))
     }
 }
 

@@ -15,6 +15,7 @@ use super::{
     ports::{EventStore, StoreError},
     principal::Principal,
     schema::governance::Governance,
+    snapshot::{loader::AggregateLoader, snapshotter::Snapshotter},
     validate,
 };
 
@@ -70,18 +71,31 @@ pub struct CommandBus {
     governance: Arc<Governance>,
     policy: Arc<PolicyEngine>,
     handlers: HandlerRegistry,
+    loader: Arc<AggregateLoader>,
+    snapshotter: Option<Arc<Snapshotter>>,
     config: CommandBusConfig,
 }
 
+/// What the command bus is built on.
+pub struct CommandBusParts {
+    pub store: Arc<dyn EventStore>,
+    pub governance: Arc<Governance>,
+    pub policy: Arc<PolicyEngine>,
+    pub handlers: HandlerRegistry,
+    /// Loads aggregates (from snapshots when it has a snapshot store).
+    pub loader: Arc<AggregateLoader>,
+    /// Takes snapshots after appends; none: no automatic snapshots.
+    pub snapshotter: Option<Arc<Snapshotter>>,
+}
+
 impl CommandBus {
-    pub fn new(
-        store: Arc<dyn EventStore>,
-        governance: Arc<Governance>,
-        policy: Arc<PolicyEngine>,
-        handlers: HandlerRegistry,
-        config: CommandBusConfig,
-    ) -> Self {
-        Self { store, governance, policy, handlers, config }
+    pub fn new(parts: CommandBusParts, config: CommandBusConfig) -> Self {
+        let CommandBusParts { store, governance, policy, handlers, loader, snapshotter } = parts;
+        Self { store, governance, policy, handlers, loader, snapshotter, config }
+    }
+
+    pub fn loader(&self) -> &Arc<AggregateLoader> {
+        &self.loader
     }
 
     pub fn handlers(&self) -> &HandlerRegistry {
@@ -127,11 +141,12 @@ impl CommandBus {
                 let revision = previous.last().map(|e| e.revision);
                 return Ok(outcome(previous, revision, true));
             }
-            let (history, revision) = self.load(&stream_id).await?;
+            let loaded = self.loader.load(handler.as_ref(), &stream_id, None).await?;
+            let revision = loaded.stream_revision;
             if let Some(expected) = request.expected {
                 check_expected(&stream_id, expected, revision)?;
             }
-            let new_events = handler.handle(&history, &request.command_type, request.payload.clone())?;
+            let new_events = loaded.state.decide(&request.command_type, request.payload.clone())?;
             if new_events.is_empty() {
                 return Ok(outcome(Vec::new(), revision, false));
             }
@@ -151,6 +166,10 @@ impl CommandBus {
             match self.store.append(&stream_id, append_expected, proposed).await {
                 Ok(appended) => {
                     let events = self.read_back(&stream_id, appended.first_revision, count).await?;
+                    if let (Some(snapshotter), false) = (&self.snapshotter, appended.already_appended) {
+                        // Off the command's path: the snapshotter folds and writes later.
+                        snapshotter.after_append(handler.as_ref(), &stream_id, loaded, &events);
+                    }
                     return Ok(outcome(events, Some(appended.current_revision), appended.already_appended));
                 }
                 Err(StoreError::WrongExpectedVersion { .. } | StoreError::EventIdConflict { .. })
@@ -219,32 +238,6 @@ impl CommandBus {
             }
         }
         Ok((!events.is_empty()).then_some(events))
-    }
-
-    /// All visible events of a stream and its last revision.
-    async fn load(&self, stream_id: &str) -> Result<(Vec<RecordedEvent>, Option<u64>), NexusError> {
-        let mut history = Vec::new();
-        let mut from = Some(0);
-        let mut revision = None;
-        while let Some(from_revision) = from {
-            let query = ReadStreamQuery {
-                stream_id: stream_id.to_string(),
-                direction: Direction::Forwards,
-                from_revision: Some(from_revision),
-                limit: 1024,
-            };
-            match self.store.read_stream(query).await {
-                Ok(slice) => {
-                    revision = Some(slice.current_revision);
-                    // Handlers see every event in the shape of its latest schema.
-                    history.extend(self.governance.upcast_all(slice.events).await?);
-                    from = slice.next_revision;
-                }
-                Err(StoreError::StreamNotFound(_)) => break,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok((history, revision))
     }
 
     async fn read_back(

@@ -15,6 +15,7 @@ pub mod principal;
 pub mod projection;
 pub mod read_store;
 pub mod router;
+pub mod snapshot;
 pub mod schema;
 pub mod subscription;
 pub mod validate;

@@ -227,6 +227,18 @@ pub struct StreamMetadata {
     pub truncate_before: Option<u64>,
 }
 
+impl StreamMetadata {
+    /// The lowest revision `max_count` and `truncate_before` let readers see
+    /// in a stream whose last revision is `last` (`max_age` hides more, by
+    /// time).
+    pub fn first_visible_revision(&self, last: u64) -> u64 {
+        let by_count = self.max_count.map_or(0, |n| (last + 1).saturating_sub(n));
+        // max_count 0 hides everything.
+        let by_count = if self.max_count == Some(0) { last + 1 } else { by_count };
+        by_count.max(self.truncate_before.unwrap_or(0))
+    }
+}
+
 /// Lifecycle of a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StreamState {

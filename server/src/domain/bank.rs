@@ -15,7 +15,8 @@ pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
 pub struct Account;
 
 /// An account's state: the fold of its events.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
 pub enum AccountState {
     #[default]
     NotOpened,

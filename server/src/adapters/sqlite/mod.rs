@@ -23,12 +23,14 @@ mod read;
 mod read_store;
 mod registry;
 mod schema;
+mod snapshots;
 mod write;
 
 pub use self::{
     queue::SqliteQueueBus,
     read_store::{SqliteReadStore, SqliteReadStoreConfig},
     registry::SqliteSchemaRegistry,
+    snapshots::SqliteSnapshotStore,
 };
 
 use std::{

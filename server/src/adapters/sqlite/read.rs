@@ -107,7 +107,7 @@ pub(super) fn read_stream(
         Some(StreamRow { state: STATE_ACTIVE, last_revision: Some(last), metadata, .. }) => (last, metadata),
         _ => return Err(StoreError::StreamNotFound(query.stream_id.clone())),
     };
-    let first_visible = first_visible_revision(last, &metadata);
+    let first_visible = metadata.first_visible_revision(last);
     let min_recorded_at = min_recorded_at(&metadata);
     let limit = query.limit.max(1);
     let mut events = Vec::with_capacity(limit.min(1024));
@@ -267,13 +267,6 @@ pub(super) fn event_at(conn: &Connection, position: u64) -> Result<Option<Record
     }
 }
 
-/// The lowest revision a stream's metadata lets readers see.
-fn first_visible_revision(last: u64, metadata: &StreamMetadata) -> u64 {
-    let by_count = metadata.max_count.map_or(0, |n| (last + 1).saturating_sub(n));
-    // max_count 0 hides everything.
-    let by_count = if metadata.max_count == Some(0) { last + 1 } else { by_count };
-    by_count.max(metadata.truncate_before.unwrap_or(0))
-}
 
 fn min_recorded_at(metadata: &StreamMetadata) -> i64 {
     metadata.max_age.map_or(i64::MIN, |age| now_micros().saturating_sub(age.as_micros().min(i64::MAX as u128) as i64))
