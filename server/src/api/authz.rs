@@ -32,6 +32,7 @@ pub mod service {
     pub const POLICY: &str = "nexus.v1.PolicyService";
     pub const QUERY: &str = "nexus.v1.QueryService";
     pub const QUEUE: &str = "nexus.v1.QueueService";
+    pub const SNAPSHOT: &str = "nexus.v1.SnapshotService";
 }
 
 /// What one call is about.
