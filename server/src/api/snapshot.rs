@@ -145,7 +145,7 @@ fn policy_to_proto(p: &SnapshotPolicy) -> proto::SnapshotPolicy {
 }
 
 fn stats_to_proto(aggregate_type: String, s: TypeStats) -> proto::SnapshotStats {
-    let mean = |total: u64, n: u64| if n == 0 { 0 } else { total / n };
+    let mean = |total: u64, n: u64| total.checked_div(n).unwrap_or(0);
     proto::SnapshotStats {
         aggregate_type,
         snapshots_created: s.snapshots_created,

@@ -325,20 +325,23 @@ mod tests {
         core::snapshot::SnapshotStore,
     };
 
-    struct Factory(tempfile::TempDir, PathBuf);
+    struct Factory {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    }
 
     impl Factory {
         fn new() -> Self {
             let dir = tempfile::tempdir().expect("tempdir");
             let path = dir.path().join("snapshots.db");
-            Self(dir, path)
+            Self { _dir: dir, path }
         }
     }
 
     #[async_trait]
     impl SnapshotStoreFactory for Factory {
         async fn open(&self) -> Arc<dyn SnapshotStore> {
-            Arc::new(SqliteSnapshotStore::open(&self.1).expect("open"))
+            Arc::new(SqliteSnapshotStore::open(&self.path).expect("open"))
         }
     }
 
