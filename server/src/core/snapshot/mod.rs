@@ -182,9 +182,9 @@ pub struct SnapshotPolicy {
 }
 
 impl Default for SnapshotPolicy {
-    /// Every 500 events, keeping the last 3.
+    /// Every 100 events, keeping the last 3.
     fn default() -> Self {
-        Self { every_events: 500, max_state_bytes: 0, max_age: Duration::ZERO, keep_last: 3, ttl: Duration::ZERO }
+        Self { every_events: 100, max_state_bytes: 0, max_age: Duration::ZERO, keep_last: 3, ttl: Duration::ZERO }
     }
 }
 
