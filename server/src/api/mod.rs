@@ -9,6 +9,7 @@ pub mod query;
 pub mod queue;
 pub mod schema;
 pub mod status;
+pub mod temporal;
 
 use std::sync::Arc;
 
