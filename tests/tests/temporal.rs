@@ -205,8 +205,11 @@ async fn the_events_between_two_times_are_exactly_those_of_the_window_page_by_pa
     assert_eq!(expected, (6..21).collect::<Vec<u64>>(), "batches of three share their commit time");
     let (window, pages) = between(&mut temporal, &stream, Some(start), Some(end), 4).await;
     assert_eq!(revisions(&window), expected);
-    assert!(pages >= 4, "15 events in pages of 4: {pages} pages");
+    assert_eq!(pages, 4, "15 events in pages of 4");
     assert_eq!(window, all[6..21], "the events as ReadStream gives them");
+    // A window that fills its last page exactly ends there, without an empty page.
+    let (twelve, pages) = between(&mut temporal, &stream, Some(start), Some(recorded(&all[18])), 4).await;
+    assert_eq!((revisions(&twelve), pages), ((6..18).collect::<Vec<u64>>(), 3));
 
     let (everything, _) = between(&mut temporal, &stream, None, None, 7).await;
     assert_eq!(revisions(&everything), (0..30).collect::<Vec<u64>>());

@@ -185,8 +185,9 @@ impl PageToken {
 
 /// One page (at most `limit` events) of the events of `stream_id` recorded
 /// in `window`, from `after` (a previous page's token) or from the first
-/// event recorded at or after the window's start. The page ends at the
-/// first event recorded at or after the window's end.
+/// event recorded at or after the window's start. The window ends at the
+/// first event recorded at or after its end; a page that reaches it (or the
+/// stream's end) has no next token, so paging never ends on an empty page.
 pub async fn read_window(
     store: &dyn EventStore,
     stream_id: &str,
@@ -202,23 +203,27 @@ pub async fn read_window(
             None => 0,
         },
     };
+    // One event more than the page: whether another page follows.
     let query = ReadStreamQuery {
         stream_id: stream_id.to_string(),
         direction: Direction::Forwards,
         from_revision: Some(from),
-        limit,
+        limit: limit + 1,
     };
     let slice = store.read_stream(query).await?;
-    let mut events = Vec::with_capacity(slice.events.len());
+    let fingerprint = PageToken::fingerprint(stream_id, window);
+    let mut events = Vec::with_capacity(limit);
     for event in slice.events {
         if window.end.is_some_and(|end| event.recorded_at_micros >= end) {
             return Ok(WindowPage { events, next: None });
+        }
+        if events.len() == limit {
+            return Ok(WindowPage { events, next: Some(PageToken { next_revision: event.revision, fingerprint }) });
         }
         if window.contains(event.recorded_at_micros) {
             events.push(event);
         }
     }
-    let fingerprint = PageToken::fingerprint(stream_id, window);
     Ok(WindowPage { events, next: slice.next_revision.map(|next_revision| PageToken { next_revision, fingerprint }) })
 }
 
@@ -375,7 +380,63 @@ async fn replay(
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+    use crate::{
+        adapters::sqlite::{SqliteReadStore, SqliteReadStoreConfig},
+        core::read_store::{ApplyBatch, DocumentWrite, IndexSpec},
+    };
+
+    fn at(global: u64) -> Position {
+        Position { token: format!("t{global}"), global: Some(global) }
+    }
+
+    async fn write(store: &SqliteReadStore, index: &IndexId, global: u64, write: DocumentWrite) {
+        let batch =
+            ApplyBatch { writes: vec![(write, at(global))], parked: Vec::new(), checkpoint: at(global), events: 1 };
+        store.apply(index, batch).await.expect("apply");
+    }
+
+    fn upsert(key: &str, n: u64) -> DocumentWrite {
+        DocumentWrite::Upsert { key: key.into(), body: json!({ "n": n }) }
+    }
+
+    /// `Some(Some(n))`: the log says the document had `n`; `Some(None)`: it
+    /// says there was none; `None`: it no longer knows.
+    async fn answer(store: &SqliteReadStore, index: &IndexId, key: &str, global: u64) -> Option<Option<u64>> {
+        let answer = from_change_log(store, index, key, global).await.expect("read the change log");
+        answer.map(|document| document.map(|d| d.body["n"].as_u64().expect("n")))
+    }
+
+    #[tokio::test]
+    async fn the_change_log_answers_while_it_reaches_back_and_says_so_when_it_does_not() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = SqliteReadStoreConfig { keep_changes: 3 };
+        let store = SqliteReadStore::open_with(dir.path().join("read.db"), config).expect("open");
+        let index = IndexId { projection: "p".into(), generation: 1 };
+        store.create_index(&IndexSpec { id: index.clone(), text_fields: Vec::new() }).await.expect("index");
+        write(&store, &index, 1, upsert("a", 1)).await;
+        write(&store, &index, 2, upsert("b", 1)).await;
+        write(&store, &index, 3, upsert("a", 2)).await;
+
+        // Nothing pruned yet: the log knows every document's whole history.
+        assert_eq!(answer(&store, &index, "a", 1).await, Some(Some(1)));
+        assert_eq!(answer(&store, &index, "a", 2).await, Some(Some(1)));
+        assert_eq!(answer(&store, &index, "a", 3).await, Some(Some(2)));
+        assert_eq!(answer(&store, &index, "a", 0).await, Some(None), "not written yet");
+        assert_eq!(answer(&store, &index, "c", 3).await, Some(None), "never written");
+
+        // Three changes kept: the first two are pruned.
+        write(&store, &index, 4, DocumentWrite::Delete { key: "a".into() }).await;
+        write(&store, &index, 5, upsert("b", 2)).await;
+        assert_eq!(answer(&store, &index, "a", 3).await, Some(Some(2)));
+        assert_eq!(answer(&store, &index, "a", 4).await, Some(None), "deleted");
+        assert_eq!(answer(&store, &index, "b", 5).await, Some(Some(2)));
+        assert_eq!(answer(&store, &index, "a", 1).await, None, "a's first write was pruned");
+        assert_eq!(answer(&store, &index, "b", 4).await, None, "b's first write was pruned");
+        assert_eq!(answer(&store, &index, "c", 5).await, None, "a pruned log cannot say c never existed");
+    }
 
     #[test]
     fn page_tokens_continue_only_their_own_request() {
