@@ -191,7 +191,8 @@ pub struct ProjectionsConfig {
     /// Events of the stream path kept in memory for subscribers that keep
     /// up; those that fall further behind read from the event store.
     pub stream_window: usize,
-    /// Changes kept per projection for watchers resuming after a disconnect.
+    /// Changes kept per projection for watchers resuming after a disconnect
+    /// and for documents as of a position (older ones are computed by replay).
     pub change_log: u64,
 }
 
