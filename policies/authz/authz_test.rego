@@ -302,3 +302,34 @@ test_consumers_carry_every_tenant_so_tenant_principals_stay_out if {
 	req := request(queue, "Consume", walt_writer, billing)
 	authz.deny == {"principal walt of tenant acme may not consume the queue of consumer billing shared by all tenants"} with input as req
 }
+
+# --- snapshots (SnapshotService) ----------------------------------------------------
+
+snapshots := "nexus.v1.SnapshotService"
+
+test_readers_read_their_tenants_snapshots if {
+	allowed(request(snapshots, "GetSnapshot", alice_reader, stream("acme/account-1", "acme")))
+	allowed(request(snapshots, "ListSnapshots", alice_reader, stream("acme/account-1", "acme")))
+	not allowed(request(snapshots, "CreateSnapshot", alice_reader, stream("acme/account-1", "acme")))
+}
+
+test_writers_take_snapshots_but_only_admins_delete_them if {
+	allowed(request(snapshots, "CreateSnapshot", walt_writer, stream("acme/account-1", "acme")))
+	not allowed(request(snapshots, "DeleteSnapshots", walt_writer, stream("acme/account-1", "acme")))
+	allowed(request(snapshots, "DeleteSnapshots", ada_admin, stream("acme/account-1", "acme")))
+}
+
+test_snapshots_of_another_tenant_are_refused if {
+	req := request(snapshots, "GetSnapshot", alice_reader, stream("globex/account-1", "globex"))
+	not allowed(req)
+	"principal alice of tenant acme may not read the snapshots of stream globex/account-1 of tenant globex" in authz.deny with input as req
+	not allowed(request(snapshots, "DeleteSnapshots", ada_admin, stream("globex/account-1", "globex")))
+}
+
+test_snapshot_policies_are_read_by_all_and_set_by_platform_admins if {
+	allowed(request(snapshots, "GetSnapshotPolicy", alice_reader, {"tenant": ""}))
+	allowed(request(snapshots, "GetSnapshotStats", alice_reader, {"tenant": ""}))
+	not allowed(request(snapshots, "SetSnapshotPolicy", ada_admin, {"tenant": ""}))
+	not allowed(request(snapshots, "SetSnapshotPolicy", platform_reader, {"tenant": ""}))
+	allowed(request(snapshots, "SetSnapshotPolicy", root, {"tenant": ""}))
+}

@@ -23,5 +23,6 @@ pub mod schema_cli;
 pub mod server;
 
 #[cfg(test)]
-#[cfg(test)]
 pub(crate) mod conformance;
+#[cfg(test)]
+mod snapshot_tests;

@@ -186,6 +186,9 @@ enum BenchCommand {
     /// Latency from append acknowledgement to SubscribeAll clients and to
     /// document watchers, under append load; projection rebuild throughput.
     ReadSide(bench::readside::ReadSideBenchArgs),
+    /// Execute latency on an aggregate with a long history (100,000 events),
+    /// with and without snapshots, against a fresh aggregate's.
+    Snapshots(bench::snapshots::SnapshotBenchArgs),
 }
 
 impl ServeArgs {
@@ -266,6 +269,9 @@ fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Validate(args)) => bench::validate::run_validate(args).map(|()| ExitCode::SUCCESS),
         Command::Bench(BenchCommand::Policy(args)) => bench::policy::run_policy(args).map(|()| ExitCode::SUCCESS),
+        Command::Bench(BenchCommand::Snapshots(args)) => {
+            runtime.block_on(bench::snapshots::run(args)).map(|()| ExitCode::SUCCESS)
+        }
         Command::Bench(BenchCommand::ReadSide(args)) => {
             runtime.block_on(bench::readside::run(args)).map(|()| ExitCode::SUCCESS)
         }

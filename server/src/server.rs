@@ -8,7 +8,8 @@ use nexus_sdk::proto::{
     FILE_DESCRIPTOR_SET, command_service_server::CommandServiceServer,
     event_store_service_server::EventStoreServiceServer, policy_service_server::PolicyServiceServer,
     query_service_server::QueryServiceServer, queue_service_server::QueueServiceServer,
-    schema_service_server::SchemaServiceServer, temporal_query_service_server::TemporalQueryServiceServer,
+    schema_service_server::SchemaServiceServer, snapshot_service_server::SnapshotServiceServer,
+    temporal_query_service_server::TemporalQueryServiceServer,
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -17,7 +18,7 @@ use crate::{
     adapters::sqlite::{SqliteEventStore, SqliteQueueBus, SqliteSchemaRegistry, SqliteSnapshotStore},
     api::{
         ApiState, authz::Guard, command::CommandApi, convert::Limits, event_store::EventStoreApi, policy::PolicyApi,
-        query::QueryApi, queue::QueueApi, schema::SchemaApi, temporal::TemporalApi,
+        query::QueryApi, queue::QueueApi, schema::SchemaApi, snapshot::SnapshotApi, temporal::TemporalApi,
     },
     auth::{AuthLayer, Authenticator},
     config::{AuthMode, Config, EventStoreConfig},
@@ -290,6 +291,9 @@ pub async fn serve_on(
             .max_decoding_message_size(max_message)
             .max_encoding_message_size(max_message);
 
+    let snapshot_service = SnapshotServiceServer::new(SnapshotApi::new(state.clone(), snapshotter))
+        .max_decoding_message_size(max_message)
+        .max_encoding_message_size(max_message);
     let temporal_service =
         TemporalQueryServiceServer::new(temporal_api(&config, state.clone(), read_side.projections.clone()))
             .max_decoding_message_size(max_message)
@@ -302,6 +306,7 @@ pub async fn serve_on(
     health.set_serving::<PolicyServiceServer<PolicyApi>>().await;
     health.set_serving::<QueryServiceServer<QueryApi>>().await;
     health.set_serving::<QueueServiceServer<QueueApi>>().await;
+    health.set_serving::<SnapshotServiceServer<SnapshotApi>>().await;
     health.set_serving::<TemporalQueryServiceServer<TemporalApi>>().await;
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
@@ -333,6 +338,7 @@ pub async fn serve_on(
         .add_service(policy_service)
         .add_service(query_service)
         .add_service(queue_service)
+        .add_service(snapshot_service)
         .add_service(temporal_service)
         .serve_with_incoming_shutdown(
             tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),

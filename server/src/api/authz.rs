@@ -33,6 +33,7 @@ pub mod service {
     pub const TEMPORAL: &str = "nexus.v1.TemporalQueryService";
     pub const QUERY: &str = "nexus.v1.QueryService";
     pub const QUEUE: &str = "nexus.v1.QueueService";
+    pub const SNAPSHOT: &str = "nexus.v1.SnapshotService";
 }
 
 /// What one call is about.

@@ -8,6 +8,7 @@ pub mod policy;
 pub mod query;
 pub mod queue;
 pub mod schema;
+pub mod snapshot;
 pub mod status;
 pub mod temporal;
 

@@ -312,3 +312,38 @@ impl SnapshotStore for SqliteSnapshotStore {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::{path::PathBuf, sync::Arc};
+
+    use async_trait::async_trait;
+
+    use super::SqliteSnapshotStore;
+    use crate::{
+        conformance::snapshot_store::{SnapshotStoreFactory, snapshot_store_conformance},
+        core::snapshot::SnapshotStore,
+    };
+
+    struct Factory {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    }
+
+    impl Factory {
+        fn new() -> Self {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join("snapshots.db");
+            Self { _dir: dir, path }
+        }
+    }
+
+    #[async_trait]
+    impl SnapshotStoreFactory for Factory {
+        async fn open(&self) -> Arc<dyn SnapshotStore> {
+            Arc::new(SqliteSnapshotStore::open(&self.path).expect("open"))
+        }
+    }
+
+    snapshot_store_conformance!(Factory::new());
+}

@@ -402,10 +402,10 @@ impl Snapshotter {
                     tracing::warn!(aggregate_type, error = %e, "snapshot TTL sweep failed");
                 }
             }
-            if let Some(max_age) = policy.max_age() {
-                if let Err(e) = self.sweep_age(&aggregate_type, max_age).await {
-                    tracing::warn!(aggregate_type, error = %e, "snapshot age sweep failed");
-                }
+            if let Some(max_age) = policy.max_age()
+                && let Err(e) = self.sweep_age(&aggregate_type, max_age).await
+            {
+                tracing::warn!(aggregate_type, error = %e, "snapshot age sweep failed");
             }
         }
     }
@@ -422,7 +422,7 @@ impl Snapshotter {
             after = Some(last.stream_id.clone());
             for stale in page {
                 let info = self.events.stream_info(&stale.stream_id).await?;
-                if !info.last_revision.is_some_and(|last| last > stale.revision) || !self.claim(&stale.stream_id) {
+                if info.last_revision.is_none_or(|last| last <= stale.revision) || !self.claim(&stale.stream_id) {
                     continue;
                 }
                 let started = Instant::now();
