@@ -447,3 +447,93 @@ async fn a_call_after_the_retry_delay_is_accepted() {
     tokio::time::sleep(delay).await;
     read_window(&mut temporal, &stream).await.expect("accepted after waiting the retry delay");
 }
+
+// ---- tenants -----------------------------------------------------------------------
+
+const ISSUER: &str = "https://issuer.temporal.test";
+const AUDIENCE: &str = "nexus-temporal";
+const SECRET: &str = "temporal-e2e-secret-only-for-tests-0123456789";
+
+fn token(sub: &str, tenant: &str, roles: &[&str]) -> nexus_sdk::BearerToken {
+    let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() + 600;
+    let mut claims = json!({ "sub": sub, "roles": roles, "iss": ISSUER, "aud": AUDIENCE, "exp": exp });
+    if !tenant.is_empty() {
+        claims["tenant"] = json!(tenant);
+    }
+    let jwt = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .expect("sign");
+    nexus_sdk::BearerToken::new(jwt).expect("ascii token")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenants_query_only_their_own_past_and_each_principal_has_its_own_budget() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let secret_file = dir.path().join("hs256.secret");
+    std::fs::write(&secret_file, SECRET).expect("write secret");
+    let nexus = NexusProcess::start_with(
+        ServerOptions::default()
+            .env("NEXUS_AUTH__MODE", "jwt")
+            .env("NEXUS_AUTH__JWT__HS256_SECRET_FILE", secret_file.display().to_string())
+            .env("NEXUS_AUTH__JWT__ISSUER", ISSUER)
+            .env("NEXUS_AUTH__JWT__AUDIENCE", AUDIENCE)
+            .env("NEXUS_TEMPORAL__PER_MINUTE", "3"),
+    )
+    .await;
+    let mut events = EventStoreServiceClient::with_interceptor(nexus.channel().await, token("root", "", &["admin"]));
+    let id = unique("acc-");
+    let (ours, theirs) = (format!("acme/account-{id}"), format!("globex/account-{id}"));
+    let mut last = 0;
+    for (stream, owner) in [(&ours, "Ada"), (&theirs, "Gus")] {
+        let opened = json!({"owner": owner, "currency": "EUR", "initial_deposit": 1});
+        let request = AppendToStreamRequest {
+            stream_id: stream.clone(),
+            expected_revision: expected(any()),
+            events: vec![proposed("AccountOpened", opened)],
+        };
+        let response = events.append_to_stream(request).await.expect("append").into_inner();
+        last = response.last_position.and_then(|p| p.global_position).expect("position");
+    }
+    let mut alice =
+        TemporalQueryServiceClient::with_interceptor(nexus.channel().await, token("alice", "acme", &["reader"]));
+    let mut gus =
+        TemporalQueryServiceClient::with_interceptor(nexus.channel().await, token("gus", "globex", &["reader"]));
+    let state_request = GetAggregateStateAtRequest {
+        aggregate_type: "account".into(),
+        aggregate_id: id.clone(),
+        at: Some(At::Revision(0)),
+    };
+
+    // The same aggregate id is each tenant's own aggregate.
+    let alices = alice.get_aggregate_state_at(state_request.clone()).await.expect("alice's account").into_inner();
+    assert_eq!((alices.stream_id.as_str(), state(&alices)["owner"].clone()), (ours.as_str(), json!("Ada")));
+    let guss = gus.get_aggregate_state_at(state_request.clone()).await.expect("gus's account").into_inner();
+    assert_eq!((guss.stream_id.as_str(), state(&guss)["owner"].clone()), (theirs.as_str(), json!("Gus")));
+
+    // Another tenant's stream and documents are out of reach; refusals cost nothing.
+    let window = |stream: &str| ReadStreamBetweenRequest { stream_id: stream.into(), ..Default::default() };
+    let denied = alice.read_stream_between(window(&theirs)).await.expect_err("globex's stream");
+    assert_error(&denied, Code::PermissionDenied, "POLICY_DENIED");
+    let document = |key: &str| GetDocumentAtRequest {
+        projection: "account-balance".into(),
+        key: key.into(),
+        position: Some(Position { token: String::new(), global_position: Some(last) }),
+    };
+    let hidden = alice.get_document_at(document(&theirs)).await.expect_err("globex's document");
+    assert_error(&hidden, Code::NotFound, "DOCUMENT_NOT_FOUND");
+    let own = alice.get_document_at(document(&ours)).await.expect("alice's document").into_inner();
+    let body = own.document.and_then(|d| d.body).map(struct_to_json).expect("document");
+    assert_eq!(body["owner"], "Ada");
+    let mut nobody = TemporalQueryServiceClient::with_interceptor(nexus.channel().await, token("nobody", "acme", &[]));
+    let no_role = nobody.read_stream_between(window(&ours)).await.expect_err("no role");
+    assert_error(&no_role, Code::PermissionDenied, "POLICY_DENIED");
+
+    // Three calls a minute each: Alice has made two, Gus one.
+    alice.read_stream_between(window(&ours)).await.expect("alice's third call");
+    let limited = alice.read_stream_between(window(&ours)).await.expect_err("alice's fourth call");
+    assert_error(&limited, Code::ResourceExhausted, "RATE_LIMITED");
+    gus.get_aggregate_state_at(state_request).await.expect("gus has his own budget");
+}
