@@ -359,6 +359,16 @@ async fn documents_as_of_a_position_come_from_the_change_log_or_a_replay_and_agr
         .await
         .expect_err("bad token");
     assert_error(&bad_token, Code::InvalidArgument, "INVALID_POSITION");
+    let no_position = temporal
+        .get_document_at(GetDocumentAtRequest {
+            projection: "account-balance".into(),
+            key: "account-x".into(),
+            position: None,
+        })
+        .await
+        .expect_err("no position");
+    assert_eq!(no_position.code(), Code::InvalidArgument);
+    assert_eq!(field_violations(&no_position)[0].field, "position");
 }
 
 /// A cheap temporal call.

@@ -206,29 +206,26 @@ impl proto::temporal_query_service_server::TemporalQueryService for TemporalApi 
             violations.push(FieldViolation::new("key", format!("must be 1 to {MAX_KEY_BYTES} bytes")));
         }
         let position = match request.position {
-            None => {
-                violations.push(FieldViolation::new("position", "is required"));
-                None
-            }
-            Some(p) if p.token.is_empty() && p.global_position.is_none() => {
-                violations.push(FieldViolation::new("position", "must give a token or a global position"));
-                None
-            }
-            Some(p) if p.token.is_empty() => Some(Position { token: String::new(), global: p.global_position }),
-            Some(p) => Some(
+            Some(p) if !p.token.is_empty() => Some(
                 self.state
                     .store
                     .resolve_position(&p.token)
                     .map_err(|e| invalid_position(e.to_string(), p.token.clone(), "position.token"))?,
             ),
+            Some(p) if p.global_position.is_some() => {
+                Some(Position { token: String::new(), global: p.global_position })
+            }
+            _ => None,
         };
-        check(violations)?;
-        let Some(position) = position else { return Err(invalid(Vec::new())) };
-        let Some(at) = position.global else {
-            return Err(invalid(vec![FieldViolation::new(
-                "position",
-                "this event store keeps no global positions, which document queries need",
-            )]));
+        let (position, at) = match position.and_then(|p| p.global.map(|at| (p, at))) {
+            Some(found) if violations.is_empty() => found,
+            found => {
+                if found.is_none() {
+                    // The embedded store gives every position a global one.
+                    violations.push(FieldViolation::new("position", "must give a position with a global position"));
+                }
+                return Err(invalid(violations));
+            }
         };
         let _ = self.state.guard.authorize(&call.projection(&request.projection)).await?;
         // A tenant's principal has no documents outside its tenant: nothing to
