@@ -235,11 +235,15 @@ pub struct TemporalConfig {
     /// e.g. `admin = 600`); a principal with several roles gets the most
     /// generous of them, a role not named here counting as `per_minute`.
     pub roles: BTreeMap<String, u32>,
+    /// Most events of a projection's types that GetDocumentAt folds when it
+    /// must replay (the change log no longer reaches back far enough); a
+    /// longer replay is FAILED_PRECONDITION (reason REPLAY_LIMIT_EXCEEDED).
+    pub max_replay_events: u64,
 }
 
 impl Default for TemporalConfig {
     fn default() -> Self {
-        Self { per_minute: 10, roles: BTreeMap::new() }
+        Self { per_minute: 10, roles: BTreeMap::new(), max_replay_events: 1_000_000 }
     }
 }
 

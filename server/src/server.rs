@@ -372,7 +372,7 @@ fn temporal_api(config: &Config, state: Arc<ApiState>, engine: Arc<ProjectionEng
     let positive = |n: u32| std::num::NonZeroU32::new(n).unwrap_or(std::num::NonZeroU32::MIN);
     let roles = config.temporal.roles.iter().map(|(role, n)| (role.clone(), positive(*n))).collect();
     let limits = RateLimits::new(positive(config.temporal.per_minute), roles);
-    TemporalApi::new(state, engine, Arc::new(limits))
+    TemporalApi::new(state, engine, Arc::new(limits), config.temporal.max_replay_events)
 }
 
 /// Server reflection over the nexus.v1 API, health, reflection itself and

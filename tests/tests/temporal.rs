@@ -371,6 +371,43 @@ async fn documents_as_of_a_position_come_from_the_change_log_or_a_replay_and_agr
     assert_eq!(field_violations(&no_position)[0].field, "position");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_longer_than_allowed_is_refused() {
+    let nexus = server(&[("NEXUS_PROJECTIONS__CHANGE_LOG", "1"), ("NEXUS_TEMPORAL__MAX_REPLAY_EVENTS", "2")]).await;
+    let mut client = nexus.client().await;
+    let mut temporal = TemporalQueryServiceClient::new(nexus.channel().await);
+    let id = unique("acc-r");
+    let key = format!("account-{id}");
+    let mut positions = vec![global(&execute(&mut client, &id, "OpenAccount", json!({"owner": "Ada"})).await)];
+    for amount in [10, 20, 30] {
+        positions.push(global(&execute(&mut client, &id, "DepositMoney", json!({"amount": amount})).await));
+    }
+    // Once the projection has written the last deposit, the log holds only that.
+    let last = Position { token: String::new(), global_position: positions.last().copied() };
+    let consistency =
+        Consistency { position: Some(last), timeout: Some(prost_types::Duration { seconds: 30, nanos: 0 }) };
+    QueryServiceClient::new(nexus.channel().await)
+        .get_document(GetDocumentRequest {
+            projection: "account-balance".into(),
+            key: key.clone(),
+            consistency: Some(consistency),
+        })
+        .await
+        .expect("the projection has caught up");
+    // Two events to fold: allowed.
+    let second = document_at(&mut temporal, &key, positions[1]).await;
+    assert_eq!((second.source, balance(&second)), (DocumentSource::Replay as i32, Some((json!(10), 2))));
+    // Three: refused.
+    let request = GetDocumentAtRequest {
+        projection: "account-balance".into(),
+        key,
+        position: Some(Position { token: String::new(), global_position: Some(positions[2]) }),
+    };
+    let refused = temporal.get_document_at(request).await.expect_err("a replay of three events");
+    let info = assert_error(&refused, Code::FailedPrecondition, "REPLAY_LIMIT_EXCEEDED");
+    assert_eq!(info.metadata.get("max_replay_events").map(String::as_str), Some("2"));
+}
+
 /// A cheap temporal call.
 async fn read_window(temporal: &mut Temporal, stream: &str) -> Result<(), Status> {
     let request = ReadStreamBetweenRequest { stream_id: stream.into(), page_size: 1, ..Default::default() };

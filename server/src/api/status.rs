@@ -431,6 +431,17 @@ impl From<TemporalError> for Status {
                 }
                 status(Code::OutOfRange, message, "POSITION_OUT_OF_RANGE", metadata, &[])
             }
+            TemporalError::ReplayTooLong { projection, position, limit } => status(
+                Code::FailedPrecondition,
+                message,
+                "REPLAY_LIMIT_EXCEEDED",
+                meta([
+                    ("projection", projection),
+                    ("position", position.to_string()),
+                    ("max_replay_events", limit.to_string()),
+                ]),
+                &[],
+            ),
             TemporalError::InvalidPageToken(token) => status(
                 Code::InvalidArgument,
                 message,

@@ -44,11 +44,18 @@ pub struct TemporalApi {
     state: Arc<ApiState>,
     engine: Arc<ProjectionEngine>,
     limits: Arc<RateLimits>,
+    /// Most events a document replay may fold.
+    max_replay_events: u64,
 }
 
 impl TemporalApi {
-    pub fn new(state: Arc<ApiState>, engine: Arc<ProjectionEngine>, limits: Arc<RateLimits>) -> Self {
-        Self { state, engine, limits }
+    pub fn new(
+        state: Arc<ApiState>,
+        engine: Arc<ProjectionEngine>,
+        limits: Arc<RateLimits>,
+        max_replay_events: u64,
+    ) -> Self {
+        Self { state, engine, limits, max_replay_events }
     }
 }
 
@@ -253,6 +260,7 @@ impl proto::temporal_query_service_server::TemporalQueryService for TemporalApi 
             &request.projection,
             &request.key,
             at,
+            self.max_replay_events,
         )
         .await?;
         let source = match answer.source {

@@ -49,6 +49,13 @@ pub enum TemporalError {
     /// A position after the last event of the log.
     #[error("position {position} is after the end of the log ({})", head.map_or("empty".into(), |h| format!("last position {h}")))]
     PositionOutOfRange { position: u64, head: Option<u64> },
+    /// A document the change log no longer knows, whose replay would fold
+    /// more events than allowed.
+    #[error(
+        "the change log of projection {projection} no longer reaches back to position {position}, and a replay \
+         would fold more than {limit} events (temporal.max_replay_events)"
+    )]
+    ReplayTooLong { projection: String, position: u64, limit: u64 },
     /// A page token this query did not issue.
     #[error("page token {0:?} does not belong to this request")]
     InvalidPageToken(String),
@@ -245,7 +252,8 @@ pub struct DocumentAt {
 }
 
 /// The document `key` of `projection` as of global position `at` (after
-/// every event up to and including it).
+/// every event up to and including it). A replay folds at most
+/// `max_replay` events of the projection's types.
 ///
 /// From the change log of the serving generation when the projection has
 /// reached `at` and the log still tells: it holds a change of the key at or
@@ -261,6 +269,7 @@ pub async fn document_at(
     projection: &str,
     key: &str,
     at: u64,
+    max_replay: u64,
 ) -> Result<DocumentAt, TemporalError> {
     let compiled = engine.projection(projection)?;
     let position = Position { token: String::new(), global: Some(at) };
@@ -274,7 +283,9 @@ pub async fn document_at(
             Err(e) => return Err(e.into()),
         }
     }
-    let document = replay(&compiled, events, governance, key, at).await?;
+    let document = replay(&compiled, events, governance, key, at, max_replay).await?.ok_or_else(|| {
+        TemporalError::ReplayTooLong { projection: projection.to_string(), position: at, limit: max_replay }
+    })?;
     Ok(DocumentAt { document, source: DocumentSource::Replay })
 }
 
@@ -326,14 +337,16 @@ async fn from_change_log(
 
 /// Folds the projection's events for `key` from the start of the log up to
 /// `at`, as the projection's runner does (an event the fold or the upcast
-/// fails on is skipped, as the runner parks it).
+/// fails on is skipped, as the runner parks it). `None` when that takes
+/// more than `max_events` events.
 async fn replay(
     projection: &CompiledProjection,
     events: &dyn EventStore,
     governance: &Governance,
     key: &str,
     at: u64,
-) -> Result<Option<Document>, TemporalError> {
+    max_events: u64,
+) -> Result<Option<Option<Document>>, TemporalError> {
     let definition = &projection.definition;
     let filter = EventFilter {
         event_type_prefixes: definition.event_types.clone(),
@@ -341,12 +354,17 @@ async fn replay(
     };
     let mut document: Option<Document> = None;
     let mut from = AllFrom::Start;
+    let mut folded = 0u64;
     loop {
         let query = ReadAllQuery { from, direction: Direction::Forwards, limit: PAGE, filter: filter.clone() };
         let slice = events.read_all(query).await?;
         for event in slice.events {
             if event.position.global.is_none_or(|g| g > at) {
-                return Ok(document);
+                return Ok(Some(document));
+            }
+            folded += 1;
+            if folded > max_events {
+                return Ok(None);
             }
             if !projection.consumes(&event) {
                 continue;
@@ -373,7 +391,7 @@ async fn replay(
         }
         match slice.next {
             Some(next) if !slice.end_of_log && next.global.is_some_and(|g| g < at) => from = AllFrom::After(next),
-            _ => return Ok(document),
+            _ => return Ok(Some(document)),
         }
     }
 }
