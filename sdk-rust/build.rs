@@ -15,6 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "nexus/v1/schema.proto",
         "nexus/v1/policy.proto",
         "nexus/v1/query.proto",
+        "nexus/v1/temporal.proto",
         "nexus/v1/queue.proto",
         "nexus/v1/snapshot.proto",
     ];

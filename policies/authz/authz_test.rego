@@ -238,6 +238,35 @@ test_projection_calls_about_another_tenant_are_refused if {
 	"principal alice of tenant acme may not search projection accounts of tenant globex" in authz.deny with input as req
 }
 
+# --- temporal queries (TemporalQueryService) ----------------------------------------
+
+temporal := "nexus.v1.TemporalQueryService"
+
+test_readers_query_the_past_of_their_own_tenant if {
+	allowed(request(temporal, "GetAggregateStateAt", alice_reader, object.union(stream("acme/account-1", "acme"), {"aggregate_type": "account"})))
+	allowed(request(temporal, "ReadStreamBetween", alice_reader, stream("acme/account-1", "acme")))
+	allowed(request(temporal, "GetDocumentAt", alice_reader, projection("account-balance", "acme")))
+	allowed(request(temporal, "ReadStreamBetween", walt_writer, stream("acme/account-1", "acme")))
+	allowed(request(temporal, "GetDocumentAt", platform_reader, projection("account-balance", "")))
+	allowed(request(temporal, "GetAggregateStateAt", root, stream("globex/account-9", "globex")))
+}
+
+test_temporal_queries_need_a_role if {
+	every method in ["GetAggregateStateAt", "ReadStreamBetween"] {
+		not allowed(request(temporal, method, nobody, stream("acme/account-1", "acme")))
+	}
+	not allowed(request(temporal, "GetDocumentAt", nobody, projection("account-balance", "acme")))
+}
+
+test_temporal_queries_stay_inside_the_tenant if {
+	req := request(temporal, "ReadStreamBetween", alice_reader, stream("globex/account-1", "globex"))
+	not allowed(req)
+	"principal alice of tenant acme may not read a window of time of stream globex/account-1 of tenant globex" in authz.deny with input as req
+	not allowed(request(temporal, "GetAggregateStateAt", ada_admin, stream("globex/account-1", "globex")))
+	not allowed(request(temporal, "GetDocumentAt", alice_reader, projection("account-balance", "globex")))
+	not allowed(request(temporal, "ReadStreamBetween", alice_reader, stream("account-1", "")))
+}
+
 # --- the queue path (QueueService) ----------------------------------------------------
 
 queue := "nexus.v1.QueueService"

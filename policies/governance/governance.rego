@@ -9,7 +9,7 @@
 #                  "pairs": [{"version", "against", "backward", "forward"}]}],
 #    "rpcs":     [{"service", "method", "effect", "temporal"}],
 #    "modules":  [{"name", "file", "uses"}],
-#    "rate_limits": {"<service>/<method>": <requests per second>}}
+#    "rate_limits": {"<service>/<method>": <calls per minute per principal>}}
 #
 # Which modules are query- or command-side, and which RPCs are the documented
 # stream delete/truncate, is data (policies/governance/data.json).

@@ -51,6 +51,8 @@ pub struct Config {
     pub projections: ProjectionsConfig,
     /// Snapshots of aggregates (see docs/SNAPSHOTS.md).
     pub snapshots: SnapshotsConfig,
+    /// Temporal queries and their rate limits (see docs/TEMPORAL.md).
+    pub temporal: TemporalConfig,
 }
 
 impl Default for Config {
@@ -69,6 +71,7 @@ impl Default for Config {
             tls: TlsConfig::default(),
             projections: ProjectionsConfig::default(),
             snapshots: SnapshotsConfig::default(),
+            temporal: TemporalConfig::default(),
         }
     }
 }
@@ -188,7 +191,8 @@ pub struct ProjectionsConfig {
     /// Events of the stream path kept in memory for subscribers that keep
     /// up; those that fall further behind read from the event store.
     pub stream_window: usize,
-    /// Changes kept per projection for watchers resuming after a disconnect.
+    /// Changes kept per projection for watchers resuming after a disconnect
+    /// and for documents as of a position (older ones are computed by replay).
     pub change_log: u64,
 }
 
@@ -215,6 +219,31 @@ pub struct SnapshotsConfig {
 impl Default for SnapshotsConfig {
     fn default() -> Self {
         Self { enabled: true, default: SnapshotPolicy::default(), aggregates: BTreeMap::new() }
+    }
+}
+
+/// Temporal queries (TemporalQueryService, see docs/TEMPORAL.md). They
+/// replay history, so each principal (subject and tenant) may make only so
+/// many per minute, over all temporal RPCs together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TemporalConfig {
+    /// Calls per minute per principal; a principal may spend them at once,
+    /// then one comes back every `60 s / per_minute`.
+    pub per_minute: u32,
+    /// Calls per minute for principals holding a role (`[temporal.roles]`,
+    /// e.g. `admin = 600`); a principal with several roles gets the most
+    /// generous of them, a role not named here counting as `per_minute`.
+    pub roles: BTreeMap<String, u32>,
+    /// Most events of a projection's types that GetDocumentAt folds when it
+    /// must replay (the change log no longer reaches back far enough); a
+    /// longer replay is FAILED_PRECONDITION (reason REPLAY_LIMIT_EXCEEDED).
+    pub max_replay_events: u64,
+}
+
+impl Default for TemporalConfig {
+    fn default() -> Self {
+        Self { per_minute: 10, roles: BTreeMap::new(), max_replay_events: 1_000_000 }
     }
 }
 
@@ -377,6 +406,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "tls",
     "projections",
     "snapshots",
+    "temporal",
 ];
 
 /// Errors of loading configuration.
@@ -440,6 +470,14 @@ impl Config {
         }
         if let Some(p) = problems.first() {
             return Err(ConfigError::Invalid(format!("{}: {}", p.field, p.description)));
+        }
+        if self.temporal.per_minute == 0 {
+            return invalid("temporal.per_minute must be at least 1");
+        }
+        if let Some((role, _)) = self.temporal.roles.iter().find(|(_, n)| **n == 0) {
+            return Err(ConfigError::Invalid(format!(
+                "temporal.roles.{role} must be at least 1 (refuse a role temporal queries in the policies instead)"
+            )));
         }
         self.validate_auth()?;
         self.validate_tls()
@@ -524,6 +562,22 @@ mod tests {
             assert_eq!(config.policies, PoliciesConfig { dir: PathBuf::from("policies"), watch: false });
             let EventStoreConfig::Embedded(store) = &config.event_store;
             assert_eq!(store.durability, crate::adapters::sqlite::Durability::Relaxed);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn temporal_limits_come_from_the_file_and_must_be_positive() {
+        Jail::expect_with(|jail| {
+            jail.create_file("nexus.toml", "[temporal]\nper_minute = 30\n[temporal.roles]\nadmin = 600\n")?;
+            jail.set_env("NEXUS_TEMPORAL__ROLES__AUDITOR", "120");
+            let config = Config::load(None, Figment::new()).expect("loads");
+            assert_eq!(config.temporal.per_minute, 30);
+            let roles: Vec<_> = config.temporal.roles.iter().map(|(r, n)| (r.as_str(), *n)).collect();
+            assert_eq!(roles, [("admin", 600), ("auditor", 120)]);
+            jail.create_file("nexus.toml", "[temporal.roles]\nguest = 0\n")?;
+            let error = Config::load(None, Figment::new()).expect_err("zero refused").to_string();
+            assert!(error.contains("temporal.roles.guest"), "{error}");
             Ok(())
         });
     }

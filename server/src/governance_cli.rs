@@ -13,7 +13,8 @@
 //!   (effect on stored data, temporal or not), read from the descriptors the
 //!   server serves;
 //! - `modules`: every module of `server/src` with the crate modules it uses;
-//! - `rate_limits`: the rate limits the server applies.
+//! - `rate_limits`: the rate limits the server applies (calls per minute per
+//!   principal, by default).
 //!
 //! `--manifest FILE` evaluates a given manifest instead, which is how the
 //! tests prove that each rule fails on a violating one.
@@ -108,6 +109,7 @@ pub struct Manifest {
     pub subjects: Vec<SubjectFacts>,
     pub rpcs: Vec<RpcFacts>,
     pub modules: Vec<ModuleFacts>,
+    /// `<service>/<method>` → calls per minute per principal (the default).
     pub rate_limits: BTreeMap<String, u32>,
 }
 
@@ -165,10 +167,15 @@ pub fn derive_manifest(repo: &Path, schemas_dir: &Path, default_mode: Compatibil
         subjects: subject_facts(schemas_dir, default_mode),
         rpcs: rpc_facts(nexus_sdk::proto::FILE_DESCRIPTOR_SET)?,
         modules: module_facts(&repo.join("server").join("src"))?,
-        // No RPC applies a rate limit yet; temporal queries (when they come)
-        // must add theirs here.
-        rate_limits: BTreeMap::new(),
+        rate_limits: rate_limits(),
     })
+}
+
+/// The RPCs the server rate-limits, with the default limit (calls per
+/// minute per principal).
+fn rate_limits() -> BTreeMap<String, u32> {
+    let per_minute = crate::config::TemporalConfig::default().per_minute;
+    crate::api::temporal::RATE_LIMITED_RPCS.iter().map(|rpc| (rpc.to_string(), per_minute)).collect()
 }
 
 fn handler_facts() -> Vec<HandlerFacts> {

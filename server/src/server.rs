@@ -9,6 +9,7 @@ use nexus_sdk::proto::{
     event_store_service_server::EventStoreServiceServer, policy_service_server::PolicyServiceServer,
     query_service_server::QueryServiceServer, queue_service_server::QueueServiceServer,
     schema_service_server::SchemaServiceServer, snapshot_service_server::SnapshotServiceServer,
+    temporal_query_service_server::TemporalQueryServiceServer,
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -17,7 +18,7 @@ use crate::{
     adapters::sqlite::{SqliteEventStore, SqliteQueueBus, SqliteSchemaRegistry, SqliteSnapshotStore},
     api::{
         ApiState, authz::Guard, command::CommandApi, convert::Limits, event_store::EventStoreApi, policy::PolicyApi,
-        query::QueryApi, queue::QueueApi, schema::SchemaApi, snapshot::SnapshotApi,
+        query::QueryApi, queue::QueueApi, schema::SchemaApi, snapshot::SnapshotApi, temporal::TemporalApi,
     },
     auth::{AuthLayer, Authenticator},
     config::{AuthMode, Config, EventStoreConfig},
@@ -27,6 +28,8 @@ use crate::{
         command::{CommandBus, CommandBusConfig, CommandBusParts},
         policy::PolicyEngine,
         ports::{AuditStore, EventStore},
+        projection::engine::ProjectionEngine,
+        rate_limit::RateLimits,
         schema::{
             catalog,
             governance::{Governance, GovernanceSettings},
@@ -291,6 +294,10 @@ pub async fn serve_on(
     let snapshot_service = SnapshotServiceServer::new(SnapshotApi::new(state.clone(), snapshotter))
         .max_decoding_message_size(max_message)
         .max_encoding_message_size(max_message);
+    let temporal_service =
+        TemporalQueryServiceServer::new(temporal_api(&config, state.clone(), read_side.projections.clone()))
+            .max_decoding_message_size(max_message)
+            .max_encoding_message_size(max_message);
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<CommandServiceServer<CommandApi>>().await;
@@ -300,6 +307,7 @@ pub async fn serve_on(
     health.set_serving::<QueryServiceServer<QueryApi>>().await;
     health.set_serving::<QueueServiceServer<QueueApi>>().await;
     health.set_serving::<SnapshotServiceServer<SnapshotApi>>().await;
+    health.set_serving::<TemporalQueryServiceServer<TemporalApi>>().await;
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
@@ -331,6 +339,7 @@ pub async fn serve_on(
         .add_service(query_service)
         .add_service(queue_service)
         .add_service(snapshot_service)
+        .add_service(temporal_service)
         .serve_with_incoming_shutdown(
             tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
             stopping,
@@ -355,6 +364,15 @@ pub async fn serve_on(
     store.shutdown().await;
     tracing::info!("nexus stopped");
     result
+}
+
+/// The temporal query service with its per-principal rate limits
+/// (`[temporal]`; validated to be positive).
+fn temporal_api(config: &Config, state: Arc<ApiState>, engine: Arc<ProjectionEngine>) -> TemporalApi {
+    let positive = |n: u32| std::num::NonZeroU32::new(n).unwrap_or(std::num::NonZeroU32::MIN);
+    let roles = config.temporal.roles.iter().map(|(role, n)| (role.clone(), positive(*n))).collect();
+    let limits = RateLimits::new(positive(config.temporal.per_minute), roles);
+    TemporalApi::new(state, engine, Arc::new(limits), config.temporal.max_replay_events)
 }
 
 /// Server reflection over the nexus.v1 API, health, reflection itself and

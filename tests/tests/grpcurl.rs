@@ -139,6 +139,20 @@ async fn grpcurl_smoke() {
     let data: Value = serde_json::from_slice(&base64_decode(&data)).expect("event data is JSON");
     assert_eq!(data["owner"], "Alice", "event data {data}");
 
+    // A temporal query, found through reflection like the rest (docs/TEMPORAL.md).
+    let state = run(&[
+        "-plaintext",
+        "-d",
+        r#"{"aggregate_type":"account","aggregate_id":"g-1","revision":0}"#,
+        &addr,
+        "nexus.v1.TemporalQueryService/GetAggregateStateAt",
+    ])
+    .await;
+    assert_ok("GetAggregateStateAt", &state);
+    let json: Value = serde_json::from_str(&state.stdout).unwrap_or_else(|e| panic!("{e}: {}", state.stdout));
+    assert_eq!(json["state"]["owner"], "Alice", "response: {json}");
+    assert_eq!(json["revision"], "0", "response: {json}");
+
     // Errors show the gRPC code.
     let bad = run(&[
         "-plaintext",

@@ -30,6 +30,7 @@ pub mod service {
     pub const COMMAND: &str = "nexus.v1.CommandService";
     pub const SCHEMA: &str = "nexus.v1.SchemaService";
     pub const POLICY: &str = "nexus.v1.PolicyService";
+    pub const TEMPORAL: &str = "nexus.v1.TemporalQueryService";
     pub const QUERY: &str = "nexus.v1.QueryService";
     pub const QUEUE: &str = "nexus.v1.QueueService";
     pub const SNAPSHOT: &str = "nexus.v1.SnapshotService";

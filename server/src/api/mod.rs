@@ -10,6 +10,7 @@ pub mod queue;
 pub mod schema;
 pub mod snapshot;
 pub mod status;
+pub mod temporal;
 
 use std::sync::Arc;
 

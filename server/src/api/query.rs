@@ -291,7 +291,7 @@ fn definition(
 
 // ---- core → proto ---------------------------------------------------------------
 
-fn document(d: Document) -> proto::Document {
+pub(super) fn document(d: Document) -> proto::Document {
     proto::Document {
         key: d.key,
         body: json::json_to_struct(d.body),

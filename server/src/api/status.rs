@@ -13,9 +13,11 @@ use crate::{
         error::{DomainError, FieldViolation, NexusError},
         ports::StoreError,
         projection::{engine::EngineError, watch::WatchError},
+        rate_limit::RateLimited,
         read_store::ReadStoreError,
         schema::RegistryError,
         subscription::SubscriptionError,
+        temporal::TemporalError,
     },
 };
 
@@ -393,5 +395,64 @@ impl From<AuthError> for Status {
         // No metadata: the reason says enough, and echoing token contents
         // back would help no one but an attacker.
         status(Code::Unauthenticated, error.to_string(), error.reason(), HashMap::new(), &[])
+    }
+}
+
+/// RESOURCE_EXHAUSTED (reason RATE_LIMITED) with a `RetryInfo` whose delay
+/// is the time until a call will be accepted again.
+impl From<RateLimited> for Status {
+    fn from(error: RateLimited) -> Self {
+        let metadata = meta([
+            ("limit_per_minute", error.per_minute.to_string()),
+            ("retry_after_millis", error.retry_after.as_millis().to_string()),
+        ]);
+        let mut details = ErrorDetails::with_error_info("RATE_LIMITED", ERROR_DOMAIN, metadata);
+        details.set_retry_info(Some(error.retry_after));
+        Status::with_error_details(Code::ResourceExhausted, error.to_string(), details)
+    }
+}
+
+impl From<TemporalError> for Status {
+    fn from(error: TemporalError) -> Self {
+        let message = error.to_string();
+        match error {
+            TemporalError::RevisionOutOfRange { stream_id, revision, visible } => {
+                let mut metadata = meta([("stream_id", stream_id), ("revision", revision.to_string())]);
+                if let Some((first, last)) = visible {
+                    metadata.insert("first_revision".into(), first.to_string());
+                    metadata.insert("last_revision".into(), last.to_string());
+                }
+                status(Code::OutOfRange, message, "REVISION_OUT_OF_RANGE", metadata, &[])
+            }
+            TemporalError::PositionOutOfRange { position, head } => {
+                let mut metadata = meta([("position", position.to_string())]);
+                if let Some(head) = head {
+                    metadata.insert("last_position".into(), head.to_string());
+                }
+                status(Code::OutOfRange, message, "POSITION_OUT_OF_RANGE", metadata, &[])
+            }
+            TemporalError::ReplayTooLong { projection, position, limit } => status(
+                Code::FailedPrecondition,
+                message,
+                "REPLAY_LIMIT_EXCEEDED",
+                meta([
+                    ("projection", projection),
+                    ("position", position.to_string()),
+                    ("max_replay_events", limit.to_string()),
+                ]),
+                &[],
+            ),
+            TemporalError::InvalidPageToken(token) => status(
+                Code::InvalidArgument,
+                message,
+                "INVALID_PAGE_TOKEN",
+                meta([("page_token", token)]),
+                &[FieldViolation::new("page_token", "is not a next_page_token of this request")],
+            ),
+            TemporalError::Store(e) => e.into(),
+            TemporalError::Engine(e) => e.into(),
+            TemporalError::ReadStore(e) => e.into(),
+            TemporalError::Nexus(e) => e.into(),
+        }
     }
 }

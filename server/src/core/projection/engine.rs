@@ -175,6 +175,11 @@ impl ProjectionEngine {
         self.slots.read().ok().and_then(|s| s.get(name).cloned()).ok_or_else(|| EngineError::NotFound(name.to_string()))
     }
 
+    /// The compiled definition of the generation serving reads.
+    pub fn projection(&self, name: &str) -> Result<Arc<CompiledProjection>, EngineError> {
+        Ok(self.slot(name)?.serving.read().map_err(|_| poisoned())?.projection.clone())
+    }
+
     /// The index serving reads of a projection.
     pub fn serving_index(&self, name: &str) -> Result<IndexId, EngineError> {
         Ok(self.slot(name)?.serving_tx.borrow().clone())
