@@ -182,12 +182,18 @@ async fn loads_with_and_without_snapshots_agree_on_random_command_sequences() {
                 55..=84 => rig.run(id, "WithdrawMoney", json!({"amount": rng.random_range(1..400)})).await,
                 85..=87 => rig.run(id, "CloseAccount", json!({})).await,
                 88..=92 => rig.snapshotter.create_now("account", &stream).await.map(|_| ()),
-                93..=95 => rig.snapshots.delete(&stream, None).await.map(|_| ()).map_err(|e| NexusError::Internal(e.to_string())),
+                93..=95 => rig
+                    .snapshots
+                    .delete(&stream, None)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| NexusError::Internal(e.to_string())),
                 _ => {
                     // Truncate: events before a random revision become invisible.
                     let last = rig.store.stream_info(&stream).await.expect("info").last_revision;
                     if let Some(last) = last {
-                        let metadata = StreamMetadata { truncate_before: Some(rng.random_range(0..=last)), ..Default::default() };
+                        let metadata =
+                            StreamMetadata { truncate_before: Some(rng.random_range(0..=last)), ..Default::default() };
                         rig.store.set_stream_metadata(&stream, metadata).await.expect("truncate");
                     }
                     Ok(())
@@ -301,7 +307,8 @@ async fn snapshots_of_other_versions_or_unreadable_ones_are_ignored_never_misrea
     rig.snapshotter.create_now("account", "account-a").await.expect("create");
     rig.deposit("a", 1).await;
 
-    for versions in [SnapshotVersions { state_schema: 1, handler: 2 }, SnapshotVersions { state_schema: 2, handler: 1 }] {
+    for versions in [SnapshotVersions { state_schema: 1, handler: 2 }, SnapshotVersions { state_schema: 2, handler: 1 }]
+    {
         let other = Versioned(rig.handler(), versions);
         let loaded = rig.loader.load(&other, "account-a", None).await.expect("load");
         assert_eq!((loaded.snapshot_revision, loaded.replayed), (None, 3), "{versions:?}: folded from events");
@@ -330,10 +337,7 @@ async fn a_truncated_or_recreated_stream_does_not_use_snapshots_of_hidden_events
     rig.deposit("a", 100).await;
     rig.snapshotter.create_now("account", "account-a").await.expect("create");
     // Soft delete, then write again: the stream starts over (revisions go on).
-    rig.store
-        .delete_stream("account-a", crate::core::model::ExpectedRevision::Any, false)
-        .await
-        .expect("deleted");
+    rig.store.delete_stream("account-a", crate::core::model::ExpectedRevision::Any, false).await.expect("deleted");
     rig.open("a").await;
     let (with, without, from) = rig.both("account-a", None).await;
     assert_eq!(from, None, "the snapshot folded events that are no longer visible");
@@ -354,4 +358,3 @@ async fn a_policy_set_at_runtime_is_stored_and_holds_from_the_next_append() {
     rig.wait_for_snapshot("account-a", 2).await;
     assert_eq!(rig.snapshots.get_policy("account").await, Ok(Some(policy)), "stored");
 }
-

@@ -29,7 +29,8 @@ async fn balance_after(nexus: &NexusProcess, id: &str, command_type: &str, paylo
 }
 
 async fn list(snapshots: &mut SnapshotServiceClient<Channel>, id: &str) -> Vec<Snapshot> {
-    let request = ListSnapshotsRequest { aggregate_type: "account".into(), aggregate_id: id.into(), ..Default::default() };
+    let request =
+        ListSnapshotsRequest { aggregate_type: "account".into(), aggregate_id: id.into(), ..Default::default() };
     snapshots.list_snapshots(request).await.expect("list").into_inner().snapshots
 }
 
@@ -79,7 +80,10 @@ async fn background_snapshots_serve_commands_across_a_crash() {
     assert_eq!(newest.stream_id, format!("account-{id}"));
     // The balance after revision 19: 5 + 1 + ... + 19.
     let state = value_to_json(newest.state.expect("state"));
-    assert_eq!(state, json!({"status": "open", "owner": "Ada", "currency": "EUR", "balance": 5 + (1..=19).sum::<i64>()}));
+    assert_eq!(
+        state,
+        json!({"status": "open", "owner": "Ada", "currency": "EUR", "balance": 5 + (1..=19).sum::<i64>()})
+    );
 
     // After a crash the next command loads from the snapshot at 19 and folds
     // the 5 events after it, and decides on the right balance.
@@ -111,7 +115,11 @@ async fn background_snapshots_serve_commands_across_a_crash() {
 
     // Deleting every snapshot loses nothing: commands fold the whole stream.
     let deleted = snapshots
-        .delete_snapshots(DeleteSnapshotsRequest { aggregate_type: "account".into(), aggregate_id: id.clone(), max_revision: None })
+        .delete_snapshots(DeleteSnapshotsRequest {
+            aggregate_type: "account".into(),
+            aggregate_id: id.clone(),
+            max_revision: None,
+        })
         .await
         .expect("delete")
         .into_inner()
@@ -167,7 +175,11 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
 
     let status = expect_raw_status(
         snapshots
-            .get_snapshot(GetSnapshotRequest { aggregate_type: "ship".into(), aggregate_id: id.clone(), revision: None })
+            .get_snapshot(GetSnapshotRequest {
+                aggregate_type: "ship".into(),
+                aggregate_id: id.clone(),
+                revision: None,
+            })
             .await,
     );
     assert_eq!(status.code(), Code::InvalidArgument);
@@ -188,13 +200,19 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
 
     let status = expect_raw_status(
         snapshots
-            .get_snapshot(GetSnapshotRequest { aggregate_type: "account".into(), aggregate_id: id.clone(), revision: Some(3) })
+            .get_snapshot(GetSnapshotRequest {
+                aggregate_type: "account".into(),
+                aggregate_id: id.clone(),
+                revision: Some(3),
+            })
             .await,
     );
     assert_error(&status, Code::NotFound, "SNAPSHOT_NOT_FOUND");
 
     let status = expect_raw_status(
-        snapshots.create_snapshot(CreateSnapshotRequest { aggregate_type: "account".into(), aggregate_id: id.clone() }).await,
+        snapshots
+            .create_snapshot(CreateSnapshotRequest { aggregate_type: "account".into(), aggregate_id: id.clone() })
+            .await,
     );
     assert_error(&status, Code::NotFound, "AGGREGATE_NOT_FOUND");
 
@@ -207,12 +225,16 @@ async fn bad_requests_get_clear_errors_and_change_nothing() {
         ..Default::default()
     };
     let status = expect_raw_status(
-        snapshots.set_snapshot_policy(SetSnapshotPolicyRequest { aggregate_type: "account".into(), policy: Some(bad) }).await,
+        snapshots
+            .set_snapshot_policy(SetSnapshotPolicyRequest { aggregate_type: "account".into(), policy: Some(bad) })
+            .await,
     );
     assert_violation(&status, "policy.max_age", |v| v.field == "policy.max_age");
     assert_violation(&status, "policy.ttl", |v| v.field == "policy.ttl");
     let status = expect_raw_status(
-        snapshots.set_snapshot_policy(SetSnapshotPolicyRequest { aggregate_type: "account".into(), policy: None }).await,
+        snapshots
+            .set_snapshot_policy(SetSnapshotPolicyRequest { aggregate_type: "account".into(), policy: None })
+            .await,
     );
     assert_violation(&status, "policy", |v| v.field == "policy");
     let after = snapshots.get_snapshot_policy(get).await.expect("get").into_inner();

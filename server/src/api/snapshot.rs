@@ -76,11 +76,7 @@ impl SnapshotApi {
     }
 
     fn current(&self, info: &SnapshotInfo) -> bool {
-        self.state
-            .commands
-            .handlers()
-            .get(&info.aggregate_type)
-            .is_some_and(|h| h.snapshot_versions() == info.versions)
+        self.state.commands.handlers().get(&info.aggregate_type).is_some_and(|h| h.snapshot_versions() == info.versions)
     }
 
     fn to_proto(&self, info: &SnapshotInfo, state: Option<serde_json::Value>) -> proto::Snapshot {

@@ -21,11 +21,10 @@ use hdrhistogram::Histogram;
 use nexus_sdk::{
     json::json_to_struct,
     proto::{
-        AppendToStreamRequest, CreateSnapshotRequest, DeleteSnapshotsRequest, ExecuteRequest,
-        GetSnapshotPolicyRequest, GetSnapshotStatsRequest, ProposedEvent, SetSnapshotPolicyRequest, SnapshotPolicy,
-        ListProjectionsRequest, command_service_client::CommandServiceClient,
-        event_store_service_client::EventStoreServiceClient, query_service_client::QueryServiceClient,
-        snapshot_service_client::SnapshotServiceClient,
+        AppendToStreamRequest, CreateSnapshotRequest, DeleteSnapshotsRequest, ExecuteRequest, GetSnapshotPolicyRequest,
+        GetSnapshotStatsRequest, ListProjectionsRequest, ProposedEvent, SetSnapshotPolicyRequest, SnapshotPolicy,
+        command_service_client::CommandServiceClient, event_store_service_client::EventStoreServiceClient,
+        query_service_client::QueryServiceClient, snapshot_service_client::SnapshotServiceClient,
     },
 };
 use serde::Serialize;
@@ -118,13 +117,19 @@ pub async fn run(args: SnapshotBenchArgs) -> anyhow::Result<()> {
     let no_snapshots = SnapshotPolicy { every_events: 0, max_state_bytes: 0, max_age: None, keep_last: 0, ttl: None };
     set_policy(&mut c, no_snapshots).await?;
     c.snapshots
-        .delete_snapshots(DeleteSnapshotsRequest { aggregate_type: "account".into(), aggregate_id: big.clone(), max_revision: None })
+        .delete_snapshots(DeleteSnapshotsRequest {
+            aggregate_type: "account".into(),
+            aggregate_id: big.clone(),
+            max_revision: None,
+        })
         .await?;
     let without = measure(&mut c, &big, args.commands_without).await;
 
     set_policy(&mut c, original).await?;
     let without = without?;
-    c.snapshots.create_snapshot(CreateSnapshotRequest { aggregate_type: "account".into(), aggregate_id: big.clone() }).await?;
+    c.snapshots
+        .create_snapshot(CreateSnapshotRequest { aggregate_type: "account".into(), aggregate_id: big.clone() })
+        .await?;
     let stats_before = replayed(&mut c).await?;
     let with = measure(&mut c, &big, args.commands).await?;
     let stats_after = replayed(&mut c).await?;
@@ -141,7 +146,10 @@ pub async fn run(args: SnapshotBenchArgs) -> anyhow::Result<()> {
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
-        println!("nexus bench snapshots: Execute (DepositMoney) latency, one client, {} events in the big aggregate", args.events);
+        println!(
+            "nexus bench snapshots: Execute (DepositMoney) latency, one client, {} events in the big aggregate",
+            args.events
+        );
         for (name, p) in [
             ("fresh aggregate", &report.fresh),
             ("big, without snapshots", &report.without_snapshots),
@@ -166,7 +174,8 @@ async fn settle_projections(c: &mut Clients) -> anyhow::Result<()> {
     loop {
         let projections = c.query.list_projections(ListProjectionsRequest {}).await?.into_inner().projections;
         let behind = projections.iter().any(|p| {
-            p.serving.as_ref().is_some_and(|s| s.lag_events > 0) || p.rebuilding.as_ref().is_some_and(|s| s.lag_events > 0)
+            p.serving.as_ref().is_some_and(|s| s.lag_events > 0)
+                || p.rebuilding.as_ref().is_some_and(|s| s.lag_events > 0)
         });
         if !behind || Instant::now() > deadline {
             return Ok(());

@@ -267,7 +267,6 @@ pub(super) fn event_at(conn: &Connection, position: u64) -> Result<Option<Record
     }
 }
 
-
 fn min_recorded_at(metadata: &StreamMetadata) -> i64 {
     metadata.max_age.map_or(i64::MIN, |age| now_micros().saturating_sub(age.as_micros().min(i64::MAX as u128) as i64))
 }

@@ -41,8 +41,7 @@ CREATE TABLE IF NOT EXISTS snapshot_policies (
 );
 ";
 
-const INFO_COLUMNS: &str =
-    "stream_id, aggregate_type, revision, first_revision, state_schema_version, handler_version, length(state), created_at";
+const INFO_COLUMNS: &str = "stream_id, aggregate_type, revision, first_revision, state_schema_version, handler_version, length(state), created_at";
 
 /// Snapshots in SQLite.
 pub struct SqliteSnapshotStore {

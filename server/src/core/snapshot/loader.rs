@@ -66,7 +66,10 @@ impl AggregateLoader {
 
     /// Upcasts events to the latest versions of their schemas, as a load
     /// does before folding them.
-    pub async fn upcast(&self, events: Vec<crate::core::model::RecordedEvent>) -> Result<Vec<crate::core::model::RecordedEvent>, NexusError> {
+    pub async fn upcast(
+        &self,
+        events: Vec<crate::core::model::RecordedEvent>,
+    ) -> Result<Vec<crate::core::model::RecordedEvent>, NexusError> {
         self.governance.upcast_all(events).await
     }
 

@@ -350,7 +350,8 @@ impl Snapshotter {
     }
 
     async fn write_triggered(&self, trigger: Trigger) {
-        let Trigger { aggregate_type, stream_id, mut state, first_revision, appended, count_fired, min_bytes } = trigger;
+        let Trigger { aggregate_type, stream_id, mut state, first_revision, appended, count_fired, min_bytes } =
+            trigger;
         let started = Instant::now();
         let Ok(handler) = self.handler(&aggregate_type) else { return };
         let result = async {
