@@ -146,7 +146,7 @@ async fn a_policy_set_through_the_api_is_used_and_survives_a_restart() {
         max_age: Some(prost_types::Duration { seconds: 3600, nanos: 0 }),
         ..Default::default()
     };
-    let set = SetSnapshotPolicyRequest { aggregate_type: "account".into(), policy: Some(policy.clone()) };
+    let set = SetSnapshotPolicyRequest { aggregate_type: "account".into(), policy: Some(policy) };
     snapshots.set_snapshot_policy(set).await.expect("set");
     nexus.restart().await;
     let mut snapshots = SnapshotServiceClient::new(nexus.channel().await);
