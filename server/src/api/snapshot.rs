@@ -13,7 +13,7 @@ use tonic::{Code, Request, Response, Status};
 use super::{
     ApiState,
     authz::{Call, service::SNAPSHOT},
-    convert, principal,
+    convert,
     status::{invalid, meta, status},
 };
 use crate::core::{
@@ -73,6 +73,23 @@ impl SnapshotApi {
             .into());
         }
         Ok(())
+    }
+
+    /// Checks a request naming an aggregate (plus the `violations` already
+    /// found in its other fields), authorizes the call on the aggregate's
+    /// stream in the caller's tenant, and returns that stream.
+    async fn authorize_aggregate(
+        &self,
+        call: Call,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        mut violations: Vec<FieldViolation>,
+    ) -> Result<String, Status> {
+        self.aggregate(aggregate_type, Some(aggregate_id), &mut violations)?;
+        check(violations)?;
+        let stream_id = CommandBus::stream_id(&call.principal.tenant, aggregate_type, aggregate_id);
+        let _ = self.state.guard.authorize(&call.stream(&stream_id)).await?;
+        Ok(stream_id)
     }
 
     fn current(&self, info: &SnapshotInfo) -> bool {
@@ -162,14 +179,10 @@ impl proto::snapshot_service_server::SnapshotService for SnapshotApi {
         &self,
         request: Request<proto::GetSnapshotRequest>,
     ) -> Result<Response<proto::GetSnapshotResponse>, Status> {
-        let tenant = principal(&request).tenant;
         let call = Call::new(&request, SNAPSHOT, "GetSnapshot");
         let request = request.into_inner();
-        let mut violations = Vec::new();
-        self.aggregate(&request.aggregate_type, Some(&request.aggregate_id), &mut violations)?;
-        check(violations)?;
-        let stream_id = CommandBus::stream_id(&tenant, &request.aggregate_type, &request.aggregate_id);
-        let _ = self.state.guard.authorize(&call.stream(&stream_id)).await?;
+        let stream_id =
+            self.authorize_aggregate(call, &request.aggregate_type, &request.aggregate_id, Vec::new()).await?;
         let store = self.snapshotter()?.store();
         let found = match request.revision {
             Some(revision) => store.get(&stream_id, revision).await.map_err(store_error)?,
@@ -187,11 +200,9 @@ impl proto::snapshot_service_server::SnapshotService for SnapshotApi {
         &self,
         request: Request<proto::ListSnapshotsRequest>,
     ) -> Result<Response<proto::ListSnapshotsResponse>, Status> {
-        let tenant = principal(&request).tenant;
         let call = Call::new(&request, SNAPSHOT, "ListSnapshots");
         let request = request.into_inner();
         let mut violations = Vec::new();
-        self.aggregate(&request.aggregate_type, Some(&request.aggregate_id), &mut violations)?;
         let page_size = if request.page_size == 0 { DEFAULT_PAGE } else { request.page_size };
         let page_size = convert::page_size("page_size", page_size, &self.state.limits, &mut violations);
         let before = match request.page_token.as_str() {
@@ -204,9 +215,8 @@ impl proto::snapshot_service_server::SnapshotService for SnapshotApi {
                 }
             },
         };
-        check(violations)?;
-        let stream_id = CommandBus::stream_id(&tenant, &request.aggregate_type, &request.aggregate_id);
-        let _ = self.state.guard.authorize(&call.stream(&stream_id)).await?;
+        let stream_id =
+            self.authorize_aggregate(call, &request.aggregate_type, &request.aggregate_id, violations).await?;
         let page = self.snapshotter()?.store().list(&stream_id, before, page_size).await.map_err(store_error)?;
         Ok(Response::new(proto::ListSnapshotsResponse {
             snapshots: page.snapshots.iter().map(|s| self.to_proto(s, None)).collect(),
@@ -218,14 +228,10 @@ impl proto::snapshot_service_server::SnapshotService for SnapshotApi {
         &self,
         request: Request<proto::CreateSnapshotRequest>,
     ) -> Result<Response<proto::CreateSnapshotResponse>, Status> {
-        let tenant = principal(&request).tenant;
         let call = Call::new(&request, SNAPSHOT, "CreateSnapshot");
         let request = request.into_inner();
-        let mut violations = Vec::new();
-        self.aggregate(&request.aggregate_type, Some(&request.aggregate_id), &mut violations)?;
-        check(violations)?;
-        let stream_id = CommandBus::stream_id(&tenant, &request.aggregate_type, &request.aggregate_id);
-        let _ = self.state.guard.authorize(&call.stream(&stream_id)).await?;
+        let stream_id =
+            self.authorize_aggregate(call, &request.aggregate_type, &request.aggregate_id, Vec::new()).await?;
         let info = self.snapshotter()?.create_now(&request.aggregate_type, &stream_id).await?.ok_or_else(|| {
             status(
                 Code::NotFound,
@@ -242,14 +248,10 @@ impl proto::snapshot_service_server::SnapshotService for SnapshotApi {
         &self,
         request: Request<proto::DeleteSnapshotsRequest>,
     ) -> Result<Response<proto::DeleteSnapshotsResponse>, Status> {
-        let tenant = principal(&request).tenant;
         let call = Call::new(&request, SNAPSHOT, "DeleteSnapshots");
         let request = request.into_inner();
-        let mut violations = Vec::new();
-        self.aggregate(&request.aggregate_type, Some(&request.aggregate_id), &mut violations)?;
-        check(violations)?;
-        let stream_id = CommandBus::stream_id(&tenant, &request.aggregate_type, &request.aggregate_id);
-        let _ = self.state.guard.authorize(&call.stream(&stream_id)).await?;
+        let stream_id =
+            self.authorize_aggregate(call, &request.aggregate_type, &request.aggregate_id, Vec::new()).await?;
         let deleted =
             self.snapshotter()?.store().delete(&stream_id, request.max_revision).await.map_err(store_error)?;
         Ok(Response::new(proto::DeleteSnapshotsResponse { deleted }))
