@@ -534,6 +534,8 @@ impl SagaCoordinator {
         let mut saga = saga.clone();
         if !step.delay.is_zero() {
             tokio::select! {
+                biased;
+                _ = tokio::time::sleep_until(deadline) => return Ok((StepOutcome::Failed(timed_out()), Some(saga))),
                 _ = tokio::time::sleep(step.delay) => {}
                 _ = cancel.cancelled() => return Ok((self.stopped(cancel), Some(saga))),
             }
