@@ -144,6 +144,9 @@ struct ServeArgs {
     /// Projection definitions started with the server [default: ./projections].
     #[arg(long, value_name = "DIR")]
     projections_dir: Option<PathBuf>,
+    /// Saga definitions loaded at start [default: ./sagas].
+    #[arg(long, value_name = "DIR")]
+    sagas_dir: Option<PathBuf>,
     /// Rego policies loaded at start and reloaded on change [default: ./policies].
     #[arg(long, value_name = "DIR")]
     policies_dir: Option<PathBuf>,
@@ -216,6 +219,9 @@ impl ServeArgs {
         }
         if let Some(dir) = &self.policies_dir {
             figment = figment.merge(Serialized::default("policies.dir", dir));
+        }
+        if let Some(dir) = &self.sagas_dir {
+            figment = figment.merge(Serialized::default("sagas.dir", dir));
         }
         if let Some(dir) = &self.projections_dir {
             figment = figment.merge(Serialized::default("projections.dir", dir));

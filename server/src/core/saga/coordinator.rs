@@ -76,8 +76,8 @@ pub enum SagaError {
     #[error("saga {0} already exists with another definition or input")]
     AlreadyExists(String),
     /// The saga is not in a status the operation applies to.
-    #[error("saga {saga_id} is {status:?}: {message}")]
-    WrongStatus { saga_id: String, status: SagaStatus, message: &'static str },
+    #[error("saga {saga_id} is {}: {message}", status.as_str())]
+    WrongStatus { saga_id: String, status: SagaStatus, reason: &'static str, message: &'static str },
     #[error(transparent)]
     Store(#[from] SagaStoreError),
 }
@@ -274,6 +274,7 @@ impl SagaCoordinator {
             return Err(SagaError::WrongStatus {
                 saga_id: saga_id.to_owned(),
                 status: saga.status,
+                reason: "SAGA_NOT_RUNNING",
                 message: "only a RUNNING saga can be cancelled",
             });
         }
@@ -307,6 +308,7 @@ impl SagaCoordinator {
             return Err(SagaError::WrongStatus {
                 saga_id: saga_id.to_owned(),
                 status: saga.status,
+                reason: "SAGA_NOT_FAILED",
                 message: "only a FAILED saga can be retried",
             });
         }
