@@ -132,7 +132,11 @@ impl Rig {
             if saga.status == status {
                 return saga;
             }
-            assert!(tokio::time::Instant::now() < deadline, "saga {saga_id} stayed {:?}, expected {status:?}", saga.status);
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "saga {saga_id} stayed {:?}, expected {status:?}",
+                saga.status
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -147,10 +151,9 @@ impl Rig {
         self.shutdown.cancel();
         tokio::time::sleep(Duration::from_millis(50)).await;
         self.shutdown = CancellationToken::new();
-        self.coordinator =
-            SagaCoordinator::new(self.sagas.clone(), self.bus.clone(), shipped(), self.shutdown.clone())
-                .await
-                .expect("coordinator");
+        self.coordinator = SagaCoordinator::new(self.sagas.clone(), self.bus.clone(), shipped(), self.shutdown.clone())
+            .await
+            .expect("coordinator");
         self.coordinator.resume().await.expect("resumed");
     }
 

@@ -8,8 +8,8 @@ use nexus_sdk::proto::{
     FILE_DESCRIPTOR_SET, command_service_server::CommandServiceServer,
     event_store_service_server::EventStoreServiceServer, policy_service_server::PolicyServiceServer,
     query_service_server::QueryServiceServer, queue_service_server::QueueServiceServer,
-    saga_service_server::SagaServiceServer, schema_service_server::SchemaServiceServer, snapshot_service_server::SnapshotServiceServer,
-    temporal_query_service_server::TemporalQueryServiceServer,
+    saga_service_server::SagaServiceServer, schema_service_server::SchemaServiceServer,
+    snapshot_service_server::SnapshotServiceServer, temporal_query_service_server::TemporalQueryServiceServer,
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -18,7 +18,8 @@ use crate::{
     adapters::sqlite::{SqliteEventStore, SqliteQueueBus, SqliteSagaStore, SqliteSchemaRegistry, SqliteSnapshotStore},
     api::{
         ApiState, authz::Guard, command::CommandApi, convert::Limits, event_store::EventStoreApi, policy::PolicyApi,
-        query::QueryApi, queue::QueueApi, saga::SagaApi, schema::SchemaApi, snapshot::SnapshotApi, temporal::TemporalApi,
+        query::QueryApi, queue::QueueApi, saga::SagaApi, schema::SchemaApi, snapshot::SnapshotApi,
+        temporal::TemporalApi,
     },
     auth::{AuthLayer, Authenticator},
     config::{AuthMode, Config, EventStoreConfig},
@@ -188,8 +189,8 @@ pub async fn open_sagas(
     shutdown: &CancellationToken,
 ) -> anyhow::Result<Arc<SagaCoordinator>> {
     let path = config.data_dir.join("sagas.db");
-    let store = SqliteSagaStore::open(&path)
-        .with_context(|| format!("cannot open the saga store at {}", path.display()))?;
+    let store =
+        SqliteSagaStore::open(&path).with_context(|| format!("cannot open the saga store at {}", path.display()))?;
     let definitions = match &config.sagas.dir {
         Some(dir) if dir.is_dir() => saga_definition::load_folder(dir)
             .with_context(|| format!("cannot load the saga definitions in {} (sagas.dir)", dir.display()))?,

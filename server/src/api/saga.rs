@@ -81,11 +81,8 @@ impl SagaApi {
             // A template that cannot be built fails its step at run time.
             let Ok(command) = template.build(input) else { continue };
             let stream = CommandBus::stream_id(&tenant, &command.aggregate_type, &command.aggregate_id);
-            let call = Call::new(request, COMMAND, "Execute").command(
-                &command.aggregate_type,
-                &command.command_type,
-                &stream,
-            );
+            let call =
+                Call::new(request, COMMAND, "Execute").command(&command.aggregate_type, &command.command_type, &stream);
             let _ = self.state.guard.authorize(&call).await?;
         }
         Ok(())
@@ -325,7 +322,10 @@ impl proto::saga_service_server::SagaService for SagaApi {
         Ok(Response::new(proto::StartSagaResponse { saga: Some(saga_to_proto(&saga, &[])) }))
     }
 
-    async fn get_saga(&self, request: Request<proto::GetSagaRequest>) -> Result<Response<proto::GetSagaResponse>, Status> {
+    async fn get_saga(
+        &self,
+        request: Request<proto::GetSagaRequest>,
+    ) -> Result<Response<proto::GetSagaResponse>, Status> {
         let principal = principal(&request);
         let call = Call::new(&request, SAGA, "GetSaga").own_tenant();
         let saga = self.visible(&principal, &request.get_ref().saga_id).await?;
@@ -393,7 +393,8 @@ impl proto::saga_service_server::SagaService for SagaApi {
         let shutdown = self.state.shutdown.clone();
         let (tx, rx) = tokio::sync::mpsc::channel(64);
         tokio::spawn(async move {
-            let send = |t: &SagaTransition| proto::WatchSagaResponse { transition: Some(transition_to_proto(&saga, t)) };
+            let send =
+                |t: &SagaTransition| proto::WatchSagaResponse { transition: Some(transition_to_proto(&saga, t)) };
             loop {
                 // Catch up from the store (at the start and after lagging).
                 let history = match coordinator.history(&saga.saga_id).await {
@@ -450,8 +451,7 @@ impl proto::saga_service_server::SagaService for SagaApi {
         let call = Call::new(&request, SAGA, "CancelSaga").own_tenant();
         let saga = self.visible(&principal, &request.get_ref().saga_id).await?;
         let permit = self.state.guard.authorize(&call).await?;
-        let saga =
-            permit.write(async { self.coordinator.cancel(&saga.saga_id).await.map_err(Status::from) }).await?;
+        let saga = permit.write(async { self.coordinator.cancel(&saga.saga_id).await.map_err(Status::from) }).await?;
         Ok(Response::new(proto::CancelSagaResponse { saga: Some(saga_to_proto(&saga, &[])) }))
     }
 

@@ -478,13 +478,9 @@ impl From<crate::core::saga::coordinator::SagaError> for Status {
                 meta([("definition", e.name.clone())]),
                 &[FieldViolation::new(format!("definition.{}", e.field), e.message)],
             ),
-            SagaError::UnknownDefinition(name) => status(
-                Code::NotFound,
-                message,
-                "SAGA_DEFINITION_NOT_FOUND",
-                meta([("definition", name)]),
-                &[],
-            ),
+            SagaError::UnknownDefinition(name) => {
+                status(Code::NotFound, message, "SAGA_DEFINITION_NOT_FOUND", meta([("definition", name)]), &[])
+            }
             SagaError::NotFound(saga_id) | SagaError::Store(SagaStoreError::NotFound(saga_id)) => {
                 status(Code::NotFound, message, "SAGA_NOT_FOUND", meta([("saga_id", saga_id)]), &[])
             }

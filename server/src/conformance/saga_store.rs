@@ -157,10 +157,7 @@ pub async fn update_checks_the_version_and_appends_the_transition(f: &dyn SagaSt
     ));
     let s3 = advance(store.as_ref(), &s2, SagaStatus::Compensated).await;
     let versions: Vec<_> = store.history("s-1").await.expect("history").iter().map(|t| (t.version, t.status)).collect();
-    assert_eq!(
-        versions,
-        [(1, SagaStatus::Running), (2, SagaStatus::Compensating), (3, SagaStatus::Compensated)]
-    );
+    assert_eq!(versions, [(1, SagaStatus::Running), (2, SagaStatus::Compensating), (3, SagaStatus::Compensated)]);
     assert_eq!(store.get("s-1").await, Ok(Some(s3)));
 }
 

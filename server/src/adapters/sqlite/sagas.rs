@@ -166,14 +166,7 @@ impl SagaStore for SqliteSagaStore {
                 Some(_) => {}
             }
             tx.prepare_cached("UPDATE sagas SET status = ?2, version = ?3, saga = ?4 WHERE saga_id = ?1")
-                .and_then(|mut s| {
-                    s.execute(params![
-                        saga.saga_id,
-                        saga.status.as_str(),
-                        i64_of(saga.version),
-                        text,
-                    ])
-                })
+                .and_then(|mut s| s.execute(params![saga.saga_id, saga.status.as_str(), i64_of(saga.version), text,]))
                 .map_err(error)?;
             insert_transition(&tx, &transition)?;
             tx.commit().map_err(error)
@@ -261,8 +254,11 @@ impl SagaStore for SqliteSagaStore {
     async fn put_definition(&self, definition: &SagaDefinition) -> Result<(), SagaStoreError> {
         let (name, text) = (definition.name.clone(), to_json(definition)?);
         self.with(move |conn| {
-            conn.execute("INSERT OR REPLACE INTO saga_definitions (name, definition) VALUES (?1, ?2)", params![name, text])
-                .map_err(error)?;
+            conn.execute(
+                "INSERT OR REPLACE INTO saga_definitions (name, definition) VALUES (?1, ?2)",
+                params![name, text],
+            )
+            .map_err(error)?;
             Ok(())
         })
         .await

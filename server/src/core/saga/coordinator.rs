@@ -24,8 +24,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::{
-    Saga, SagaFilter, SagaPage, SagaPrincipal, SagaStatus, SagaStore, SagaStoreError, SagaTransition,
-    TransitionKind,
+    Saga, SagaFilter, SagaPage, SagaPrincipal, SagaStatus, SagaStore, SagaStoreError, SagaTransition, TransitionKind,
     definition::{CommandTemplate, DefinitionError, SagaDefinition, StepDefinition},
     now_millis,
 };
@@ -312,7 +311,10 @@ impl SagaCoordinator {
                 message: "only a FAILED saga can be retried",
             });
         }
-        match self.transition(&saga, Record::new(TransitionKind::Retried), |s| s.status = SagaStatus::Compensating).await? {
+        match self
+            .transition(&saga, Record::new(TransitionKind::Retried), |s| s.status = SagaStatus::Compensating)
+            .await?
+        {
             Some(saga) => {
                 self.spawn(saga_id);
                 Ok(saga)
@@ -442,7 +444,8 @@ impl SagaCoordinator {
             }
             StepOutcome::Failed(error) => {
                 tracing::info!(saga_id = %saga.saga_id, step = %step.name, %error, "saga step failed; compensating");
-                let record = Record { error: Some(error.clone()), ..Record::step(TransitionKind::StepFailed, index, 0) };
+                let record =
+                    Record { error: Some(error.clone()), ..Record::step(TransitionKind::StepFailed, index, 0) };
                 self.transition(&saga, record, |s| {
                     s.status = SagaStatus::Compensating;
                     s.to_compensate = index + 1;
@@ -514,9 +517,7 @@ impl SagaCoordinator {
     async fn took_effect(&self, saga: &Saga, index: u32, template: &CommandTemplate) -> Result<bool, NexusError> {
         let Ok(command) = template.build(&saga.data) else { return Ok(false) };
         let id = command_id(&saga.saga_id, index, Phase::Do);
-        self.commands
-            .was_executed(&saga.principal.tenant, &command.aggregate_type, &command.aggregate_id, &id)
-            .await
+        self.commands.was_executed(&saga.principal.tenant, &command.aggregate_type, &command.aggregate_id, &id).await
     }
 
     /// Runs a step's command (or its compensation) with its delay, retries
@@ -592,10 +593,7 @@ impl SagaCoordinator {
                 return Ok((StepOutcome::Failed(error.to_string()), Some(saga)));
             }
             if attempt >= step.retry.max_attempts {
-                return Ok((
-                    StepOutcome::Failed(format!("{error} (after {attempt} attempts)")),
-                    Some(saga),
-                ));
+                return Ok((StepOutcome::Failed(format!("{error} (after {attempt} attempts)")), Some(saga)));
             }
             let record = Record { error: Some(error.to_string()), ..Record::step(retrying, index, attempt) };
             match self.transition(&saga, record, |_| {}).await? {

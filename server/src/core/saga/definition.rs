@@ -194,8 +194,7 @@ impl SagaDefinition {
             }
             check_template(&step.command, &at("command.")).map_err(|(field, message)| fail(field, &message))?;
             if let Some(compensation) = &step.compensation {
-                check_template(compensation, &at("compensation."))
-                    .map_err(|(field, message)| fail(field, &message))?;
+                check_template(compensation, &at("compensation.")).map_err(|(field, message)| fail(field, &message))?;
             }
         }
         Ok(())

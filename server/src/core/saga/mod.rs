@@ -62,16 +62,9 @@ impl SagaStatus {
 
     /// The status a stored name denotes.
     pub fn parse(name: &str) -> Option<Self> {
-        [
-            Self::Running,
-            Self::Completed,
-            Self::Compensating,
-            Self::Compensated,
-            Self::Failed,
-            Self::Cancelled,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == name)
+        [Self::Running, Self::Completed, Self::Compensating, Self::Compensated, Self::Failed, Self::Cancelled]
+            .into_iter()
+            .find(|s| s.as_str() == name)
     }
 }
 
