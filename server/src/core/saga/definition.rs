@@ -45,7 +45,8 @@ pub struct SagaDefinition {
 #[serde(deny_unknown_fields)]
 pub struct Trigger {
     /// An event of this type starts a saga whose data is the event's
-    /// payload (not yet implemented: only StartSaga starts sagas).
+    /// payload. Not supported yet: a definition setting it is refused, and
+    /// sagas start only through StartSaga.
     #[serde(default)]
     pub event_type: Option<String>,
 }
@@ -175,8 +176,11 @@ impl SagaDefinition {
         if self.steps.is_empty() {
             return Err(fail("steps".into(), "must hold at least one step"));
         }
-        if self.trigger.event_type.as_deref().is_some_and(str::is_empty) {
-            return Err(fail("trigger.event_type".into(), "must not be empty"));
+        if self.trigger.event_type.is_some() {
+            return Err(fail(
+                "trigger.event_type".into(),
+                "event triggers are not supported yet: start sagas with SagaService.StartSaga",
+            ));
         }
         for (i, step) in self.steps.iter().enumerate() {
             let at = |field: &str| format!("steps[{i}].{field}");
@@ -302,6 +306,9 @@ mod tests {
         let mut definition = transfer();
         definition.steps[0].retry.max_attempts = 0;
         assert_eq!(definition.validate().expect_err("refused").field, "steps[0].retry.max_attempts");
+        let mut definition = transfer();
+        definition.trigger.event_type = Some("AccountOpened".into());
+        assert_eq!(definition.validate().expect_err("refused").field, "trigger.event_type");
         let mut definition = transfer();
         definition.steps.clear();
         assert_eq!(definition.validate().expect_err("refused").field, "steps");
