@@ -374,3 +374,70 @@ async fn starts_are_idempotent_by_saga_id_and_checked() {
     rig.wait_for("t-1", SagaStatus::Completed).await;
     assert_eq!(rig.balance("b").await, json!(1), "started once");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_trigger_starts_one_saga_per_new_event() {
+    let bonus = SagaDefinition {
+        name: "welcome-bonus".into(),
+        description: String::new(),
+        trigger: crate::core::saga::definition::Trigger { event_type: Some("AccountOpened".into()) },
+        steps: vec![crate::core::saga::definition::StepDefinition {
+            name: "bonus".into(),
+            command: CommandTemplate {
+                aggregate_type: "account".into(),
+                aggregate_id: r#".stream_id | split("/") | last | ltrimstr("account-")"#.into(),
+                command_type: "DepositMoney".into(),
+                payload: "{amount: 10}".into(),
+            },
+            compensation: None,
+            timeout: Duration::from_secs(5),
+            retry: Default::default(),
+            delay: Duration::ZERO,
+        }],
+    };
+    let mut rig = rig(vec![bonus.clone()]).await;
+    // Written before the triggers first ran: starts nothing.
+    rig.open("old", 0).await;
+    rig.coordinator.start_triggers(rig.store.clone());
+    // Let the loop store the head as its starting point.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while rig.sagas.trigger_position().await.expect("position").is_none() {
+        assert!(tokio::time::Instant::now() < deadline, "the trigger loop never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    rig.open("new", 5).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while rig.balance("new").await != json!(15) {
+        assert!(tokio::time::Instant::now() < deadline, "no bonus for the new account");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let listed = |rig: &Rig| {
+        let sagas = rig.sagas.clone();
+        async move { sagas.list(&Default::default(), None, 100).await.expect("list").sagas }
+    };
+    let started = listed(&rig).await;
+    assert_eq!(started.len(), 1);
+    assert_eq!(started[0].principal.subject, crate::core::saga::coordinator::TRIGGER_SUBJECT);
+    assert_eq!(started[0].data["stream_id"], json!("account-new"));
+    // As if the position had not been stored after the page: the event is
+    // seen again and starts nothing new.
+    let query = crate::core::model::ReadStreamQuery {
+        stream_id: "account-old".into(),
+        direction: crate::core::model::Direction::Forwards,
+        from_revision: None,
+        limit: 1,
+    };
+    let old = rig.store.read_stream(query).await.expect("read").events.remove(0);
+    rig.restart().await;
+    rig.sagas.set_trigger_position(&old.position.token).await.expect("rewind");
+    rig.coordinator.register(bonus).await.expect("registered");
+    rig.coordinator.start_triggers(rig.store.clone());
+    rig.open("newer", 0).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while rig.balance("newer").await != json!(10) {
+        assert!(tokio::time::Instant::now() < deadline, "no bonus for the newer account");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(rig.balance("old").await, json!(0));
+    assert_eq!(rig.balance("new").await, json!(15), "one bonus, though the event was read twice");
+}

@@ -182,14 +182,16 @@ pub async fn open_governance(config: &Config) -> anyhow::Result<Arc<Governance>>
 }
 
 /// Opens the saga store (`<data_dir>/sagas.db`), loads the definitions of
-/// `sagas.dir` and resumes every saga a stop interrupted.
+/// `sagas.dir`, resumes every saga a stop interrupted and starts the event
+/// triggers.
 pub async fn open_sagas(
     config: &Config,
+    store: &Arc<dyn EventStore>,
     commands: &Arc<CommandBus>,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<Arc<SagaCoordinator>> {
     let path = config.data_dir.join("sagas.db");
-    let store =
+    let saga_store =
         SqliteSagaStore::open(&path).with_context(|| format!("cannot open the saga store at {}", path.display()))?;
     let definitions = match &config.sagas.dir {
         Some(dir) if dir.is_dir() => saga_definition::load_folder(dir)
@@ -200,10 +202,11 @@ pub async fn open_sagas(
         }
         None => Vec::new(),
     };
-    let coordinator = SagaCoordinator::new(Arc::new(store), commands.clone(), definitions, shutdown.clone())
+    let coordinator = SagaCoordinator::new(Arc::new(saga_store), commands.clone(), definitions, shutdown.clone())
         .await
         .context("cannot start the saga coordinator")?;
     let resumed = coordinator.resume().await.context("cannot resume the interrupted sagas")?;
+    coordinator.start_triggers(store.clone());
     tracing::info!(path = %path.display(), resumed, "saga coordinator started");
     Ok(coordinator)
 }
@@ -283,7 +286,7 @@ pub async fn serve_on(
         },
         CommandBusConfig { max_conflict_retries: config.commands.max_conflict_retries },
     ));
-    let sagas = open_sagas(&config, &commands, &shutdown).await?;
+    let sagas = open_sagas(&config, &store, &commands, &shutdown).await?;
     let read_side =
         ReadSide::start(&config, store.clone(), governance.clone(), queue_bus.clone(), shutdown.clone()).await?;
     let state = Arc::new(ApiState {

@@ -41,6 +41,7 @@ fn transfer(name: &str, withdraw_delay: u64, deposit_delay: u64, deposit_timeout
     SagaDefinition {
         name: name.into(),
         description: "a transfer for tests".into(),
+        trigger_event_type: String::new(),
         steps: vec![
             SagaStep {
                 name: "withdraw".into(),
@@ -313,4 +314,56 @@ async fn bad_requests_are_refused_with_their_fields() {
     assert_violation(&status, "the name of a file definition", |v| v.field == "definition.name");
     let list = ListSagasRequest { page_token: "nonsense".into(), ..Default::default() };
     assert_violation(&expect_raw_status(sagas.list_sagas(list).await), "page_token", |v| v.field == "page_token");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_trigger_starts_a_saga_per_event_across_a_restart() {
+    let mut nexus = NexusProcess::start().await;
+    let mut sagas = SagaServiceClient::new(nexus.channel().await);
+    let bonus = SagaDefinition {
+        name: "e2e-welcome-bonus".into(),
+        description: "10 for every new account".into(),
+        trigger_event_type: "AccountOpened".into(),
+        steps: vec![SagaStep {
+            name: "bonus".into(),
+            command: Some(SagaCommandTemplate {
+                aggregate_type: "account".into(),
+                aggregate_id: r#".stream_id | ltrimstr("account-")"#.into(),
+                command_type: "DepositMoney".into(),
+                payload: "{amount: 10}".into(),
+            }),
+            ..Default::default()
+        }],
+    };
+    register(&mut sagas, bonus).await;
+    let first = unique("bonus");
+    open(&nexus, &first, 5).await;
+    let by_trigger = ListSagasRequest { definition: "e2e-welcome-bonus".into(), ..Default::default() };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while account(&nexus, &first).await != (15, 2) {
+        assert!(tokio::time::Instant::now() < deadline, "no bonus: {:?}", account(&nexus, &first).await);
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    nexus.restart().await;
+    let mut sagas = SagaServiceClient::new(nexus.channel().await);
+    let second = unique("bonus");
+    open(&nexus, &second, 0).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while account(&nexus, &second).await != (10, 2) {
+        assert!(tokio::time::Instant::now() < deadline, "no bonus after the restart");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    // The deposit is visible a moment before the saga stores its end.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let listed = loop {
+        let listed = sagas.list_sagas(by_trigger.clone()).await.expect("list").into_inner().sagas;
+        if listed.iter().all(|s| s.status == SagaStatus::Completed as i32) {
+            break listed;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the sagas never completed: {listed:?}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    };
+    assert_eq!(listed.len(), 2, "one saga per event: {listed:?}");
+    assert!(listed.iter().all(|s| s.subject == "system:saga-trigger"), "{listed:?}");
+    assert_eq!(account(&nexus, &first).await, (15, 2), "the first account got one bonus");
 }

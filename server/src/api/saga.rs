@@ -131,6 +131,7 @@ fn definition_to_proto(d: &SagaDefinition) -> proto::SagaDefinition {
     proto::SagaDefinition {
         name: d.name.clone(),
         description: d.description.clone(),
+        trigger_event_type: d.trigger.event_type.clone().unwrap_or_default(),
         steps: d
             .steps
             .iter()
@@ -187,7 +188,8 @@ fn definition_from(d: proto::SagaDefinition) -> Result<SagaDefinition, Status> {
     if !violations.is_empty() {
         return Err(invalid(violations));
     }
-    Ok(SagaDefinition { name: d.name, description: d.description, trigger: Trigger::default(), steps })
+    let trigger = Trigger { event_type: (!d.trigger_event_type.is_empty()).then_some(d.trigger_event_type) };
+    Ok(SagaDefinition { name: d.name, description: d.description, trigger, steps })
 }
 
 fn status_to_proto(s: SagaStatus) -> proto::SagaStatus {

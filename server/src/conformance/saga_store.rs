@@ -29,6 +29,7 @@ macro_rules! saga_store_conformance {
             active_lists_running_and_compensating_sagas,
             definitions_are_replaced_by_name,
             sagas_and_history_survive_reopening,
+            the_trigger_position_is_replaced_and_survives_reopening,
         );
     };
     (@tests $factory:expr; $($name:ident),+ $(,)?) => {
@@ -234,4 +235,15 @@ pub async fn sagas_and_history_survive_reopening(f: &dyn SagaStoreFactory) {
     assert_eq!(store.history("s-1").await.expect("history").len(), 2);
     assert_eq!(ids(&store.active().await.expect("active")), ["s-1"]);
     assert_eq!(store.definitions().await, Ok(vec![definition("transfer")]));
+}
+
+pub async fn the_trigger_position_is_replaced_and_survives_reopening(f: &dyn SagaStoreFactory) {
+    {
+        let store = f.open().await;
+        assert_eq!(store.trigger_position().await, Ok(None));
+        store.set_trigger_position("p-1").await.expect("set");
+        store.set_trigger_position("p-2").await.expect("set");
+        assert_eq!(store.trigger_position().await, Ok(Some("p-2".into())));
+    }
+    assert_eq!(f.open().await.trigger_position().await, Ok(Some("p-2".into())));
 }

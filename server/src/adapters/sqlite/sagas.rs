@@ -41,6 +41,10 @@ CREATE TABLE IF NOT EXISTS saga_definitions (
     name TEXT PRIMARY KEY,
     definition TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS saga_trigger_position (
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    token TEXT NOT NULL
+);
 ";
 
 /// Sagas in SQLite.
@@ -270,6 +274,25 @@ impl SagaStore for SqliteSagaStore {
                 conn.prepare_cached("SELECT definition FROM saga_definitions ORDER BY name").map_err(error)?;
             let rows = statement.query_map([], |r| r.get::<_, String>(0)).map_err(error)?;
             rows.map(|row| from_json(&row.map_err(error)?)).collect()
+        })
+        .await
+    }
+
+    async fn trigger_position(&self) -> Result<Option<String>, SagaStoreError> {
+        self.with(|conn| {
+            conn.query_row("SELECT token FROM saga_trigger_position WHERE id = 0", [], |r| r.get(0))
+                .optional()
+                .map_err(error)
+        })
+        .await
+    }
+
+    async fn set_trigger_position(&self, token: &str) -> Result<(), SagaStoreError> {
+        let token = token.to_owned();
+        self.with(move |conn| {
+            conn.execute("INSERT OR REPLACE INTO saga_trigger_position (id, token) VALUES (0, ?1)", [token])
+                .map_err(error)?;
+            Ok(())
         })
         .await
     }

@@ -31,7 +31,8 @@ use super::{
 use crate::core::{
     command::{CommandBus, CommandRequest},
     error::{FieldViolation, NexusError},
-    ports::StoreError,
+    model::{AllFrom, Direction, EventFilter, ReadAllQuery, RecordedEvent},
+    ports::{EventStore, StoreError, head_position},
     principal::Principal,
     validate,
 };
@@ -42,6 +43,16 @@ const SAGA_COMMAND_NAMESPACE: Uuid = Uuid::from_u128(0x6e65_7875_732d_5361_8761_
 /// How long a driver waits before reading a saga again after its store
 /// failed.
 const STORE_RETRY: Duration = Duration::from_millis(500);
+
+/// Namespace of the ids of sagas started by events (UUIDv5 of definition
+/// and event id), so an event starts a definition's saga once.
+const SAGA_TRIGGER_NAMESPACE: Uuid = Uuid::from_u128(0x6e65_7875_732d_5361_8761_2d74_7267_7231);
+
+/// The subject event-triggered sagas run as.
+pub const TRIGGER_SUBJECT: &str = "system:saga-trigger";
+
+/// Events read per page by the trigger loop.
+const TRIGGER_PAGE: usize = 256;
 
 /// Whether a command does a step or undoes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -320,6 +331,131 @@ impl SagaCoordinator {
                 Ok(saga)
             }
             None => Box::pin(self.retry(saga_id)).await,
+        }
+    }
+
+    /// Starts the loop that starts a saga for every event of a type some
+    /// definition's trigger names. It follows the log from the stored
+    /// trigger position (the log's head when there is none yet, so history
+    /// written before triggers existed starts nothing) and stores the
+    /// position after each page; a saga's id is derived from its definition
+    /// and the event, so an event seen again after a crash starts nothing new.
+    pub fn start_triggers(self: &Arc<Self>, log: Arc<dyn EventStore>) -> tokio::task::JoinHandle<()> {
+        let this = self.clone();
+        tokio::spawn(async move {
+            while !this.shutdown.is_cancelled() {
+                match this.follow_triggers(log.as_ref()).await {
+                    Ok(()) => return,
+                    Err(error) => {
+                        tracing::warn!(%error, "saga triggers stopped; retrying");
+                        tokio::select! {
+                            _ = tokio::time::sleep(STORE_RETRY) => {}
+                            _ = this.shutdown.cancelled() => return,
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    async fn follow_triggers(self: &Arc<Self>, log: &dyn EventStore) -> Result<(), String> {
+        let mut commits = log.commits();
+        let mut from = match self.store.trigger_position().await.map_err(|e| e.to_string())? {
+            Some(token) => AllFrom::After(log.resolve_position(&token).map_err(|e| e.to_string())?),
+            None => match head_position(log).await.map_err(|e| e.to_string())? {
+                Some(head) => {
+                    self.store.set_trigger_position(&head.token).await.map_err(|e| e.to_string())?;
+                    AllFrom::After(head)
+                }
+                None => AllFrom::Start,
+            },
+        };
+        loop {
+            let triggers: Vec<(String, SagaDefinition)> = self
+                .definitions
+                .read()
+                .await
+                .values()
+                .filter_map(|(d, _)| d.trigger.event_type.clone().map(|t| (t, d.clone())))
+                .collect();
+            let mut end_of_log = true;
+            if triggers.is_empty() {
+                // Nothing to start: keep up with the head, so a trigger
+                // registered later starts sagas for events from then on only.
+                if let Some(head) = head_position(log).await.map_err(|e| e.to_string())? {
+                    if !matches!(&from, AllFrom::After(p) if p.token == head.token) {
+                        self.store.set_trigger_position(&head.token).await.map_err(|e| e.to_string())?;
+                        from = AllFrom::After(head);
+                    }
+                }
+            } else {
+                let query = ReadAllQuery {
+                    from: from.clone(),
+                    direction: Direction::Forwards,
+                    limit: TRIGGER_PAGE,
+                    filter: EventFilter {
+                        event_type_prefixes: triggers.iter().map(|(t, _)| t.clone()).collect(),
+                        stream_prefixes: Vec::new(),
+                    },
+                };
+                let slice = log.read_all(query).await.map_err(|e| e.to_string())?;
+                for event in &slice.events {
+                    for (_, definition) in triggers.iter().filter(|(t, _)| *t == event.event_type) {
+                        self.start_for_event(definition, event).await.map_err(|e| e.to_string())?;
+                    }
+                }
+                if let Some(next) = slice.next {
+                    self.store.set_trigger_position(&next.token).await.map_err(|e| e.to_string())?;
+                    from = AllFrom::After(next);
+                }
+                end_of_log = slice.end_of_log;
+            }
+            if end_of_log {
+                tokio::select! {
+                    _ = commits.recv() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = self.shutdown.cancelled() => return Ok(()),
+                }
+            }
+        }
+    }
+
+    /// Starts `definition`'s saga for `event`, once. An event whose payload
+    /// is not a JSON object is skipped with a warning.
+    async fn start_for_event(
+        self: &Arc<Self>,
+        definition: &SagaDefinition,
+        event: &RecordedEvent,
+    ) -> Result<(), SagaError> {
+        let Ok(data) = serde_json::from_slice::<Value>(&event.data) else {
+            tracing::warn!(event_id = %event.event_id, definition = %definition.name, "trigger event is not JSON; no saga");
+            return Ok(());
+        };
+        let input = serde_json::json!({
+            "event_id": event.event_id.to_string(),
+            "event_type": event.event_type,
+            "stream_id": event.stream_id,
+            "data": data,
+        });
+        let saga_id =
+            Uuid::new_v5(&SAGA_TRIGGER_NAMESPACE, format!("{}\n{}", definition.name, event.event_id).as_bytes());
+        let principal = Principal {
+            subject: TRIGGER_SUBJECT.to_owned(),
+            tenant: event.metadata.tenant_id.clone(),
+            roles: vec!["admin".to_owned()],
+            scopes: Vec::new(),
+            authenticated: true,
+        };
+        match self.start(&definition.name, Some(saga_id.to_string()), input, &principal).await {
+            Ok(saga) => {
+                tracing::info!(saga_id = %saga.saga_id, definition = %definition.name, event_id = %event.event_id, "saga started by an event");
+                Ok(())
+            }
+            Err(SagaError::Store(e)) => Err(SagaError::Store(e)),
+            Err(error) => {
+                tracing::warn!(%error, event_id = %event.event_id, definition = %definition.name, "event did not start a saga");
+                Ok(())
+            }
         }
     }
 

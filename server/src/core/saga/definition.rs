@@ -44,9 +44,10 @@ pub struct SagaDefinition {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Trigger {
-    /// An event of this type starts a saga whose data is the event's
-    /// payload. Not supported yet: a definition setting it is refused, and
-    /// sagas start only through StartSaga.
+    /// An event of this type, appended after the trigger was defined,
+    /// starts a saga whose input is
+    /// `{event_id, event_type, stream_id, data}` (`data`: the event's JSON
+    /// payload), run as the system principal in the event's tenant.
     #[serde(default)]
     pub event_type: Option<String>,
 }
@@ -176,11 +177,8 @@ impl SagaDefinition {
         if self.steps.is_empty() {
             return Err(fail("steps".into(), "must hold at least one step"));
         }
-        if self.trigger.event_type.is_some() {
-            return Err(fail(
-                "trigger.event_type".into(),
-                "event triggers are not supported yet: start sagas with SagaService.StartSaga",
-            ));
+        if self.trigger.event_type.as_deref().is_some_and(|t| t.is_empty() || t.chars().any(char::is_whitespace)) {
+            return Err(fail("trigger.event_type".into(), "must be an event type"));
         }
         for (i, step) in self.steps.iter().enumerate() {
             let at = |field: &str| format!("steps[{i}].{field}");
@@ -307,7 +305,7 @@ mod tests {
         definition.steps[0].retry.max_attempts = 0;
         assert_eq!(definition.validate().expect_err("refused").field, "steps[0].retry.max_attempts");
         let mut definition = transfer();
-        definition.trigger.event_type = Some("AccountOpened".into());
+        definition.trigger.event_type = Some(String::new());
         assert_eq!(definition.validate().expect_err("refused").field, "trigger.event_type");
         let mut definition = transfer();
         definition.steps.clear();

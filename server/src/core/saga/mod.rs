@@ -247,6 +247,13 @@ pub trait SagaStore: Send + Sync + 'static {
 
     /// Every definition registered through the API, by name.
     async fn definitions(&self) -> Result<Vec<SagaDefinition>, SagaStoreError>;
+
+    /// The position token of the event store up to which event triggers
+    /// have started their sagas; `None` before the first is stored.
+    async fn trigger_position(&self) -> Result<Option<String>, SagaStoreError>;
+
+    /// Stores the trigger position durably (replacing the previous one).
+    async fn set_trigger_position(&self, token: &str) -> Result<(), SagaStoreError>;
 }
 
 /// Unix milliseconds now.
