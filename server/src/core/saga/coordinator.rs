@@ -382,11 +382,12 @@ impl SagaCoordinator {
             if triggers.is_empty() {
                 // Nothing to start: keep up with the head, so a trigger
                 // registered later starts sagas for events from then on only.
-                if let Some(head) = head_position(log).await.map_err(|e| e.to_string())? {
-                    if !matches!(&from, AllFrom::After(p) if p.token == head.token) {
-                        self.store.set_trigger_position(&head.token).await.map_err(|e| e.to_string())?;
-                        from = AllFrom::After(head);
-                    }
+                let head = head_position(log).await.map_err(|e| e.to_string())?;
+                if let Some(head) = head
+                    && !matches!(&from, AllFrom::After(p) if p.token == head.token)
+                {
+                    self.store.set_trigger_position(&head.token).await.map_err(|e| e.to_string())?;
+                    from = AllFrom::After(head);
                 }
             } else {
                 let query = ReadAllQuery {
