@@ -192,6 +192,9 @@ enum BenchCommand {
     /// Execute latency on an aggregate with a long history (100,000 events),
     /// with and without snapshots, against a fresh aggregate's.
     Snapshots(bench::snapshots::SnapshotBenchArgs),
+    /// Completed transfer sagas per second and saga duration percentiles,
+    /// with N sagas running at once (32 by default).
+    Sagas(bench::sagas::SagaBenchArgs),
 }
 
 impl ServeArgs {
@@ -275,6 +278,9 @@ fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Validate(args)) => bench::validate::run_validate(args).map(|()| ExitCode::SUCCESS),
         Command::Bench(BenchCommand::Policy(args)) => bench::policy::run_policy(args).map(|()| ExitCode::SUCCESS),
+        Command::Bench(BenchCommand::Sagas(args)) => {
+            runtime.block_on(bench::sagas::run(args)).map(|()| ExitCode::SUCCESS)
+        }
         Command::Bench(BenchCommand::Snapshots(args)) => {
             runtime.block_on(bench::snapshots::run(args)).map(|()| ExitCode::SUCCESS)
         }
