@@ -7,6 +7,11 @@
 //! the coordinator acts on it. A saga is stored as JSON beside the columns
 //! lists filter on; a transition and the saga's new state are written in one
 //! transaction.
+//!
+//! Creates and updates go to one writer thread that commits whatever has
+//! queued up meanwhile in one transaction (group commit): one fsync serves
+//! the transitions of many sagas, and each caller is answered only once its
+//! transition is durable.
 
 use std::{
     path::{Path, PathBuf},
@@ -51,6 +56,18 @@ CREATE TABLE IF NOT EXISTS saga_trigger_position (
 pub struct SqliteSagaStore {
     path: PathBuf,
     conn: Arc<Mutex<Connection>>,
+    writes: std::sync::mpsc::Sender<Write>,
+}
+
+/// Most writes committed in one transaction.
+const MAX_BATCH: usize = 256;
+
+/// A create or an update waiting for the writer thread.
+struct Write {
+    saga: Saga,
+    transition: SagaTransition,
+    create: bool,
+    done: tokio::sync::oneshot::Sender<Result<(), SagaStoreError>>,
 }
 
 impl SqliteSagaStore {
@@ -69,7 +86,21 @@ impl SqliteSagaStore {
         )
         .map_err(error)?;
         conn.execute_batch(SCHEMA).map_err(error)?;
-        Ok(Self { path, conn: Arc::new(Mutex::new(conn)) })
+        let conn = Arc::new(Mutex::new(conn));
+        let (writes, queue) = std::sync::mpsc::channel();
+        let writer = conn.clone();
+        std::thread::Builder::new()
+            .name("nexus-sagas-writer".into())
+            .spawn(move || write_loop(&writer, &queue))
+            .map_err(|e| SagaStoreError::Internal(format!("cannot start the saga writer: {e}")))?;
+        Ok(Self { path, conn, writes })
+    }
+
+    async fn submit(&self, saga: &Saga, transition: &SagaTransition, create: bool) -> Result<(), SagaStoreError> {
+        let (done, answer) = tokio::sync::oneshot::channel();
+        let write = Write { saga: saga.clone(), transition: transition.clone(), create, done };
+        self.writes.send(write).map_err(|_| SagaStoreError::Unavailable("the saga writer stopped".into()))?;
+        answer.await.map_err(|_| SagaStoreError::Internal("the saga writer dropped a write".into()))?
     }
 
     /// The database file.
@@ -112,7 +143,7 @@ fn i64_of(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-fn insert_transition(tx: &rusqlite::Transaction<'_>, transition: &SagaTransition) -> Result<(), SagaStoreError> {
+fn insert_transition(tx: &rusqlite::Connection, transition: &SagaTransition) -> Result<(), SagaStoreError> {
     let text = to_json(transition)?;
     tx.prepare_cached("INSERT INTO saga_transitions (saga_id, version, transition) VALUES (?1, ?2, ?3)")
         .and_then(|mut s| s.execute(params![transition.saga_id, i64_of(transition.version), text]))
@@ -120,62 +151,97 @@ fn insert_transition(tx: &rusqlite::Transaction<'_>, transition: &SagaTransition
     Ok(())
 }
 
+/// The writer thread: takes the writes queued so far (at most
+/// [`MAX_BATCH`]), applies each in its own savepoint, commits once, answers
+/// all. Ends when the store is dropped.
+fn write_loop(conn: &Mutex<Connection>, queue: &std::sync::mpsc::Receiver<Write>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(write) => batch.push(write),
+                Err(_) => break,
+            }
+        }
+        let Ok(mut conn) = conn.lock() else {
+            for write in batch {
+                let _ = write.done.send(Err(SagaStoreError::Internal("saga store lock poisoned".into())));
+            }
+            continue;
+        };
+        let mut results = Vec::with_capacity(batch.len());
+        let committed = conn.transaction().map_err(error).and_then(|mut tx| {
+            for write in &batch {
+                results.push(apply(&mut tx, write));
+            }
+            tx.commit().map_err(error)
+        });
+        drop(conn);
+        for (write, result) in batch.into_iter().zip(results.into_iter().chain(std::iter::repeat_with(|| Ok(())))) {
+            let answer = match &committed {
+                Ok(()) => result,
+                Err(e) => Err(e.clone()),
+            };
+            let _ = write.done.send(answer);
+        }
+    }
+}
+
+/// One create or update inside the batch's transaction, in a savepoint so a
+/// refused one leaves the others.
+fn apply(tx: &mut rusqlite::Transaction<'_>, write: &Write) -> Result<(), SagaStoreError> {
+    let (saga, transition) = (&write.saga, &write.transition);
+    let text = to_json(saga)?;
+    let sp = tx.savepoint().map_err(error)?;
+    if write.create {
+        let inserted = sp
+            .prepare_cached(
+                "INSERT INTO sagas (saga_id, definition, tenant, status, version, saga) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (saga_id) DO NOTHING",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    saga.saga_id,
+                    saga.definition.name,
+                    saga.principal.tenant,
+                    saga.status.as_str(),
+                    i64_of(saga.version),
+                    text,
+                ])
+            })
+            .map_err(error)?;
+        if inserted == 0 {
+            return Err(SagaStoreError::AlreadyExists(saga.saga_id.clone()));
+        }
+    } else {
+        let stored: Option<i64> = sp
+            .query_row("SELECT version FROM sagas WHERE saga_id = ?1", [&saga.saga_id], |r| r.get(0))
+            .optional()
+            .map_err(error)?;
+        let expected = saga.version.saturating_sub(1);
+        match stored {
+            None => return Err(SagaStoreError::NotFound(saga.saga_id.clone())),
+            Some(v) if v != i64_of(expected) => {
+                return Err(SagaStoreError::Conflict { saga_id: saga.saga_id.clone(), expected });
+            }
+            Some(_) => {}
+        }
+        sp.prepare_cached("UPDATE sagas SET status = ?2, version = ?3, saga = ?4 WHERE saga_id = ?1")
+            .and_then(|mut s| s.execute(params![saga.saga_id, saga.status.as_str(), i64_of(saga.version), text]))
+            .map_err(error)?;
+    }
+    insert_transition(&sp, transition)?;
+    sp.commit().map_err(error)
+}
+
 #[async_trait]
 impl SagaStore for SqliteSagaStore {
     async fn create(&self, saga: &Saga, started: &SagaTransition) -> Result<(), SagaStoreError> {
-        let (saga, started) = (saga.clone(), started.clone());
-        self.with(move |conn| {
-            let text = to_json(&saga)?;
-            let tx = conn.transaction().map_err(error)?;
-            let inserted = tx
-                .prepare_cached(
-                    "INSERT INTO sagas (saga_id, definition, tenant, status, version, saga) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (saga_id) DO NOTHING",
-                )
-                .and_then(|mut s| {
-                    s.execute(params![
-                        saga.saga_id,
-                        saga.definition.name,
-                        saga.principal.tenant,
-                        saga.status.as_str(),
-                        i64_of(saga.version),
-                        text,
-                    ])
-                })
-                .map_err(error)?;
-            if inserted == 0 {
-                return Err(SagaStoreError::AlreadyExists(saga.saga_id));
-            }
-            insert_transition(&tx, &started)?;
-            tx.commit().map_err(error)
-        })
-        .await
+        self.submit(saga, started, true).await
     }
 
     async fn update(&self, saga: &Saga, transition: &SagaTransition) -> Result<(), SagaStoreError> {
-        let (saga, transition) = (saga.clone(), transition.clone());
-        self.with(move |conn| {
-            let text = to_json(&saga)?;
-            let tx = conn.transaction().map_err(error)?;
-            let stored: Option<i64> = tx
-                .query_row("SELECT version FROM sagas WHERE saga_id = ?1", [&saga.saga_id], |r| r.get(0))
-                .optional()
-                .map_err(error)?;
-            let expected = saga.version.saturating_sub(1);
-            match stored {
-                None => return Err(SagaStoreError::NotFound(saga.saga_id)),
-                Some(v) if v != i64_of(expected) => {
-                    return Err(SagaStoreError::Conflict { saga_id: saga.saga_id, expected });
-                }
-                Some(_) => {}
-            }
-            tx.prepare_cached("UPDATE sagas SET status = ?2, version = ?3, saga = ?4 WHERE saga_id = ?1")
-                .and_then(|mut s| s.execute(params![saga.saga_id, saga.status.as_str(), i64_of(saga.version), text,]))
-                .map_err(error)?;
-            insert_transition(&tx, &transition)?;
-            tx.commit().map_err(error)
-        })
-        .await
+        self.submit(saga, transition, false).await
     }
 
     async fn get(&self, saga_id: &str) -> Result<Option<Saga>, SagaStoreError> {

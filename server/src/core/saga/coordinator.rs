@@ -116,9 +116,10 @@ pub struct SagaCoordinator {
     store: Arc<dyn SagaStore>,
     commands: Arc<CommandBus>,
     definitions: RwLock<BTreeMap<String, (SagaDefinition, DefinitionSource)>>,
-    /// Serializes transitions, so a cancel and a driver never both write
-    /// from the same version.
-    writes: Mutex<()>,
+    /// One lock per saga serializes its transitions, so a cancel and a
+    /// driver never both write from the same version (sagas do not wait for
+    /// each other, so their writes group-commit).
+    locks: std::sync::Mutex<HashMap<String, Arc<Mutex<()>>>>,
     /// The cancel signal of every saga a driver runs.
     drivers: std::sync::Mutex<HashMap<String, CancellationToken>>,
     transitions: broadcast::Sender<SagaTransition>,
@@ -148,7 +149,7 @@ impl SagaCoordinator {
             store,
             commands,
             definitions: RwLock::new(definitions),
-            writes: Mutex::new(()),
+            locks: std::sync::Mutex::new(HashMap::new()),
             drivers: std::sync::Mutex::new(HashMap::new()),
             transitions,
             shutdown,
@@ -479,6 +480,9 @@ impl SagaCoordinator {
             if let Ok(mut drivers) = this.drivers.lock() {
                 drivers.remove(&saga_id);
             }
+            if let Ok(mut locks) = this.locks.lock() {
+                locks.remove(&saga_id);
+            }
         });
     }
 
@@ -491,7 +495,11 @@ impl SagaCoordinator {
         record: Record,
         change: impl FnOnce(&mut Saga),
     ) -> Result<Option<Saga>, SagaStoreError> {
-        let _write = self.writes.lock().await;
+        let lock = match self.locks.lock() {
+            Ok(mut locks) => locks.entry(saga.saga_id.clone()).or_default().clone(),
+            Err(_) => return Err(SagaStoreError::Internal("saga locks poisoned".into())),
+        };
+        let _write = lock.lock().await;
         let Some(mut current) = self.store.get(&saga.saga_id).await? else {
             return Err(SagaStoreError::NotFound(saga.saga_id.clone()));
         };
