@@ -367,3 +367,95 @@ async fn an_event_trigger_starts_a_saga_per_event_across_a_restart() {
     assert!(listed.iter().all(|s| s.subject == "system:saga-trigger"), "{listed:?}");
     assert_eq!(account(&nexus, &first).await, (15, 2), "the first account got one bonus");
 }
+
+const ISSUER: &str = "https://issuer.e2e.test";
+const AUDIENCE: &str = "nexus-e2e";
+const SECRET: &str = "e2e-secret-only-for-tests-0123456789abcdef";
+
+/// A request carrying an HS256 token for `sub` in `tenant` with `roles`.
+fn as_user<T>(message: T, sub: &str, tenant: &str, roles: &[&str]) -> tonic::Request<T> {
+    let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() + 600;
+    let claims = json!({"sub": sub, "tenant": tenant, "roles": roles, "iss": ISSUER, "aud": AUDIENCE, "exp": exp});
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .expect("token");
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().expect("header"));
+    request
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saga_runs_in_its_starters_tenant_and_other_tenants_cannot_see_it() {
+    let dir = tempfile::TempDir::new().expect("temp dir");
+    let secret_file = dir.path().join("hs256.secret");
+    std::fs::write(&secret_file, format!("{SECRET}\n")).expect("write secret");
+    let options = nexus_e2e::ServerOptions::default()
+        .env("NEXUS_AUTH__MODE", "jwt")
+        .env("NEXUS_AUTH__JWT__HS256_SECRET_FILE", secret_file.display().to_string())
+        .env("NEXUS_AUTH__JWT__ISSUER", ISSUER)
+        .env("NEXUS_AUTH__JWT__AUDIENCE", AUDIENCE);
+    let nexus = NexusProcess::start_with(options).await;
+    let channel = nexus.channel().await;
+    let mut commands = nexus_sdk::proto::command_service_client::CommandServiceClient::new(channel.clone());
+    let mut sagas = SagaServiceClient::new(channel);
+    fn walt<T>(message: T) -> tonic::Request<T> {
+        as_user(message, "walt", "acme", &["writer"])
+    }
+    let (a, b) = (unique("a"), unique("b"));
+    for (id, initial) in [(&a, 100), (&b, 0)] {
+        let request = nexus_sdk::proto::ExecuteRequest {
+            aggregate_type: "account".into(),
+            aggregate_id: id.clone(),
+            command_type: "OpenAccount".into(),
+            payload: json_to_struct(json!({"owner": "Walt", "initial_deposit": initial})),
+            ..Default::default()
+        };
+        commands.execute(walt(request)).await.expect("opened in acme");
+    }
+    let start = StartSagaRequest {
+        definition: "transfer".into(),
+        input: json_to_struct(json!({"from": a, "to": b, "amount": 25})),
+        request_id: String::new(),
+    };
+    // A reader may not start sagas.
+    let status = expect_raw_status(sagas.start_saga(as_user(start.clone(), "alice", "acme", &["reader"])).await);
+    assert_eq!(status.code(), Code::PermissionDenied);
+    let saga = sagas.start_saga(walt(start)).await.expect("started").into_inner().saga.expect("saga");
+    assert_eq!((saga.tenant.as_str(), saga.subject.as_str()), ("acme", "walt"));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let get = GetSagaRequest { saga_id: saga.saga_id.clone() };
+        let current = sagas.get_saga(walt(get)).await.expect("get").into_inner().saga.expect("saga");
+        if current.status == SagaStatus::Completed as i32 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never completed: {current:?}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    // The commands ran in acme: its streams hold the moved money.
+    let withdraw = nexus_sdk::proto::ExecuteRequest {
+        aggregate_type: "account".into(),
+        aggregate_id: b.clone(),
+        command_type: "WithdrawMoney".into(),
+        payload: json_to_struct(json!({"amount": 25})),
+        ..Default::default()
+    };
+    let response = commands.execute(walt(withdraw)).await.expect("acme's b holds the 25").into_inner();
+    assert_eq!(response.stream_id, format!("acme/account-{b}"));
+
+    // Another tenant neither sees nor touches it.
+    fn gina<T>(message: T) -> tonic::Request<T> {
+        as_user(message, "gina", "globex", &["admin"])
+    }
+    let get = GetSagaRequest { saga_id: saga.saga_id.clone() };
+    assert_error(&expect_raw_status(sagas.get_saga(gina(get)).await), Code::NotFound, "SAGA_NOT_FOUND");
+    let cancel = CancelSagaRequest { saga_id: saga.saga_id.clone() };
+    assert_error(&expect_raw_status(sagas.cancel_saga(gina(cancel)).await), Code::NotFound, "SAGA_NOT_FOUND");
+    let listed = sagas.list_sagas(gina(ListSagasRequest::default())).await.expect("list").into_inner().sagas;
+    assert!(listed.is_empty(), "globex sees acme's sagas: {listed:?}");
+    let listed = sagas.list_sagas(walt(ListSagasRequest::default())).await.expect("list").into_inner().sagas;
+    assert_eq!(listed.len(), 1);
+}

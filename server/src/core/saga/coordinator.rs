@@ -685,7 +685,7 @@ impl SagaCoordinator {
                 biased;
                 _ = tokio::time::sleep_until(deadline) => return Ok((StepOutcome::Failed(timed_out()), Some(saga))),
                 _ = tokio::time::sleep(step.delay) => {}
-                _ = cancel.cancelled() => return Ok((self.stopped(cancel), Some(saga))),
+                _ = cancel.cancelled() => return Ok((self.stopped(), Some(saga))),
             }
         }
         let command = match template.build(&saga.data) {
@@ -750,7 +750,7 @@ impl SagaCoordinator {
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = tokio::time::sleep_until(deadline) => return Ok((StepOutcome::Failed(timed_out()), Some(saga))),
-                _ = cancel.cancelled() => return Ok((self.stopped(cancel), Some(saga))),
+                _ = cancel.cancelled() => return Ok((self.stopped(), Some(saga))),
             }
         }
     }
@@ -758,7 +758,7 @@ impl SagaCoordinator {
     /// Why `cancel` fired: a shutdown interrupts, a cancel fails the step
     /// (the stored saga already says COMPENSATING, so nothing more is
     /// recorded for it).
-    fn stopped(&self, _cancel: &CancellationToken) -> StepOutcome {
+    fn stopped(&self) -> StepOutcome {
         if self.shutdown.is_cancelled() { StepOutcome::Interrupted } else { StepOutcome::Failed("cancelled".into()) }
     }
 }
