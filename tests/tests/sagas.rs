@@ -146,6 +146,11 @@ async fn the_shipped_transfer_completes_and_is_watched_to_the_end() {
     assert_eq!(versions, (1..=versions.len() as u64).collect::<Vec<_>>(), "every transition once, in order");
     assert_eq!(account(&nexus, &a).await, (75, 2));
     assert_eq!(account(&nexus, &b).await, (25, 2));
+    // Watching a finished saga from its last version ends at once.
+    let resumed = WatchSagaRequest { saga_id: saga.saga_id.clone(), after_version: versions.len() as u64 };
+    let rest = sagas.watch_saga(resumed).await.expect("watch").into_inner();
+    let rest = tokio::time::timeout(Duration::from_secs(5), rest.collect::<Vec<_>>()).await.expect("ends at once");
+    assert!(rest.is_empty(), "{rest:?}");
     let done = get(&mut sagas, &saga.saga_id).await;
     assert_eq!(
         kinds(&done),

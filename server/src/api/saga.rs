@@ -416,6 +416,10 @@ impl proto::saga_service_server::SagaService for SagaApi {
                         return;
                     }
                 }
+                // Resumed after the end: nothing more will come.
+                if history.last().is_some_and(is_last) {
+                    return;
+                }
                 loop {
                     let next = tokio::select! {
                         next = live.recv() => next,
