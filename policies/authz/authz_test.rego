@@ -333,3 +333,36 @@ test_snapshot_policies_are_read_by_all_and_set_by_platform_admins if {
 	not allowed(request(snapshots, "SetSnapshotPolicy", platform_reader, {"tenant": ""}))
 	allowed(request(snapshots, "SetSnapshotPolicy", root, {"tenant": ""}))
 }
+
+# --- sagas (SagaService) ------------------------------------------------------------
+
+sagas := "nexus.v1.SagaService"
+
+acme := {"tenant": "acme"}
+
+test_readers_follow_sagas_and_writers_start_and_cancel_them if {
+	every method in ["GetSaga", "ListSagas", "WatchSaga", "ListSagaDefinitions"] {
+		allowed(request(sagas, method, alice_reader, acme))
+	}
+	not allowed(request(sagas, "StartSaga", alice_reader, acme))
+	not allowed(request(sagas, "CancelSaga", alice_reader, acme))
+	allowed(request(sagas, "StartSaga", walt_writer, acme))
+	allowed(request(sagas, "CancelSaga", walt_writer, acme))
+}
+
+test_only_admins_retry_failed_sagas if {
+	not allowed(request(sagas, "RetrySaga", walt_writer, acme))
+	allowed(request(sagas, "RetrySaga", ada_admin, acme))
+}
+
+test_sagas_of_another_tenant_are_refused if {
+	req := request(sagas, "CancelSaga", walt_writer, {"tenant": "globex"})
+	not allowed(req)
+	"principal walt of tenant acme may not cancel the sagas of resources of tenant globex" in authz.deny with input as req
+}
+
+test_saga_definitions_are_registered_by_platform_admins_only if {
+	not allowed(request(sagas, "RegisterSagaDefinition", ada_admin, acme))
+	not allowed(request(sagas, "RegisterSagaDefinition", platform_writer, {"tenant": ""}))
+	allowed(request(sagas, "RegisterSagaDefinition", root, {"tenant": ""}))
+}

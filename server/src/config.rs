@@ -53,6 +53,8 @@ pub struct Config {
     pub snapshots: SnapshotsConfig,
     /// Temporal queries and their rate limits (see docs/TEMPORAL.md).
     pub temporal: TemporalConfig,
+    /// Sagas: durable multi-step workflows (see docs/SAGAS.md).
+    pub sagas: SagasConfig,
 }
 
 impl Default for Config {
@@ -72,7 +74,24 @@ impl Default for Config {
             projections: ProjectionsConfig::default(),
             snapshots: SnapshotsConfig::default(),
             temporal: TemporalConfig::default(),
+            sagas: SagasConfig::default(),
         }
+    }
+}
+
+/// Sagas (see docs/SAGAS.md). Their state is kept in `<data_dir>/sagas.db`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SagasConfig {
+    /// Saga definitions (`*.toml`) loaded at start. A missing folder is
+    /// skipped with a warning; a definition that does not parse or check
+    /// stops the server from starting.
+    pub dir: Option<PathBuf>,
+}
+
+impl Default for SagasConfig {
+    fn default() -> Self {
+        Self { dir: Some(PathBuf::from("sagas")) }
     }
 }
 
@@ -407,6 +426,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "projections",
     "snapshots",
     "temporal",
+    "sagas",
 ];
 
 /// Errors of loading configuration.

@@ -25,4 +25,6 @@ pub mod server;
 #[cfg(test)]
 pub(crate) mod conformance;
 #[cfg(test)]
+mod saga_tests;
+#[cfg(test)]
 mod snapshot_tests;

@@ -144,6 +144,9 @@ struct ServeArgs {
     /// Projection definitions started with the server [default: ./projections].
     #[arg(long, value_name = "DIR")]
     projections_dir: Option<PathBuf>,
+    /// Saga definitions loaded at start [default: ./sagas].
+    #[arg(long, value_name = "DIR")]
+    sagas_dir: Option<PathBuf>,
     /// Rego policies loaded at start and reloaded on change [default: ./policies].
     #[arg(long, value_name = "DIR")]
     policies_dir: Option<PathBuf>,
@@ -189,6 +192,9 @@ enum BenchCommand {
     /// Execute latency on an aggregate with a long history (100,000 events),
     /// with and without snapshots, against a fresh aggregate's.
     Snapshots(bench::snapshots::SnapshotBenchArgs),
+    /// Completed transfer sagas per second and saga duration percentiles,
+    /// with N sagas running at once (32 by default).
+    Sagas(bench::sagas::SagaBenchArgs),
 }
 
 impl ServeArgs {
@@ -216,6 +222,9 @@ impl ServeArgs {
         }
         if let Some(dir) = &self.policies_dir {
             figment = figment.merge(Serialized::default("policies.dir", dir));
+        }
+        if let Some(dir) = &self.sagas_dir {
+            figment = figment.merge(Serialized::default("sagas.dir", dir));
         }
         if let Some(dir) = &self.projections_dir {
             figment = figment.merge(Serialized::default("projections.dir", dir));
@@ -269,6 +278,9 @@ fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Validate(args)) => bench::validate::run_validate(args).map(|()| ExitCode::SUCCESS),
         Command::Bench(BenchCommand::Policy(args)) => bench::policy::run_policy(args).map(|()| ExitCode::SUCCESS),
+        Command::Bench(BenchCommand::Sagas(args)) => {
+            runtime.block_on(bench::sagas::run(args)).map(|()| ExitCode::SUCCESS)
+        }
         Command::Bench(BenchCommand::Snapshots(args)) => {
             runtime.block_on(bench::snapshots::run(args)).map(|()| ExitCode::SUCCESS)
         }

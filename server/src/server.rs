@@ -8,17 +8,18 @@ use nexus_sdk::proto::{
     FILE_DESCRIPTOR_SET, command_service_server::CommandServiceServer,
     event_store_service_server::EventStoreServiceServer, policy_service_server::PolicyServiceServer,
     query_service_server::QueryServiceServer, queue_service_server::QueueServiceServer,
-    schema_service_server::SchemaServiceServer, snapshot_service_server::SnapshotServiceServer,
-    temporal_query_service_server::TemporalQueryServiceServer,
+    saga_service_server::SagaServiceServer, schema_service_server::SchemaServiceServer,
+    snapshot_service_server::SnapshotServiceServer, temporal_query_service_server::TemporalQueryServiceServer,
 };
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    adapters::sqlite::{SqliteEventStore, SqliteQueueBus, SqliteSchemaRegistry, SqliteSnapshotStore},
+    adapters::sqlite::{SqliteEventStore, SqliteQueueBus, SqliteSagaStore, SqliteSchemaRegistry, SqliteSnapshotStore},
     api::{
         ApiState, authz::Guard, command::CommandApi, convert::Limits, event_store::EventStoreApi, policy::PolicyApi,
-        query::QueryApi, queue::QueueApi, schema::SchemaApi, snapshot::SnapshotApi, temporal::TemporalApi,
+        query::QueryApi, queue::QueueApi, saga::SagaApi, schema::SchemaApi, snapshot::SnapshotApi,
+        temporal::TemporalApi,
     },
     auth::{AuthLayer, Authenticator},
     config::{AuthMode, Config, EventStoreConfig},
@@ -30,6 +31,7 @@ use crate::{
         ports::{AuditStore, EventStore},
         projection::engine::ProjectionEngine,
         rate_limit::RateLimits,
+        saga::{coordinator::SagaCoordinator, definition as saga_definition},
         schema::{
             catalog,
             governance::{Governance, GovernanceSettings},
@@ -179,6 +181,36 @@ pub async fn open_governance(config: &Config) -> anyhow::Result<Arc<Governance>>
     Ok(governance)
 }
 
+/// Opens the saga store (`<data_dir>/sagas.db`), loads the definitions of
+/// `sagas.dir`, resumes every saga a stop interrupted and starts the event
+/// triggers.
+pub async fn open_sagas(
+    config: &Config,
+    store: &Arc<dyn EventStore>,
+    commands: &Arc<CommandBus>,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<Arc<SagaCoordinator>> {
+    let path = config.data_dir.join("sagas.db");
+    let saga_store =
+        SqliteSagaStore::open(&path).with_context(|| format!("cannot open the saga store at {}", path.display()))?;
+    let definitions = match &config.sagas.dir {
+        Some(dir) if dir.is_dir() => saga_definition::load_folder(dir)
+            .with_context(|| format!("cannot load the saga definitions in {} (sagas.dir)", dir.display()))?,
+        Some(dir) => {
+            tracing::warn!(dir = %dir.display(), "saga definitions folder not found; none loaded from files");
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    let coordinator = SagaCoordinator::new(Arc::new(saga_store), commands.clone(), definitions, shutdown.clone())
+        .await
+        .context("cannot start the saga coordinator")?;
+    let resumed = coordinator.resume().await.context("cannot resume the interrupted sagas")?;
+    coordinator.start_triggers(store.clone());
+    tracing::info!(path = %path.display(), resumed, "saga coordinator started");
+    Ok(coordinator)
+}
+
 /// Loads the policy folder (`policies.dir`); a folder that does not parse
 /// stops the start.
 pub fn open_policies(config: &Config) -> anyhow::Result<Arc<PolicyEngine>> {
@@ -254,6 +286,7 @@ pub async fn serve_on(
         },
         CommandBusConfig { max_conflict_retries: config.commands.max_conflict_retries },
     ));
+    let sagas = open_sagas(&config, &store, &commands, &shutdown).await?;
     let read_side =
         ReadSide::start(&config, store.clone(), governance.clone(), queue_bus.clone(), shutdown.clone()).await?;
     let state = Arc::new(ApiState {
@@ -299,6 +332,10 @@ pub async fn serve_on(
             .max_decoding_message_size(max_message)
             .max_encoding_message_size(max_message);
 
+    let saga_service = SagaServiceServer::new(SagaApi::new(state.clone(), sagas))
+        .max_decoding_message_size(max_message)
+        .max_encoding_message_size(max_message);
+
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<CommandServiceServer<CommandApi>>().await;
     health.set_serving::<EventStoreServiceServer<EventStoreApi>>().await;
@@ -308,6 +345,7 @@ pub async fn serve_on(
     health.set_serving::<QueueServiceServer<QueueApi>>().await;
     health.set_serving::<SnapshotServiceServer<SnapshotApi>>().await;
     health.set_serving::<TemporalQueryServiceServer<TemporalApi>>().await;
+    health.set_serving::<SagaServiceServer<SagaApi>>().await;
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
@@ -340,6 +378,7 @@ pub async fn serve_on(
         .add_service(queue_service)
         .add_service(snapshot_service)
         .add_service(temporal_service)
+        .add_service(saga_service)
         .serve_with_incoming_shutdown(
             tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
             stopping,

@@ -345,6 +345,8 @@ impl NexusProcess {
             .arg(self.options.policies_dir.clone().unwrap_or_else(|| workspace_root().join("policies")))
             .arg("--projections-dir")
             .arg(workspace_root().join("projections"))
+            .arg("--sagas-dir")
+            .arg(workspace_root().join("sagas"))
             .args(&self.options.args)
             .envs(self.options.env.iter().map(|(k, v)| (k, v)))
             // Keep configuration files of the caller's directory out of the test.

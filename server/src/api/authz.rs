@@ -34,6 +34,7 @@ pub mod service {
     pub const QUERY: &str = "nexus.v1.QueryService";
     pub const QUEUE: &str = "nexus.v1.QueueService";
     pub const SNAPSHOT: &str = "nexus.v1.SnapshotService";
+    pub const SAGA: &str = "nexus.v1.SagaService";
 }
 
 /// What one call is about.

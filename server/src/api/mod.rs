@@ -7,6 +7,7 @@ pub mod event_store;
 pub mod policy;
 pub mod query;
 pub mod queue;
+pub mod saga;
 pub mod schema;
 pub mod snapshot;
 pub mod status;

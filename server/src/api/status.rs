@@ -456,3 +456,58 @@ impl From<TemporalError> for Status {
         }
     }
 }
+
+impl From<crate::core::saga::SagaStoreError> for Status {
+    fn from(error: crate::core::saga::SagaStoreError) -> Self {
+        Status::from(crate::core::saga::coordinator::SagaError::Store(error))
+    }
+}
+
+impl From<crate::core::saga::coordinator::SagaError> for Status {
+    fn from(error: crate::core::saga::coordinator::SagaError) -> Self {
+        use crate::core::saga::{SagaStoreError, coordinator::SagaError};
+        let message = error.to_string();
+        match error {
+            SagaError::InvalidArgument(violations) => {
+                status(Code::InvalidArgument, message, "INVALID_REQUEST", HashMap::new(), &violations)
+            }
+            SagaError::InvalidDefinition(e) => status(
+                Code::InvalidArgument,
+                message,
+                "INVALID_SAGA_DEFINITION",
+                meta([("definition", e.name.clone())]),
+                &[FieldViolation::new(format!("definition.{}", e.field), e.message)],
+            ),
+            SagaError::UnknownDefinition(name) => {
+                status(Code::NotFound, message, "SAGA_DEFINITION_NOT_FOUND", meta([("definition", name)]), &[])
+            }
+            SagaError::NotFound(saga_id) | SagaError::Store(SagaStoreError::NotFound(saga_id)) => {
+                status(Code::NotFound, message, "SAGA_NOT_FOUND", meta([("saga_id", saga_id)]), &[])
+            }
+            SagaError::AlreadyExists(saga_id) => {
+                status(Code::AlreadyExists, message, "SAGA_ALREADY_EXISTS", meta([("saga_id", saga_id)]), &[])
+            }
+            SagaError::WrongStatus { saga_id, status: current, reason, message: _ } => {
+                let mut details = ErrorDetails::with_error_info(
+                    reason,
+                    ERROR_DOMAIN,
+                    meta([("saga_id", saga_id.clone()), ("status", current.as_str().to_owned())]),
+                );
+                details.add_precondition_failure_violation("SAGA_STATUS", saga_id, message.clone());
+                Status::with_error_details(Code::FailedPrecondition, message, details)
+            }
+            SagaError::Store(SagaStoreError::Unavailable(_)) => {
+                status(Code::Unavailable, message, "SAGA_STORE_UNAVAILABLE", HashMap::new(), &[])
+            }
+            SagaError::Store(SagaStoreError::Conflict { saga_id, .. }) => {
+                status(Code::Aborted, message, "SAGA_CONFLICT", meta([("saga_id", saga_id)]), &[])
+            }
+            SagaError::Store(SagaStoreError::AlreadyExists(saga_id)) => {
+                status(Code::AlreadyExists, message, "SAGA_ALREADY_EXISTS", meta([("saga_id", saga_id)]), &[])
+            }
+            SagaError::Store(SagaStoreError::Internal(_)) => {
+                status(Code::Internal, message, "SAGA_STORE_FAILURE", HashMap::new(), &[])
+            }
+        }
+    }
+}

@@ -34,6 +34,7 @@ pub mod payload;
 pub mod policy;
 pub mod read_store;
 pub mod readside;
+pub mod sagas;
 pub mod snapshots;
 pub mod validate;
 /// Most connections opened when `--connections` is not given.

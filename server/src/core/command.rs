@@ -224,6 +224,19 @@ impl CommandBus {
         Ok(handler)
     }
 
+    /// Whether a command with this id took effect on the aggregate (stored
+    /// its events) for a principal of `tenant`.
+    pub async fn was_executed(
+        &self,
+        tenant: &str,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        command_id: &str,
+    ) -> Result<bool, NexusError> {
+        let stream_id = Self::stream_id(tenant, aggregate_type, aggregate_id);
+        Ok(self.store.find_event(derived_event_id(&stream_id, command_id, 0)).await?.is_some())
+    }
+
     /// The events an earlier execution of this command id stored, if any.
     async fn previous_execution(
         &self,

@@ -16,6 +16,7 @@ pub mod projection;
 pub mod rate_limit;
 pub mod read_store;
 pub mod router;
+pub mod saga;
 pub mod schema;
 pub mod snapshot;
 pub mod subscription;

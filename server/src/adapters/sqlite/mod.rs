@@ -22,6 +22,7 @@ pub mod queue;
 mod read;
 mod read_store;
 mod registry;
+mod sagas;
 mod schema;
 mod snapshots;
 mod write;
@@ -30,6 +31,7 @@ pub use self::{
     queue::SqliteQueueBus,
     read_store::{SqliteReadStore, SqliteReadStoreConfig},
     registry::SqliteSchemaRegistry,
+    sagas::SqliteSagaStore,
     snapshots::SqliteSnapshotStore,
 };
 
