@@ -318,6 +318,7 @@ async fn a_failed_compensation_is_surfaced_and_can_be_retried() {
                 timeout: Duration::from_secs(5),
                 retry: Default::default(),
                 delay: Duration::ZERO,
+                success_event_type: None,
             },
             crate::core::saga::definition::StepDefinition {
                 name: "fund".into(),
@@ -331,6 +332,7 @@ async fn a_failed_compensation_is_surfaced_and_can_be_retried() {
                 timeout: Duration::from_secs(5),
                 retry: Default::default(),
                 delay: Duration::ZERO,
+                success_event_type: None,
             },
         ],
     };
@@ -393,6 +395,7 @@ async fn an_event_trigger_starts_one_saga_per_new_event() {
             timeout: Duration::from_secs(5),
             retry: Default::default(),
             delay: Duration::ZERO,
+            success_event_type: None,
         }],
     };
     let mut rig = rig(vec![bonus.clone()]).await;
@@ -440,4 +443,41 @@ async fn an_event_trigger_starts_one_saga_per_new_event() {
     }
     assert_eq!(rig.balance("old").await, json!(0));
     assert_eq!(rig.balance("new").await, json!(15), "one bonus, though the event was read twice");
+}
+
+/// The outcome that means success: a command accepted without storing the
+/// event the step requires fails the step, and that step is undone too
+/// (its command took effect).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_step_whose_command_does_not_store_the_required_event_is_compensated() {
+    let mut definition =
+        SagaDefinition::from_file(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sagas/transfer.toml"))
+            .expect("transfer.toml");
+    definition.name = "picky-transfer".into();
+    definition.steps[1].success_event_type = Some("AccountClosed".into());
+    definition.steps[1].compensation = Some(CommandTemplate {
+        aggregate_type: "account".into(),
+        aggregate_id: ".to".into(),
+        command_type: "WithdrawMoney".into(),
+        payload: "{amount: .amount}".into(),
+    });
+    let rig = rig(vec![definition]).await;
+    rig.open("a", 100).await;
+    rig.open("b", 0).await;
+    let saga = rig.start("picky-transfer", json!({"from": "a", "to": "b", "amount": 30})).await;
+    let done = rig.wait_for(&saga.saga_id, SagaStatus::Compensated).await;
+    let error = done.error.expect("an error");
+    assert!(error.contains("stored no AccountClosed event"), "{error}");
+    assert!(error.contains("MoneyDeposited"), "names what was stored: {error}");
+    use TransitionKind::*;
+    let kinds = rig.kinds(&saga.saga_id).await;
+    assert!(kinds.contains(&(CompensationSucceeded, Some(1))), "the deposit is undone: {kinds:?}");
+    assert!(kinds.contains(&(CompensationSucceeded, Some(0))), "the withdrawal is undone: {kinds:?}");
+    assert_eq!((rig.balance("a").await, rig.balance("b").await), (json!(100), json!(0)));
+
+    // The shipped transfer requires MoneyWithdrawn and MoneyDeposited, which
+    // its commands store: it completes.
+    let ok = rig.start("transfer", json!({"from": "a", "to": "b", "amount": 30})).await;
+    rig.wait_for(&ok.saga_id, SagaStatus::Completed).await;
+    assert_eq!((rig.balance("a").await, rig.balance("b").await), (json!(70), json!(30)));
 }

@@ -50,6 +50,7 @@ fn transfer(name: &str, withdraw_delay: u64, deposit_delay: u64, deposit_timeout
                 timeout: millis(30_000),
                 retry: None,
                 delay: millis(withdraw_delay),
+                success_event_type: "MoneyWithdrawn".into(),
             },
             SagaStep {
                 name: "deposit".into(),
@@ -58,6 +59,7 @@ fn transfer(name: &str, withdraw_delay: u64, deposit_delay: u64, deposit_timeout
                 timeout: millis(deposit_timeout),
                 retry: None,
                 delay: millis(deposit_delay),
+                success_event_type: "MoneyDeposited".into(),
             },
         ],
     }

@@ -146,6 +146,7 @@ fn definition_to_proto(d: &SagaDefinition) -> proto::SagaDefinition {
                     max_backoff: duration_to(s.retry.max_backoff),
                 }),
                 delay: duration_to(s.delay),
+                success_event_type: s.success_event_type.clone().unwrap_or_default(),
             })
             .collect(),
     }
@@ -183,6 +184,7 @@ fn definition_from(d: proto::SagaDefinition) -> Result<SagaDefinition, Status> {
                 ),
             },
             delay: duration_from(at("delay"), s.delay, Duration::ZERO, &mut violations),
+            success_event_type: (!s.success_event_type.is_empty()).then_some(s.success_event_type),
         });
     }
     if !violations.is_empty() {

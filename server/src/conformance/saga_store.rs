@@ -61,6 +61,7 @@ fn definition(name: &str) -> SagaDefinition {
             timeout: std::time::Duration::from_secs(1),
             retry: RetryPolicy::default(),
             delay: std::time::Duration::ZERO,
+            success_event_type: None,
         }],
     }
 }

@@ -29,7 +29,7 @@ use super::{
     now_millis,
 };
 use crate::core::{
-    command::{CommandBus, CommandRequest},
+    command::{CommandBus, CommandOutcome, CommandRequest},
     error::{FieldViolation, NexusError},
     model::{AllFrom, Direction, EventFilter, ReadAllQuery, RecordedEvent},
     ports::{EventStore, StoreError, head_position},
@@ -727,7 +727,7 @@ impl SagaCoordinator {
                 }
             };
             let error = match result {
-                Ok(Ok(_)) => return Ok((StepOutcome::Succeeded, Some(saga))),
+                Ok(Ok(outcome)) => return Ok((succeeded(step, phase, &outcome), Some(saga))),
                 Ok(Err(error)) => error,
                 Err(join) => NexusError::Internal(format!("the command task failed: {join}")),
             };
@@ -760,6 +760,22 @@ impl SagaCoordinator {
     /// recorded for it).
     fn stopped(&self) -> StepOutcome {
         if self.shutdown.is_cancelled() { StepOutcome::Interrupted } else { StepOutcome::Failed("cancelled".into()) }
+    }
+}
+
+/// Whether an accepted command is the outcome the step wants: a step's
+/// command with a `success_event_type` must have stored an event of that
+/// type (a compensation only needs to be accepted).
+fn succeeded(step: &StepDefinition, phase: Phase, outcome: &CommandOutcome) -> StepOutcome {
+    match (phase, step.success_event_type.as_deref()) {
+        (Phase::Do, Some(wanted)) if !outcome.events.iter().any(|e| e.event_type == wanted) => {
+            let stored: Vec<&str> = outcome.events.iter().map(|e| e.event_type.as_str()).collect();
+            StepOutcome::Failed(format!(
+                "the command was accepted but stored no {wanted} event (stored: {}), the outcome the step requires",
+                if stored.is_empty() { "none".to_string() } else { stored.join(", ") }
+            ))
+        }
+        _ => StepOutcome::Succeeded,
     }
 }
 

@@ -86,6 +86,11 @@ pub struct StepDefinition {
     /// the timeout makes the step time out without sending its command).
     #[serde(default, with = "humantime_serde")]
     pub delay: Duration,
+    /// The outcome that means success: the step succeeds only if its command
+    /// stored an event of this type (a command accepted without storing one
+    /// fails the step, and the saga compensates). None: accepted is success.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_event_type: Option<String>,
 }
 
 fn default_timeout() -> Duration {
@@ -190,6 +195,9 @@ impl SagaDefinition {
             }
             if step.timeout.is_zero() {
                 return Err(fail(at("timeout"), "must be positive"));
+            }
+            if step.success_event_type.as_deref().is_some_and(|t| t.is_empty() || t.chars().any(char::is_whitespace)) {
+                return Err(fail(at("success_event_type"), "must be an event type"));
             }
             if step.retry.max_attempts == 0 {
                 return Err(fail(at("retry.max_attempts"), "must be at least 1"));
