@@ -28,3 +28,5 @@ pub(crate) mod conformance;
 mod saga_tests;
 #[cfg(test)]
 mod snapshot_tests;
+#[cfg(test)]
+mod test_backends;

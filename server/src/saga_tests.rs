@@ -8,11 +8,10 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    adapters::sqlite::{SqliteEventStore, SqliteEventStoreConfig, SqliteSagaStore, SqliteSchemaRegistry},
+    adapters::sqlite::SqliteSagaStore,
     core::{
         command::{CommandBus, CommandBusConfig, CommandBusParts, CommandRequest},
         error::NexusError,
-        policy::PolicyEngine,
         ports::EventStore,
         principal::Principal,
         saga::{
@@ -20,13 +19,10 @@ use crate::{
             coordinator::{Phase, SagaCoordinator, SagaError, command_id},
             definition::{CommandTemplate, load_folder},
         },
-        schema::{
-            Compatibility,
-            governance::{Governance, GovernanceSettings},
-        },
         snapshot::{loader::AggregateLoader, snapshotter::SnapshotStats},
     },
     domain,
+    test_backends::{Backends, backends},
 };
 
 struct Rig {
@@ -49,24 +45,14 @@ fn shipped() -> Vec<SagaDefinition> {
 }
 
 async fn rig(extra: Vec<SagaDefinition>) -> Rig {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store: Arc<dyn EventStore> = Arc::new(
-        SqliteEventStore::open(dir.path().join("events.db"), SqliteEventStoreConfig::default()).expect("store"),
-    );
-    let registry = SqliteSchemaRegistry::open(dir.path().join("registry.db"), Compatibility::Backward).expect("reg");
-    let governance = Arc::new(Governance::new(
-        Arc::new(registry),
-        GovernanceSettings { allow_unregistered: true, ..GovernanceSettings::default() },
-    ));
-    let policies = PolicyEngine::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../policies"))
-        .expect("the shipped policies");
+    let Backends { dir, store, governance, policies } = backends();
     let loader =
         Arc::new(AggregateLoader::new(store.clone(), governance.clone(), None, Arc::new(SnapshotStats::default())));
     let bus = Arc::new(CommandBus::new(
         CommandBusParts {
             store: store.clone(),
             governance,
-            policy: Arc::new(policies),
+            policy: policies,
             handlers: domain::handlers(),
             loader,
             snapshotter: None,

@@ -2,25 +2,20 @@
 //! store, registry and snapshot store, with the shipped policies and the
 //! example bank domain.
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde_json::{Value, json};
 
 use crate::{
-    adapters::sqlite::{SqliteEventStore, SqliteEventStoreConfig, SqliteSchemaRegistry, SqliteSnapshotStore},
+    adapters::sqlite::SqliteSnapshotStore,
     core::{
         aggregate::{AggregateState, CommandHandler, SnapshotVersions},
         command::{CommandBus, CommandBusConfig, CommandBusParts, CommandRequest},
         error::NexusError,
         model::StreamMetadata,
-        policy::PolicyEngine,
         ports::EventStore,
         principal::Principal,
-        schema::{
-            Compatibility,
-            governance::{Governance, GovernanceSettings},
-        },
         snapshot::{
             Snapshot, SnapshotPolicy, SnapshotStore,
             loader::AggregateLoader,
@@ -28,6 +23,7 @@ use crate::{
         },
     },
     domain,
+    test_backends::{Backends, backends},
 };
 
 struct Rig {
@@ -47,17 +43,7 @@ impl Drop for Rig {
 }
 
 async fn rig(policy: SnapshotPolicy) -> Rig {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store: Arc<dyn EventStore> = Arc::new(
-        SqliteEventStore::open(dir.path().join("events.db"), SqliteEventStoreConfig::default()).expect("store"),
-    );
-    let registry = SqliteSchemaRegistry::open(dir.path().join("registry.db"), Compatibility::Backward).expect("reg");
-    let governance = Arc::new(Governance::new(
-        Arc::new(registry),
-        GovernanceSettings { allow_unregistered: true, ..GovernanceSettings::default() },
-    ));
-    let policies = PolicyEngine::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../policies"))
-        .expect("the shipped policies");
+    let Backends { dir, store, governance, policies } = backends();
     let snapshots: Arc<dyn SnapshotStore> =
         Arc::new(SqliteSnapshotStore::open(dir.path().join("snapshots.db")).expect("snapshots"));
     let stats = Arc::new(SnapshotStats::default());
@@ -80,7 +66,7 @@ async fn rig(policy: SnapshotPolicy) -> Rig {
         CommandBusParts {
             store: store.clone(),
             governance,
-            policy: Arc::new(policies),
+            policy: policies,
             handlers,
             loader: loader.clone(),
             snapshotter: Some(snapshotter.clone()),

@@ -7,6 +7,7 @@ pub mod bus;
 pub mod command;
 pub mod error;
 pub mod event_policy;
+pub mod files;
 pub mod jq;
 pub mod model;
 pub mod policy;

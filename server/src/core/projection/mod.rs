@@ -203,15 +203,7 @@ pub fn event_input(event: &RecordedEvent) -> Value {
 /// Reads every `*.toml` definition in a folder (sorted by file name).
 pub fn load_folder(dir: &Path) -> anyhow::Result<Vec<(String, ProjectionDefinition)>> {
     let mut out = Vec::new();
-    if !dir.exists() {
-        return Ok(out);
-    }
-    let mut paths: Vec<_> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    paths.sort();
-    for path in paths {
+    for path in crate::core::files::toml_files(dir)? {
         let definition = ProjectionDefinition::from_file(&path)
             .map_err(|e| anyhow::anyhow!("cannot read projection {}: {e}", path.display()))?;
         out.push((format!("file:{}", path.display()), definition));

@@ -254,15 +254,7 @@ impl CommandTemplate {
 /// checks each.
 pub fn load_folder(dir: &Path) -> anyhow::Result<Vec<SagaDefinition>> {
     let mut out = Vec::new();
-    if !dir.exists() {
-        return Ok(out);
-    }
-    let mut paths: Vec<_> = std::fs::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    paths.sort();
-    for path in paths {
+    for path in crate::core::files::toml_files(dir)? {
         let definition = SagaDefinition::from_file(&path)
             .map_err(|e| anyhow::anyhow!("cannot read saga definition {}: {e}", path.display()))?;
         definition.validate().map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
