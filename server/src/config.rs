@@ -55,6 +55,14 @@ pub struct Config {
     pub temporal: TemporalConfig,
     /// Sagas: durable multi-step workflows (see docs/SAGAS.md).
     pub sagas: SagasConfig,
+    /// Which backend carries the stream path (core events).
+    pub stream_bus: StreamBusConfig,
+    /// Which backend carries the queue path (secondary events).
+    pub queue_bus: QueueBusConfig,
+    /// Where checkpoints and leases live.
+    pub coordination: CoordinationConfig,
+    /// AWS access, for every port whose backend is an AWS service (see docs/AWS.md).
+    pub aws: AwsConfig,
 }
 
 impl Default for Config {
@@ -75,6 +83,142 @@ impl Default for Config {
             snapshots: SnapshotsConfig::default(),
             temporal: TemporalConfig::default(),
             sagas: SagasConfig::default(),
+            stream_bus: StreamBusConfig::default(),
+            queue_bus: QueueBusConfig::default(),
+            coordination: CoordinationConfig::default(),
+            aws: AwsConfig::default(),
+        }
+    }
+}
+
+/// The stream path's backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StreamBusConfig {
+    pub backend: StreamBusBackend,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamBusBackend {
+    /// An in-process tail of the event store's log.
+    #[default]
+    Embedded,
+    /// A Kinesis data stream (`aws.resources.kinesis_stream`), partition key = stream id.
+    Kinesis,
+}
+
+/// The queue path's backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QueueBusConfig {
+    pub backend: QueueBusBackend,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueBusBackend {
+    /// SQLite queues in `data_dir`.
+    #[default]
+    Embedded,
+    /// An SNS topic (`aws.resources.topic`) with one SQS queue and DLQ per consumer.
+    Sqs,
+}
+
+/// Checkpoints (router, consumers) and leases (who runs the router, sagas
+/// and sweeps when several replicas share a backend).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CoordinationConfig {
+    pub backend: CoordinationBackend,
+    /// A lease not renewed for this long may be taken by another replica.
+    #[serde(with = "humantime_serde")]
+    pub lease_ttl: Duration,
+}
+
+impl Default for CoordinationConfig {
+    fn default() -> Self {
+        Self { backend: CoordinationBackend::default(), lease_ttl: Duration::from_secs(10) }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CoordinationBackend {
+    /// SQLite in `data_dir`; one server.
+    #[default]
+    Embedded,
+    /// The DynamoDB table `aws.resources.coordination_table`; any number of replicas.
+    Dynamodb,
+}
+
+/// AWS access. Credentials come from the standard chain (environment,
+/// shared profile, web identity, ECS, instance metadata), never from here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AwsConfig {
+    pub region: String,
+    /// One endpoint for every service (an emulator such as moto); the
+    /// standard `AWS_ENDPOINT_URL` variable works too.
+    pub endpoint_url: Option<String>,
+    /// Per-service endpoints, winning over `endpoint_url`.
+    pub endpoints: AwsEndpoints,
+    /// Longest wait for one attempt of one AWS request.
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
+    /// The names of the resources Nexus uses (create them with
+    /// `nexus aws provision` or the CloudFormation template).
+    pub resources: AwsResources,
+}
+
+impl Default for AwsConfig {
+    fn default() -> Self {
+        Self {
+            region: "us-east-1".into(),
+            endpoint_url: None,
+            endpoints: AwsEndpoints::default(),
+            request_timeout: Duration::from_secs(5),
+            resources: AwsResources::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AwsEndpoints {
+    pub dynamodb: Option<String>,
+    pub dynamodb_streams: Option<String>,
+    pub kinesis: Option<String>,
+    pub sns: Option<String>,
+    pub sqs: Option<String>,
+}
+
+/// Resource names, with their defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AwsResources {
+    /// Events, stream heads and idempotency records; DynamoDB Streams on
+    /// (NEW_IMAGE) as the change feed.
+    pub events_table: String,
+    /// Checkpoints and leases.
+    pub coordination_table: String,
+    /// The stream path.
+    pub kinesis_stream: String,
+    /// The queue path's topic.
+    pub topic: String,
+    /// Prefix of every consumer's queue (`<prefix><consumer>`) and DLQ
+    /// (`<prefix><consumer>-dlq`).
+    pub queue_prefix: String,
+}
+
+impl Default for AwsResources {
+    fn default() -> Self {
+        Self {
+            events_table: "nexus-events".into(),
+            coordination_table: "nexus-coordination".into(),
+            kinesis_stream: "nexus-core-events".into(),
+            topic: "nexus-secondary-events".into(),
+            queue_prefix: "nexus-".into(),
         }
     }
 }
@@ -125,6 +269,24 @@ pub enum LogFormat {
 pub enum EventStoreConfig {
     /// SQLite in `data_dir` (the default).
     Embedded(SqliteEventStoreConfig),
+    /// DynamoDB (`aws.resources.events_table`) with DynamoDB Streams as
+    /// the change feed; see docs/AWS.md.
+    Dynamodb(DynamoEventStoreConfig),
+}
+
+/// Settings of the DynamoDB event store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DynamoEventStoreConfig {
+    /// How often the change feed polls DynamoDB Streams while it is idle.
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+}
+
+impl Default for DynamoEventStoreConfig {
+    fn default() -> Self {
+        Self { poll_interval: Duration::from_millis(200) }
+    }
 }
 
 impl Default for EventStoreConfig {
@@ -427,6 +589,10 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "snapshots",
     "temporal",
     "sagas",
+    "stream_bus",
+    "queue_bus",
+    "coordination",
+    "aws",
 ];
 
 /// Errors of loading configuration.
@@ -470,8 +636,9 @@ impl Config {
         if self.data_dir.as_os_str().is_empty() {
             return invalid("data_dir must not be empty");
         }
-        let EventStoreConfig::Embedded(store) = &self.event_store;
-        if store.max_batch_events == 0 || store.queue_capacity == 0 {
+        if let EventStoreConfig::Embedded(store) = &self.event_store
+            && (store.max_batch_events == 0 || store.queue_capacity == 0)
+        {
             return invalid("event_store.max_batch_events and event_store.queue_capacity must be positive");
         }
         if self.limits.max_events_per_append == 0 || self.limits.max_event_bytes == 0 || self.limits.max_page_size == 0
@@ -580,7 +747,7 @@ mod tests {
             assert_eq!(config.data_dir, PathBuf::from("from-env"));
             assert_eq!(config.commands.max_conflict_retries, 3);
             assert_eq!(config.policies, PoliciesConfig { dir: PathBuf::from("policies"), watch: false });
-            let EventStoreConfig::Embedded(store) = &config.event_store;
+            let EventStoreConfig::Embedded(store) = &config.event_store else { panic!("embedded store expected") };
             assert_eq!(store.durability, crate::adapters::sqlite::Durability::Relaxed);
             Ok(())
         });

@@ -59,6 +59,7 @@ pub async fn open_event_store(config: &Config) -> anyhow::Result<(Arc<dyn EventS
             let store = Arc::new(store);
             Ok((store.clone(), store))
         }
+        EventStoreConfig::Dynamodb(_) => anyhow::bail!("the DynamoDB event store is not wired into the server yet"),
     }
 }
 
@@ -123,14 +124,14 @@ pub async fn open_snapshots(
 /// consumer, and the checkpoints of the router. It follows the event
 /// store's durability.
 pub fn open_queue_bus(config: &Config) -> anyhow::Result<Arc<SqliteQueueBus>> {
-    match &config.event_store {
-        EventStoreConfig::Embedded(settings) => {
-            let path = config.data_dir.join("bus.db");
-            let bus = SqliteQueueBus::open(&path, settings.durability)
-                .with_context(|| format!("cannot open the embedded queue bus at {}", path.display()))?;
-            Ok(Arc::new(bus))
-        }
-    }
+    let durability = match &config.event_store {
+        EventStoreConfig::Embedded(settings) => settings.durability,
+        _ => crate::adapters::sqlite::Durability::default(),
+    };
+    let path = config.data_dir.join("bus.db");
+    let bus = SqliteQueueBus::open(&path, durability)
+        .with_context(|| format!("cannot open the embedded queue bus at {}", path.display()))?;
+    Ok(Arc::new(bus))
 }
 
 /// Opens the schema registry the configuration names, and registers the
