@@ -184,6 +184,16 @@ impl From<StoreError> for Status {
                 status(Code::FailedPrecondition, message, "STREAM_TOMBSTONED", meta([("stream_id", stream_id)]), &[])
             }
             StoreError::InvalidPosition(token) => invalid_position(message, token, "from.after"),
+            StoreError::LimitExceeded { limit, detail } => status(
+                Code::InvalidArgument,
+                message,
+                "APPEND_LIMIT_EXCEEDED",
+                meta([("limit", limit)]),
+                &[FieldViolation::new("events", detail)],
+            ),
+            StoreError::Unsupported(detail) => {
+                status(Code::Unimplemented, message, "NOT_SUPPORTED_BY_BACKEND", meta([("detail", detail)]), &[])
+            }
             StoreError::ShuttingDown => status(Code::Unavailable, message, "SHUTTING_DOWN", HashMap::new(), &[]),
             StoreError::Unavailable(detail) => {
                 tracing::warn!(detail, "event store unavailable");

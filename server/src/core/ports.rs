@@ -33,6 +33,13 @@ pub enum StoreError {
     /// A position token that this backend did not issue.
     #[error("invalid position token {0:?}")]
     InvalidPosition(String),
+    /// The request exceeds a limit of the backend (events per append, bytes
+    /// per append). `limit` names it, e.g. `events_per_append`.
+    #[error("{detail}")]
+    LimitExceeded { limit: String, detail: String },
+    /// The backend cannot serve this kind of request (see docs/AWS.md).
+    #[error("not supported by this event store backend: {0}")]
+    Unsupported(String),
     /// The backend is shutting down and accepts no more writes.
     #[error("event store is shutting down")]
     ShuttingDown,
