@@ -69,3 +69,28 @@ stamp_of() {
     printf '%s\n' "${extra[@]}"
   } | sha256sum | cut -d' ' -f1
 }
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  "${PYTHON:-python3}" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Starts moto (the AWS emulator) on 127.0.0.1 with the project's launcher
+# (scripts/tools/moto_server.py), waits until it answers and sets MOTO_PID
+# and MOTO_URL. Usage: start_moto <venv> <port> <log file>
+start_moto() {
+  local venv="$1" port="$2" log="$3"
+  "$venv/bin/python" "$NEXUS_ROOT/scripts/tools/moto_server.py" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  MOTO_PID=$!
+  MOTO_URL="http://127.0.0.1:$port"
+  local i
+  for i in $(seq 1 100); do
+    if "$venv/bin/python" -c "import urllib.request, sys; urllib.request.urlopen('$MOTO_URL/moto-api/', timeout=1)" >/dev/null 2>&1; then
+      return 0
+    fi
+    kill -0 "$MOTO_PID" 2>/dev/null || die "moto exited at start; its log is $log:
+$(tail -20 "$log")"
+    sleep 0.2
+  done
+  die "moto did not answer on $MOTO_URL within 20 s; its log is $log"
+}

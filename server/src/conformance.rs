@@ -6,6 +6,7 @@
 pub(crate) mod queue_bus;
 
 pub(crate) mod audit_store;
+pub(crate) mod lease_store;
 pub(crate) mod stream_bus;
 
 pub(crate) mod read_store;

@@ -9,6 +9,7 @@ pub mod error;
 pub mod event_policy;
 pub mod files;
 pub mod jq;
+pub mod lease;
 pub mod model;
 pub mod policy;
 pub mod ports;
