@@ -10,6 +10,7 @@
 //!
 //! Tests run against moto in server mode; see [`testing`].
 
+pub mod kinesis;
 pub mod provision;
 
 #[cfg(test)]
