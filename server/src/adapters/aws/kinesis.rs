@@ -11,7 +11,9 @@
 //! once the one before it is in, so retrying failed records (with backoff,
 //! for as long as some record still succeeds within
 //! [`KinesisSettings::publish_timeout`]) never reorders a stream. Requests
-//! hold at most 500 records and 5 MiB. An event whose encoding does not fit
+//! hold at most 500 records and 5 MiB. A publish that fails part-way may
+//! have put some of its events; the router publishes them again and
+//! subscribers drop the duplicates (see below). An event whose encoding does not fit
 //! in one record is refused with [`BusError::Invalid`] before anything is
 //! sent: Kinesis cannot carry it, and dropping or truncating it would lose
 //! data. The event store's default `max_event_bytes` (1 MiB of payload)
@@ -39,6 +41,9 @@
 //! partly delivered record) and every other shard from `TRIM_HORIZON`.
 //! Sequence numbers are opaque decimal strings (small integers on moto, 56
 //! digits on AWS) and are compared as big decimals where order matters.
+//! A token grows with the shards it names (some 80 bytes each, finished
+//! shards included until they pass the retention period and are no longer
+//! listed), and it is encoded afresh for every event delivered.
 //!
 //! [`StreamBus::published`] is the publisher's view: per shard this
 //! instance wrote to, the last record it put there (`None` until it has
@@ -220,6 +225,29 @@ impl KinesisStreamBus {
         Ok(Self { inner: Arc::new(inner) })
     }
 
+    /// Whether a subscriber at `position` (a token it received) has read
+    /// everything up to `target` (typically [`StreamBus::published`]): on
+    /// every shard `target` names, the subscriber is past the target's
+    /// record or has read the shard to its end. For read-your-writes waits,
+    /// which cannot compare Kinesis positions by a global number.
+    pub fn reached(&self, position: &Position, target: &Position) -> Result<bool, BusError> {
+        let at = decode_token(&self.inner.stream, &position.token)?;
+        let target = decode_token(&self.inner.stream, &target.token)?;
+        Ok(target.iter().all(|(shard, goal)| {
+            let Some(goal_seq) = goal.seq.as_deref() else { return true };
+            at.get(shard).is_some_and(|mark| {
+                mark.finished
+                    || mark.seq.as_deref().is_some_and(|seq| match seq_cmp(seq, goal_seq) {
+                        Ordering::Greater => true,
+                        Ordering::Equal => {
+                            mark.delivered == 0 || (goal.delivered > 0 && mark.delivered >= goal.delivered)
+                        }
+                        Ordering::Less => false,
+                    })
+            })
+        }))
+    }
+
     fn group_key(&self, group: &str) -> Result<String, BusError> {
         if group.is_empty() || group.len() > 512 {
             return Err(BusError::Invalid("a consumer group name must be 1 to 512 bytes".into()));
@@ -254,37 +282,12 @@ impl StreamBus for KinesisStreamBus {
             let sent = inner.clients.kinesis.put_records().stream_name(&inner.stream).set_records(Some(entries)).send();
             let failure = match sent.await {
                 Ok(out) => {
-                    if out.records().len() != planned.len() {
-                        return Err(BusError::Internal(format!(
-                            "Kinesis answered {} results for {} records",
-                            out.records().len(),
-                            planned.len()
-                        )));
-                    }
-                    let mut failure = None;
-                    let mut landed = Vec::new();
-                    for (result, &i) in out.records().iter().zip(&planned) {
-                        match (result.error_code(), result.shard_id(), result.sequence_number()) {
-                            (None, Some(shard), Some(seq)) => {
-                                pending[i].1.pop_front();
-                                landed.push((shard.to_owned(), seq.to_owned()));
-                            }
-                            (code, _, _) => {
-                                failure.get_or_insert_with(|| {
-                                    format!(
-                                        "{}: {}",
-                                        code.unwrap_or("no sequence number"),
-                                        result.error_message().unwrap_or_default()
-                                    )
-                                });
-                            }
-                        }
-                    }
+                    let (landed, failure) = settle(&mut pending, &planned, out.records())?;
                     if !landed.is_empty() {
                         last_progress = Instant::now();
                         self.note_published(landed)?;
                     }
-                    failure.map(|f| BusError::Unavailable(format!("Kinesis refused records: {f}")))
+                    failure
                 }
                 Err(e) => Some(classify("cannot put records to Kinesis", &e)),
             };
@@ -376,7 +379,7 @@ impl StreamBus for KinesisStreamBus {
 }
 
 impl KinesisStreamBus {
-    fn note_published(&self, landed: Vec<(String, String)>) -> Result<(), BusError> {
+    fn note_published(&self, landed: Landed) -> Result<(), BusError> {
         let mut published =
             self.inner.published.lock().map_err(|_| BusError::Internal("published marks lock poisoned".into()))?;
         for (shard, seq) in landed {
@@ -607,6 +610,46 @@ fn plan_request(pending: &Pending) -> Vec<usize> {
     planned
 }
 
+/// Where accepted records landed: (shard id, sequence number).
+type Landed = Vec<(String, String)>;
+
+/// Takes the records that got in off `pending`, leaving failed ones first
+/// in line for the next request. Returns where the accepted ones landed
+/// (shard, sequence number) and the first failure, if any.
+fn settle(
+    pending: &mut Pending,
+    planned: &[usize],
+    results: &[aws_sdk_kinesis::types::PutRecordsResultEntry],
+) -> Result<(Landed, Option<BusError>), BusError> {
+    if results.len() != planned.len() {
+        return Err(BusError::Internal(format!(
+            "Kinesis answered {} results for {} records",
+            results.len(),
+            planned.len()
+        )));
+    }
+    let mut failure = None;
+    let mut landed = Vec::new();
+    for (result, &i) in results.iter().zip(planned) {
+        match (result.error_code(), result.shard_id(), result.sequence_number()) {
+            (None, Some(shard), Some(seq)) => {
+                pending[i].1.pop_front();
+                landed.push((shard.to_owned(), seq.to_owned()));
+            }
+            (code, _, _) => {
+                failure.get_or_insert_with(|| {
+                    BusError::Unavailable(format!(
+                        "Kinesis refused records: {}: {}",
+                        code.unwrap_or("no sequence number"),
+                        result.error_message().unwrap_or_default()
+                    ))
+                });
+            }
+        }
+    }
+    Ok((landed, failure))
+}
+
 // ---------------------------------------------------------------------------
 // Positions
 // ---------------------------------------------------------------------------
@@ -808,7 +851,11 @@ impl Follower {
                 let shard = &self.shards[id];
                 fetch(&self.inner, id, shard.iterator.clone(), &shard.mark)
             });
-            let results = futures::future::join_all(fetches).await;
+            let results = tokio::select! {
+                results = futures::future::join_all(fetches) => results,
+                _ = shutdown.cancelled() => return Err(BusError::ShuttingDown),
+                _ = tx.closed() => return Ok(()),
+            };
             for (id, fetched) in ready.into_iter().zip(results) {
                 if !self.apply(&id, fetched, shutdown, tx).await? {
                     return Ok(());
@@ -911,8 +958,8 @@ impl Follower {
                     _ => error,
                 };
                 self.failed(error)?;
+                // The iterator (if any) stays valid: throttled reads retry it.
                 if let Some(shard) = self.shards.get_mut(id) {
-                    shard.iterator = None;
                     shard.next_read = now + shard.backoff;
                     shard.backoff = (shard.backoff * 2).min(BACKOFF_MAX);
                 }
@@ -1300,6 +1347,44 @@ mod tests {
         }
     }
 
+    /// A record that fails stays first in line for its stream: the next
+    /// request carries it again and not the stream's later records.
+    #[test]
+    fn failed_records_are_retried_before_later_records_of_their_stream() {
+        use aws_sdk_kinesis::types::PutRecordsResultEntry;
+        let mut events = Vec::new();
+        for i in 0..3 {
+            events.push(Arc::new(event("a", i, 600 * 1024, 0)));
+            events.push(Arc::new(event("b", i, 600 * 1024, 0)));
+        }
+        let mut pending = pack(&events).expect("pack");
+        assert_eq!(pending.iter().map(|(_, r)| r.len()).collect::<Vec<_>>(), [3, 3], "one event per record");
+        let revisions = |record: &[u8]| -> Vec<u64> {
+            decode_record(record).expect("decodes").expect("ours").iter().map(|e| e.revision).collect()
+        };
+        let ok = |seq: &str| PutRecordsResultEntry::builder().shard_id("shardId-0").sequence_number(seq).build();
+        let throttled = PutRecordsResultEntry::builder()
+            .error_code("ProvisionedThroughputExceededException")
+            .error_message("slow down")
+            .build();
+
+        let planned = plan_request(&pending);
+        assert_eq!(planned, [0, 1]);
+        let (landed, failure) = settle(&mut pending, &planned, &[throttled.clone(), ok("1")]).expect("settle");
+        assert_eq!(landed, [("shardId-0".to_owned(), "1".to_owned())]);
+        assert!(matches!(failure, Some(BusError::Unavailable(m)) if m.contains("ProvisionedThroughputExceeded")));
+        assert_eq!(revisions(&pending[0].1[0]), [0], "a's first record is still first");
+        assert_eq!(revisions(&pending[1].1[0]), [1], "b moved on");
+
+        let planned = plan_request(&pending);
+        let (_, failure) = settle(&mut pending, &planned, &[ok("2"), throttled]).expect("settle");
+        assert!(failure.is_some());
+        assert_eq!(revisions(&pending[0].1[0]), [1]);
+        assert_eq!(revisions(&pending[1].1[0]), [1], "b's failed record waits for the next request");
+        let planned = plan_request(&pending);
+        assert!(settle(&mut pending, &planned, &[ok("3")]).is_err(), "a short answer is refused");
+    }
+
     #[test]
     fn tokens_round_trip_and_others_are_rejected() {
         let marks = BTreeMap::from([
@@ -1438,6 +1523,9 @@ mod tests {
         for e in &got {
             assert_eq!(e.position.global, None);
         }
+        let published = bus.published().expect("published");
+        assert!(bus.reached(&got[4].position, &published).expect("tokens"), "everything published was read");
+        assert!(!bus.reached(&got[3].position, &published).expect("tokens"), "not in the middle of the record");
 
         for k in 1..5 {
             let mut rx = bus.subscribe(Some(got[k - 1].position.clone()), CancellationToken::new());
