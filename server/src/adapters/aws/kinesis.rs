@@ -13,8 +13,8 @@
 //! [`KinesisSettings::publish_timeout`]) never reorders a stream. Requests
 //! hold at most 500 records and 5 MiB. A publish that fails part-way may
 //! have put some of its events; the router publishes them again and
-//! subscribers drop the duplicates (see below). An event whose encoding does not fit
-//! in one record is refused with [`BusError::Invalid`] before anything is
+//! subscribers drop the duplicates (see below). An event whose encoding
+//! does not fit in one record is refused with [`BusError::Invalid`] before anything is
 //! sent: Kinesis cannot carry it, and dropping or truncating it would lose
 //! data. The event store's default `max_event_bytes` (1 MiB of payload)
 //! keeps ordinary events far below this; an event at that maximum plus its
@@ -48,10 +48,10 @@
 //! [`StreamBus::published`] is the publisher's view: per shard this
 //! instance wrote to, the last record it put there (`None` until it has
 //! published something; a restart starts again from `None`). A subscriber
-//! whose token has reached those marks has seen everything this instance
-//! published. It is a progress target rather than a place to start reading:
-//! a subscription starting from it reads shards this instance never wrote to
-//! from their beginning.
+//! whose token has reached those marks ([`KinesisStreamBus::reached`]) has
+//! seen everything this instance published. It is a progress target rather
+//! than a place to start reading: a subscription starting from it reads
+//! shards this instance never wrote to from their beginning.
 //!
 //! **Subscribing.** Each subscription is one task that lists the shards
 //! (`ListShards`, again every [`KinesisSettings::shard_refresh_interval`]
@@ -1474,6 +1474,25 @@ mod tests {
         assert_eq!(readable_now(&follower), ["m", "orphan"]);
         let marks = decode_token("s", &encode_token("s", &follower.marks())).expect("token");
         assert!(marks["p"].finished && marks["a"].finished && !marks["m"].finished);
+
+        // Throttling keeps the iterator and backs off; an expired iterator
+        // is fetched again; other faults end the subscription.
+        fn m(f: &mut Follower) -> &mut ShardRead {
+            f.shards.get_mut("m").expect("m")
+        }
+        m(&mut follower).iterator = Some("it".into());
+        let before = Instant::now();
+        let throttled = Fetched::Failed(BusError::Unavailable("ProvisionedThroughputExceededException".into()));
+        assert!(follower.apply("m", throttled, &shutdown, &tx).await.expect("retried"));
+        assert_eq!(m(&mut follower).iterator.as_deref(), Some("it"));
+        assert!(m(&mut follower).next_read > before, "backs off");
+        assert!(follower.apply("m", Fetched::Expired, &shutdown, &tx).await.expect("expired"));
+        assert_eq!(m(&mut follower).iterator, None);
+        let broken = Fetched::Failed(BusError::Internal("AccessDeniedException".into()));
+        assert_eq!(
+            follower.apply("m", broken, &shutdown, &tx).await,
+            Err(BusError::Internal("AccessDeniedException".into()))
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
