@@ -2,8 +2,8 @@
 //! (`pk = lease#<name>`), replaced only by conditional writes on its
 //! version. See [`crate::core::lease`] for the algorithm.
 
-use aws_sdk_dynamodb::{Client, error::ProvideErrorMetadata, types::AttributeValue};
 use async_trait::async_trait;
+use aws_sdk_dynamodb::{Client, error::ProvideErrorMetadata, types::AttributeValue};
 
 use crate::core::lease::{LeaseError, LeaseRecord, LeaseStore};
 

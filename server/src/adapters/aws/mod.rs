@@ -11,6 +11,7 @@
 //! Tests run against moto in server mode; see [`testing`].
 
 pub mod events;
+pub mod kinesis;
 pub mod leases;
 pub mod provision;
 
