@@ -12,6 +12,7 @@
 pub mod adapters;
 pub mod api;
 pub mod auth;
+pub mod backends;
 pub mod bench;
 pub mod config;
 pub mod core;

@@ -9,12 +9,13 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     adapters::{
         log_bus::LogStreamBus,
-        sqlite::{SqliteQueueBus, SqliteReadStore, SqliteReadStoreConfig},
+        sqlite::{SqliteReadStore, SqliteReadStoreConfig},
     },
-    config::Config,
+    backends::{Backends, ROUTER_LEASE},
+    config::{Config, StreamBusBackend},
     core::{
         bus::{QueueBus, StreamBus},
-        ports::EventStore,
+        lease::{self, LeaseKeeper},
         projection::{
             self,
             engine::{EngineDeps, ProjectionEngine},
@@ -35,17 +36,17 @@ pub struct ReadSide {
 }
 
 impl ReadSide {
-    /// Opens the stream path and read store in the data directory and
-    /// starts the router and every projection. `queue` is the queue path
-    /// (see [`crate::server::open_queue_bus`]), opened once and shared with
-    /// the QueueService, so that a publish wakes its waiting receivers.
+    /// Opens the stream path (`[stream_bus]`) and the read store in the
+    /// data directory, starts the router (on whichever replica holds the
+    /// router lease) and every projection. The queue path, checkpoints and
+    /// leases come from `backends`.
     pub async fn start(
         config: &Config,
-        store: Arc<dyn EventStore>,
+        backends: &Backends,
         governance: Arc<Governance>,
-        queue: Arc<SqliteQueueBus>,
         shutdown: CancellationToken,
     ) -> anyhow::Result<Self> {
+        let store = backends.store.clone();
         let read_path = config.data_dir.join("read.db");
         let read_store: Arc<dyn ReadStore> = Arc::new(
             SqliteReadStore::open_with(
@@ -55,14 +56,44 @@ impl ReadSide {
             .with_context(|| format!("cannot open the read store at {}", read_path.display()))?,
         );
         let routes = Arc::new(Routes::new(governance.clone()));
-        let stream_bus: Arc<dyn StreamBus> = Arc::new(
-            LogStreamBus::open(store.clone(), routes.clone(), queue.clone(), config.projections.stream_window)
+        let stream_bus: Arc<dyn StreamBus> = match config.stream_bus.backend {
+            StreamBusBackend::Embedded => Arc::new(
+                LogStreamBus::open(
+                    store.clone(),
+                    routes.clone(),
+                    backends.checkpoints.clone(),
+                    config.projections.stream_window,
+                )
                 .await
                 .context("cannot open the stream path")?,
+            ),
+            StreamBusBackend::Kinesis => kinesis_bus(config, backends).await?,
+        };
+        let queue_bus: Arc<dyn QueueBus> = backends.queue_bus.clone();
+        let router = Router::new(
+            store.clone(),
+            stream_bus.clone(),
+            queue_bus.clone(),
+            backends.checkpoints.clone(),
+            routes.clone(),
         );
-        let queue_bus: Arc<dyn QueueBus> = queue.clone();
-        let router = Router::new(store.clone(), stream_bus.clone(), queue_bus.clone(), queue.clone(), routes.clone());
-        let router_task = router.spawn(shutdown.clone());
+        // One router among the replicas: whoever holds the lease.
+        let keeper = LeaseKeeper::start(
+            backends.leases.clone(),
+            ROUTER_LEASE,
+            &backends.replica_id,
+            config.coordination.lease_ttl,
+            shutdown.clone(),
+        );
+        let router_task = {
+            let router = router.clone();
+            tokio::spawn(lease::run_while_held(keeper.held(), shutdown.clone(), move |stop| {
+                let router = router.clone();
+                async move {
+                    let _ = router.spawn(stop).await;
+                }
+            }))
+        };
 
         let files = match &config.projections.dir {
             Some(dir) if dir.exists() => projection::load_folder(dir)?,
@@ -91,4 +122,25 @@ impl ReadSide {
     pub async fn stopped(self) {
         let _ = self.router_task.await;
     }
+}
+
+#[cfg(feature = "aws")]
+async fn kinesis_bus(config: &Config, backends: &Backends) -> anyhow::Result<Arc<dyn StreamBus>> {
+    use crate::adapters::aws::kinesis::{KinesisSettings, KinesisStreamBus};
+    let clients = backends.aws.clone().context("AWS clients")?;
+    let resources = &config.aws.resources;
+    let bus = KinesisStreamBus::open(
+        clients,
+        resources.kinesis_stream.clone(),
+        resources.coordination_table.clone(),
+        KinesisSettings::default(),
+    )
+    .await
+    .with_context(|| format!("cannot open the Kinesis stream path on {}", resources.kinesis_stream))?;
+    Ok(Arc::new(bus))
+}
+
+#[cfg(not(feature = "aws"))]
+async fn kinesis_bus(_config: &Config, _backends: &Backends) -> anyhow::Result<Arc<dyn StreamBus>> {
+    anyhow::bail!("stream_bus.backend = \"kinesis\" needs the `aws` cargo feature")
 }

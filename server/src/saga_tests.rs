@@ -387,7 +387,7 @@ async fn an_event_trigger_starts_one_saga_per_new_event() {
     let mut rig = rig(vec![bonus.clone()]).await;
     // Written before the triggers first ran: starts nothing.
     rig.open("old", 0).await;
-    rig.coordinator.start_triggers(rig.store.clone());
+    rig.coordinator.start_triggers(rig.store.clone(), rig.shutdown.clone());
     // Let the loop store the head as its starting point.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while rig.sagas.trigger_position().await.expect("position").is_none() {
@@ -420,7 +420,7 @@ async fn an_event_trigger_starts_one_saga_per_new_event() {
     rig.restart().await;
     rig.sagas.set_trigger_position(&old.position.token).await.expect("rewind");
     rig.coordinator.register(bonus).await.expect("registered");
-    rig.coordinator.start_triggers(rig.store.clone());
+    rig.coordinator.start_triggers(rig.store.clone(), rig.shutdown.clone());
     rig.open("newer", 0).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while rig.balance("newer").await != json!(10) {

@@ -15,20 +15,22 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    adapters::sqlite::{SqliteEventStore, SqliteQueueBus, SqliteSagaStore, SqliteSchemaRegistry, SqliteSnapshotStore},
+    adapters::sqlite::{SqliteEventStore, SqliteSagaStore, SqliteSchemaRegistry, SqliteSnapshotStore},
     api::{
         ApiState, authz::Guard, command::CommandApi, convert::Limits, event_store::EventStoreApi, policy::PolicyApi,
         query::QueryApi, queue::QueueApi, saga::SagaApi, schema::SchemaApi, snapshot::SnapshotApi,
         temporal::TemporalApi,
     },
     auth::{AuthLayer, Authenticator},
-    config::{AuthMode, Config, EventStoreConfig},
+    backends::{Backends, SAGA_TRIGGERS_LEASE},
+    config::{AuthMode, Config},
     core::{
         aggregate::HandlerRegistry,
         audit::AuditLog,
         command::{CommandBus, CommandBusConfig, CommandBusParts},
+        lease::{self, LeaseKeeper},
         policy::PolicyEngine,
-        ports::{AuditStore, EventStore},
+        ports::EventStore,
         projection::engine::ProjectionEngine,
         rate_limit::RateLimits,
         saga::{coordinator::SagaCoordinator, definition as saga_definition},
@@ -46,26 +48,9 @@ use crate::{
     read_side::ReadSide,
 };
 
-/// Builds the event store the configuration names, and the audit trail it
-/// keeps beside its log (never inside it).
-pub async fn open_event_store(config: &Config) -> anyhow::Result<(Arc<dyn EventStore>, Arc<dyn AuditStore>)> {
-    match &config.event_store {
-        EventStoreConfig::Embedded(settings) => {
-            let path = config.data_dir.join("events.db");
-            let store = SqliteEventStore::open(&path, settings.clone())
-                .with_context(|| format!("cannot open the embedded event store at {}", path.display()))?;
-            tracing::info!(path = %path.display(), durability = ?settings.durability, "embedded event store open");
-            import_legacy_audit(&store, config).await?;
-            let store = Arc::new(store);
-            Ok((store.clone(), store))
-        }
-        EventStoreConfig::Dynamodb(_) => anyhow::bail!("the DynamoDB event store is not wired into the server yet"),
-    }
-}
-
 /// Earlier versions kept the audit trail in a second database, `audit.db`:
 /// its records move into the event store once, then the file is unused.
-async fn import_legacy_audit(store: &SqliteEventStore, config: &Config) -> anyhow::Result<()> {
+pub(crate) async fn import_legacy_audit(store: &SqliteEventStore, config: &Config) -> anyhow::Result<()> {
     let legacy = config.data_dir.join("audit.db");
     if !legacy.exists() {
         return Ok(());
@@ -118,20 +103,6 @@ pub async fn open_snapshots(
     );
     snapshotter.start(shutdown.clone());
     Ok((loader, Some(snapshotter)))
-}
-
-/// Opens the embedded queue path (`<data_dir>/bus.db`): a durable queue per
-/// consumer, and the checkpoints of the router. It follows the event
-/// store's durability.
-pub fn open_queue_bus(config: &Config) -> anyhow::Result<Arc<SqliteQueueBus>> {
-    let durability = match &config.event_store {
-        EventStoreConfig::Embedded(settings) => settings.durability,
-        _ => crate::adapters::sqlite::Durability::default(),
-    };
-    let path = config.data_dir.join("bus.db");
-    let bus = SqliteQueueBus::open(&path, durability)
-        .with_context(|| format!("cannot open the embedded queue bus at {}", path.display()))?;
-    Ok(Arc::new(bus))
 }
 
 /// Opens the schema registry the configuration names, and registers the
@@ -187,7 +158,7 @@ pub async fn open_governance(config: &Config) -> anyhow::Result<Arc<Governance>>
 /// triggers.
 pub async fn open_sagas(
     config: &Config,
-    store: &Arc<dyn EventStore>,
+    backends: &Backends,
     commands: &Arc<CommandBus>,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<Arc<SagaCoordinator>> {
@@ -207,7 +178,21 @@ pub async fn open_sagas(
         .await
         .context("cannot start the saga coordinator")?;
     let resumed = coordinator.resume().await.context("cannot resume the interrupted sagas")?;
-    coordinator.start_triggers(store.clone());
+    // Event triggers run on one replica at a time: the lease holder's.
+    let keeper = LeaseKeeper::start(
+        backends.leases.clone(),
+        SAGA_TRIGGERS_LEASE,
+        &backends.replica_id,
+        config.coordination.lease_ttl,
+        shutdown.clone(),
+    );
+    let (log, triggers) = (backends.store.clone(), coordinator.clone());
+    tokio::spawn(lease::run_while_held(keeper.held(), shutdown.clone(), move |stop| {
+        let task = triggers.start_triggers(log.clone(), stop);
+        async move {
+            let _ = task.await;
+        }
+    }));
     tracing::info!(path = %path.display(), resumed, "saga coordinator started");
     Ok(coordinator)
 }
@@ -266,12 +251,13 @@ pub async fn serve_on(
         }
         (None, _) => {}
     }
-    let (store, audit_store) = open_event_store(&config).await?;
+    let backends = Backends::open(&config).await?;
+    let store = backends.store.clone();
 
     let governance = open_governance(&config).await?;
     let policies = open_policies(&config)?;
-    let audit = AuditLog::new(audit_store);
-    let queue_bus = open_queue_bus(&config)?;
+    let audit = AuditLog::new(backends.audit.clone());
+    let queue_bus = backends.queue_bus.clone();
     let guard = Guard::new(policies.clone(), audit.clone());
     let handlers = if config.commands.example_domain { domain::handlers() } else { HandlerRegistry::default() };
     let shutdown = CancellationToken::new();
@@ -287,9 +273,8 @@ pub async fn serve_on(
         },
         CommandBusConfig { max_conflict_retries: config.commands.max_conflict_retries },
     ));
-    let sagas = open_sagas(&config, &store, &commands, &shutdown).await?;
-    let read_side =
-        ReadSide::start(&config, store.clone(), governance.clone(), queue_bus.clone(), shutdown.clone()).await?;
+    let sagas = open_sagas(&config, &backends, &commands, &shutdown).await?;
+    let read_side = ReadSide::start(&config, &backends, governance.clone(), shutdown.clone()).await?;
     let state = Arc::new(ApiState {
         store: store.clone(),
         commands,
@@ -399,9 +384,8 @@ pub async fn serve_on(
         let _ = watcher.await;
     }
     read_side.stopped().await;
-    queue_bus.shutdown().await;
     audit.close().await;
-    store.shutdown().await;
+    backends.shutdown().await;
     tracing::info!("nexus stopped");
     result
 }

@@ -341,17 +341,23 @@ impl SagaCoordinator {
     /// written before triggers existed starts nothing) and stores the
     /// position after each page; a saga's id is derived from its definition
     /// and the event, so an event seen again after a crash starts nothing new.
-    pub fn start_triggers(self: &Arc<Self>, log: Arc<dyn EventStore>) -> tokio::task::JoinHandle<()> {
+    /// Runs until `stop` (the server's shutdown, or the loss of the lease
+    /// that lets one replica of several run triggers).
+    pub fn start_triggers(
+        self: &Arc<Self>,
+        log: Arc<dyn EventStore>,
+        stop: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
         tokio::spawn(async move {
-            while !this.shutdown.is_cancelled() {
-                match this.follow_triggers(log.as_ref()).await {
+            while !stop.is_cancelled() {
+                match this.follow_triggers(log.as_ref(), &stop).await {
                     Ok(()) => return,
                     Err(error) => {
                         tracing::warn!(%error, "saga triggers stopped; retrying");
                         tokio::select! {
                             _ = tokio::time::sleep(STORE_RETRY) => {}
-                            _ = this.shutdown.cancelled() => return,
+                            _ = stop.cancelled() => return,
                         }
                     }
                 }
@@ -359,7 +365,7 @@ impl SagaCoordinator {
         })
     }
 
-    async fn follow_triggers(self: &Arc<Self>, log: &dyn EventStore) -> Result<(), String> {
+    async fn follow_triggers(self: &Arc<Self>, log: &dyn EventStore, stop: &CancellationToken) -> Result<(), String> {
         let mut commits = log.commits();
         let mut from = match self.store.trigger_position().await.map_err(|e| e.to_string())? {
             Some(token) => AllFrom::After(log.resolve_position(&token).map_err(|e| e.to_string())?),
@@ -416,7 +422,7 @@ impl SagaCoordinator {
                 tokio::select! {
                     _ = commits.recv() => {}
                     _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    _ = self.shutdown.cancelled() => return Ok(()),
+                    _ = stop.cancelled() => return Ok(()),
                 }
             }
         }

@@ -1,0 +1,191 @@
+//! Opens the backend of every port the configuration names: the embedded
+//! SQLite files in `data_dir`, or AWS services (with the `aws` feature).
+//! Each port chooses on its own (`[event_store]`, `[stream_bus]`,
+//! `[queue_bus]`, `[coordination]`); combinations that cannot work are
+//! refused at start-up with the setting to change.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+
+use crate::{
+    adapters::sqlite::{Durability, SqliteEventStore, SqliteQueueBus},
+    config::{Config, CoordinationBackend, EventStoreConfig, QueueBusBackend, StreamBusBackend},
+    core::{
+        bus::{Checkpoints, QueueBus},
+        lease::{LeaseStore, MemoryLeases},
+        ports::{AuditStore, EventStore},
+    },
+};
+
+/// The lease that lets one replica run the router.
+pub const ROUTER_LEASE: &str = "router";
+/// The lease that lets one replica start event-triggered sagas.
+pub const SAGA_TRIGGERS_LEASE: &str = "saga-triggers";
+
+/// The opened backends of the ports.
+pub struct Backends {
+    pub store: Arc<dyn EventStore>,
+    pub audit: Arc<dyn AuditStore>,
+    pub queue_bus: Arc<dyn QueueBus>,
+    /// The embedded queue when it is used (it is shut down last).
+    pub embedded_queue: Option<Arc<SqliteQueueBus>>,
+    /// Where the router keeps its position.
+    pub checkpoints: Arc<dyn Checkpoints>,
+    pub leases: Arc<dyn LeaseStore>,
+    /// This process among the replicas (leases name their holder by it).
+    pub replica_id: String,
+    /// The AWS clients, when a port uses AWS.
+    pub aws: Aws,
+}
+
+#[cfg(feature = "aws")]
+pub type Aws = Option<crate::adapters::aws::AwsClients>;
+#[cfg(not(feature = "aws"))]
+pub type Aws = Option<()>;
+
+/// Refuses combinations of backends that cannot work together.
+pub fn check_combination(config: &Config) -> anyhow::Result<()> {
+    let dynamodb = matches!(config.event_store, EventStoreConfig::Dynamodb(_));
+    if dynamodb && config.stream_bus.backend == StreamBusBackend::Embedded {
+        anyhow::bail!(
+            "event_store.backend = \"dynamodb\" needs stream_bus.backend = \"kinesis\": the embedded stream path \
+             tails a log with a global order, which DynamoDB does not have"
+        );
+    }
+    if dynamodb && config.coordination.backend == CoordinationBackend::Embedded {
+        anyhow::bail!(
+            "event_store.backend = \"dynamodb\" needs coordination.backend = \"dynamodb\": replicas sharing the \
+             event store must share the router's checkpoint and leases"
+        );
+    }
+    Ok(())
+}
+
+fn uses_aws(config: &Config) -> bool {
+    matches!(config.event_store, EventStoreConfig::Dynamodb(_))
+        || config.stream_bus.backend == StreamBusBackend::Kinesis
+        || config.queue_bus.backend == QueueBusBackend::Sqs
+        || config.coordination.backend == CoordinationBackend::Dynamodb
+}
+
+fn replica_id() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "nexus".into());
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}-{}-{}", std::process::id(), &id[..8])
+}
+
+impl Backends {
+    pub async fn open(config: &Config) -> anyhow::Result<Self> {
+        check_combination(config)?;
+        #[cfg(not(feature = "aws"))]
+        if uses_aws(config) {
+            anyhow::bail!(
+                "the configuration names AWS backends but this nexus was built without the `aws` cargo feature"
+            );
+        }
+        #[cfg(feature = "aws")]
+        let aws: Aws = if uses_aws(config) { Some(open_aws(config).await?) } else { None };
+        #[cfg(not(feature = "aws"))]
+        let aws: Aws = None;
+
+        let durability = match &config.event_store {
+            EventStoreConfig::Embedded(settings) => settings.durability,
+            _ => Durability::default(),
+        };
+        let (store, audit): (Arc<dyn EventStore>, Arc<dyn AuditStore>) = match &config.event_store {
+            EventStoreConfig::Embedded(settings) => {
+                let path = config.data_dir.join("events.db");
+                let store = SqliteEventStore::open(&path, settings.clone())
+                    .with_context(|| format!("cannot open the embedded event store at {}", path.display()))?;
+                tracing::info!(path = %path.display(), durability = ?settings.durability, "embedded event store open");
+                crate::server::import_legacy_audit(&store, config).await?;
+                let store = Arc::new(store);
+                (store.clone(), store)
+            }
+            #[cfg(feature = "aws")]
+            EventStoreConfig::Dynamodb(settings) => {
+                let clients = aws.as_ref().context("AWS clients")?;
+                let table = &config.aws.resources.events_table;
+                let store = crate::adapters::aws::events::DynamoEventStore::open(clients, table, settings.clone())
+                    .await
+                    .with_context(|| format!("cannot open the DynamoDB event store on table {table}"))?;
+                tracing::info!(%table, "DynamoDB event store open");
+                (store.clone(), store)
+            }
+            #[cfg(not(feature = "aws"))]
+            EventStoreConfig::Dynamodb(_) => unreachable!("refused above"),
+        };
+
+        // The embedded queue file also holds the embedded checkpoints.
+        let needs_embedded_queue = config.queue_bus.backend == QueueBusBackend::Embedded
+            || config.coordination.backend == CoordinationBackend::Embedded;
+        let embedded_queue = if needs_embedded_queue {
+            let path = config.data_dir.join("bus.db");
+            let bus = SqliteQueueBus::open(&path, durability)
+                .with_context(|| format!("cannot open the embedded queue bus at {}", path.display()))?;
+            Some(Arc::new(bus))
+        } else {
+            None
+        };
+
+        let queue_bus: Arc<dyn QueueBus> = match config.queue_bus.backend {
+            QueueBusBackend::Embedded => embedded_queue.clone().context("embedded queue")?,
+            QueueBusBackend::Sqs => open_sqs(config, &store, &aws).await?,
+        };
+        let (checkpoints, leases): (Arc<dyn Checkpoints>, Arc<dyn LeaseStore>) = match config.coordination.backend {
+            CoordinationBackend::Embedded => {
+                (embedded_queue.clone().context("embedded queue")?, Arc::new(MemoryLeases::default()))
+            }
+            CoordinationBackend::Dynamodb => open_coordination(config, &aws)?,
+        };
+        Ok(Self { store, audit, queue_bus, embedded_queue, checkpoints, leases, replica_id: replica_id(), aws })
+    }
+
+    /// Closes what needs closing, after the components using it stopped.
+    pub async fn shutdown(&self) {
+        if let Some(queue) = &self.embedded_queue {
+            queue.shutdown().await;
+        }
+        self.store.shutdown().await;
+    }
+}
+
+#[cfg(feature = "aws")]
+async fn open_aws(config: &Config) -> anyhow::Result<crate::adapters::aws::AwsClients> {
+    use crate::adapters::aws::{AwsClients, provision};
+    let clients = AwsClients::connect(&config.aws).await;
+    let needs = provision::Needs {
+        events_table: matches!(config.event_store, EventStoreConfig::Dynamodb(_)),
+        coordination_table: config.coordination.backend == CoordinationBackend::Dynamodb
+            || config.stream_bus.backend == StreamBusBackend::Kinesis,
+        kinesis_stream: config.stream_bus.backend == StreamBusBackend::Kinesis,
+        topic: config.queue_bus.backend == QueueBusBackend::Sqs,
+    };
+    provision::check(&clients, &config.aws.resources, needs).await.context("an AWS resource is missing")?;
+    tracing::info!(region = %config.aws.region, endpoint = ?config.aws.endpoint_url, "AWS resources found");
+    Ok(clients)
+}
+
+#[cfg(feature = "aws")]
+async fn open_sqs(_config: &Config, _store: &Arc<dyn EventStore>, _aws: &Aws) -> anyhow::Result<Arc<dyn QueueBus>> {
+    anyhow::bail!("queue_bus.backend = \"sqs\" is not wired yet")
+}
+
+#[cfg(not(feature = "aws"))]
+async fn open_sqs(_config: &Config, _store: &Arc<dyn EventStore>, _aws: &Aws) -> anyhow::Result<Arc<dyn QueueBus>> {
+    anyhow::bail!("queue_bus.backend = \"sqs\" needs the `aws` cargo feature")
+}
+
+#[cfg(feature = "aws")]
+fn open_coordination(config: &Config, aws: &Aws) -> anyhow::Result<(Arc<dyn Checkpoints>, Arc<dyn LeaseStore>)> {
+    let clients = aws.as_ref().context("AWS clients")?;
+    let table = &config.aws.resources.coordination_table;
+    let leases = Arc::new(crate::adapters::aws::leases::DynamoLeases::new(clients.dynamodb.clone(), table.clone()));
+    anyhow::bail!("coordination.backend = \"dynamodb\" checkpoints are not wired yet ({})", Arc::strong_count(&leases))
+}
+
+#[cfg(not(feature = "aws"))]
+fn open_coordination(_config: &Config, _aws: &Aws) -> anyhow::Result<(Arc<dyn Checkpoints>, Arc<dyn LeaseStore>)> {
+    anyhow::bail!("coordination.backend = \"dynamodb\" needs the `aws` cargo feature")
+}
