@@ -94,3 +94,27 @@ $(tail -20 "$log")"
   done
   die "moto did not answer on $MOTO_URL within 20 s; its log is $log"
 }
+
+# Creates (or repairs) the virtualenv <venv> and installs
+# scripts/tools/requirements.txt into it when that file changed.
+setup_python_tools() {
+  local venv="$1" tools_dir="$NEXUS_ROOT/scripts/tools"
+  require_cmd python3 "install Python 3.11 or newer"
+  if [[ -d "$venv" ]] && ! "$venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
+    echo "recreating broken virtualenv $venv"
+    rm -rf "$venv"
+  fi
+  if [[ ! -d "$venv" ]]; then
+    python3 -m venv "$venv" \
+      || die "could not create $venv with 'python3 -m venv' (on Debian: apt-get install python3-venv)"
+  fi
+  local stamp_file="$venv/.nexus-tools-stamp" stamp
+  stamp="$(stamp_of "$tools_dir/requirements.txt" -- "$("$venv/bin/python" --version 2>&1)")"
+  if [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" ]]; then
+    echo "python tools up to date"
+  else
+    "$venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
+      -r "$tools_dir/requirements.txt"
+    echo "$stamp" >"$stamp_file"
+  fi
+}

@@ -131,14 +131,15 @@ pub enum QueueBusBackend {
 #[serde(default, deny_unknown_fields)]
 pub struct CoordinationConfig {
     pub backend: CoordinationBackend,
-    /// A lease not renewed for this long may be taken by another replica.
+    /// A lease whose holder has not renewed it for this long is taken by
+    /// another replica; takeover after a crash takes up to 4/3 of it.
     #[serde(with = "humantime_serde")]
     pub lease_ttl: Duration,
 }
 
 impl Default for CoordinationConfig {
     fn default() -> Self {
-        Self { backend: CoordinationBackend::default(), lease_ttl: Duration::from_secs(10) }
+        Self { backend: CoordinationBackend::default(), lease_ttl: Duration::from_secs(6) }
     }
 }
 

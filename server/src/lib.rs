@@ -12,6 +12,8 @@
 pub mod adapters;
 pub mod api;
 pub mod auth;
+#[cfg(feature = "aws")]
+pub mod aws_cli;
 pub mod backends;
 pub mod bench;
 pub mod config;

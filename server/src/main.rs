@@ -55,6 +55,21 @@ enum Command {
     /// The Rego policies (policies/).
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// AWS resources of a configuration (see docs/AWS.md).
+    #[cfg(feature = "aws")]
+    #[command(subcommand)]
+    Aws(AwsCommand),
+}
+
+#[cfg(feature = "aws")]
+#[derive(Debug, Subcommand)]
+enum AwsCommand {
+    /// Creates the DynamoDB tables (events with a NEW_IMAGE stream;
+    /// coordination), the Kinesis stream and the SNS topic the
+    /// configuration names; existing ones are left alone.
+    Provision(nexus_server::aws_cli::ProvisionArgs),
+    /// Checks that every AWS resource the configuration names answers.
+    Check(nexus_server::aws_cli::CheckArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -291,6 +306,14 @@ fn main() -> anyhow::Result<ExitCode> {
         Command::Schema(SchemaCommand::Check(args)) => runtime.block_on(schema_cli::check(args)),
         Command::Schema(SchemaCommand::Sync(args)) => runtime.block_on(schema_cli::sync(args)),
         Command::Governance(GovernanceCommand::Check(args)) => governance_cli::check(args),
+        #[cfg(feature = "aws")]
+        Command::Aws(AwsCommand::Provision(args)) => {
+            runtime.block_on(nexus_server::aws_cli::provision(args)).map(|()| ExitCode::SUCCESS)
+        }
+        #[cfg(feature = "aws")]
+        Command::Aws(AwsCommand::Check(args)) => {
+            runtime.block_on(nexus_server::aws_cli::check(args)).map(|()| ExitCode::SUCCESS)
+        }
         Command::Auth(AuthCommand::Token(args)) => {
             let secret = read_secret_file(&args.secret_file)?;
             let token = mint_hs256(
