@@ -9,8 +9,8 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use crate::{
-    adapters::sqlite::{Durability, SqliteEventStore, SqliteQueueBus},
-    config::{Config, CoordinationBackend, EventStoreConfig, QueueBusBackend, StreamBusBackend},
+    adapters::sqlite::{SqliteEventStore, SqliteQueueBus},
+    config::{Config, CoordinationBackend, EventStoreBackend, QueueBusBackend, StreamBusBackend},
     core::{
         bus::{Checkpoints, QueueBus},
         lease::{LeaseStore, MemoryLeases},
@@ -46,7 +46,7 @@ pub type Aws = Option<()>;
 
 /// Refuses combinations of backends that cannot work together.
 pub fn check_combination(config: &Config) -> anyhow::Result<()> {
-    let dynamodb = matches!(config.event_store, EventStoreConfig::Dynamodb(_));
+    let dynamodb = config.event_store.backend == EventStoreBackend::Dynamodb;
     if dynamodb && config.stream_bus.backend == StreamBusBackend::Embedded {
         anyhow::bail!(
             "event_store.backend = \"dynamodb\" needs stream_bus.backend = \"kinesis\": the embedded stream path \
@@ -63,7 +63,7 @@ pub fn check_combination(config: &Config) -> anyhow::Result<()> {
 }
 
 fn uses_aws(config: &Config) -> bool {
-    matches!(config.event_store, EventStoreConfig::Dynamodb(_))
+    config.event_store.backend == EventStoreBackend::Dynamodb
         || config.stream_bus.backend == StreamBusBackend::Kinesis
         || config.queue_bus.backend == QueueBusBackend::Sqs
         || config.coordination.backend == CoordinationBackend::Dynamodb
@@ -89,12 +89,10 @@ impl Backends {
         #[cfg(not(feature = "aws"))]
         let aws: Aws = None;
 
-        let durability = match &config.event_store {
-            EventStoreConfig::Embedded(settings) => settings.durability,
-            _ => Durability::default(),
-        };
-        let (store, audit): (Arc<dyn EventStore>, Arc<dyn AuditStore>) = match &config.event_store {
-            EventStoreConfig::Embedded(settings) => {
+        let durability = config.event_store.durability;
+        let (store, audit): (Arc<dyn EventStore>, Arc<dyn AuditStore>) = match config.event_store.backend {
+            EventStoreBackend::Embedded => {
+                let settings = config.event_store.embedded();
                 let path = config.data_dir.join("events.db");
                 let store = SqliteEventStore::open(&path, settings.clone())
                     .with_context(|| format!("cannot open the embedded event store at {}", path.display()))?;
@@ -104,7 +102,8 @@ impl Backends {
                 (store.clone(), store)
             }
             #[cfg(feature = "aws")]
-            EventStoreConfig::Dynamodb(settings) => {
+            EventStoreBackend::Dynamodb => {
+                let settings = &config.event_store.dynamodb;
                 let clients = aws.as_ref().context("AWS clients")?;
                 let table = &config.aws.resources.events_table;
                 let store = crate::adapters::aws::events::DynamoEventStore::open(clients, table, settings.clone())
@@ -114,7 +113,7 @@ impl Backends {
                 (store.clone(), store)
             }
             #[cfg(not(feature = "aws"))]
-            EventStoreConfig::Dynamodb(_) => unreachable!("refused above"),
+            EventStoreBackend::Dynamodb => anyhow::bail!("the DynamoDB event store needs the `aws` cargo feature"),
         };
 
         // The embedded queue file also holds the embedded checkpoints.
@@ -156,7 +155,7 @@ async fn open_aws(config: &Config) -> anyhow::Result<crate::adapters::aws::AwsCl
     use crate::adapters::aws::{AwsClients, provision};
     let clients = AwsClients::connect(&config.aws).await;
     let needs = provision::Needs {
-        events_table: matches!(config.event_store, EventStoreConfig::Dynamodb(_)),
+        events_table: config.event_store.backend == EventStoreBackend::Dynamodb,
         coordination_table: config.coordination.backend == CoordinationBackend::Dynamodb
             || config.stream_bus.backend == StreamBusBackend::Kinesis,
         kinesis_stream: config.stream_bus.backend == StreamBusBackend::Kinesis,

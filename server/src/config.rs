@@ -264,22 +264,62 @@ pub enum LogFormat {
     Json,
 }
 
-/// The event store backend, chosen by `backend`.
+/// The event store: which backend, and each backend's settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "backend", rename_all = "snake_case")]
-pub enum EventStoreConfig {
+#[serde(default, deny_unknown_fields)]
+pub struct EventStoreConfig {
+    pub backend: EventStoreBackend,
+    /// Embedded: when an acknowledged append is on disk (`full`: fsync'd).
+    pub durability: crate::adapters::sqlite::Durability,
+    /// Embedded: most events committed together (group commit).
+    pub max_batch_events: usize,
+    /// Embedded: appends queued for the writer before callers wait.
+    pub queue_capacity: usize,
+    /// DynamoDB settings (`[event_store.dynamodb]`).
+    pub dynamodb: DynamoEventStoreConfig,
+}
+
+impl Default for EventStoreConfig {
+    fn default() -> Self {
+        let embedded = SqliteEventStoreConfig::default();
+        Self {
+            backend: EventStoreBackend::default(),
+            durability: embedded.durability,
+            max_batch_events: embedded.max_batch_events,
+            queue_capacity: embedded.queue_capacity,
+            dynamodb: DynamoEventStoreConfig::default(),
+        }
+    }
+}
+
+impl EventStoreConfig {
+    /// The embedded store's settings.
+    pub fn embedded(&self) -> SqliteEventStoreConfig {
+        SqliteEventStoreConfig {
+            durability: self.durability,
+            max_batch_events: self.max_batch_events,
+            queue_capacity: self.queue_capacity,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventStoreBackend {
     /// SQLite in `data_dir` (the default).
-    Embedded(SqliteEventStoreConfig),
+    #[default]
+    Embedded,
     /// DynamoDB (`aws.resources.events_table`) with DynamoDB Streams as
     /// the change feed; see docs/AWS.md.
-    Dynamodb(DynamoEventStoreConfig),
+    Dynamodb,
 }
 
 /// Settings of the DynamoDB event store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DynamoEventStoreConfig {
-    /// How often the change feed polls DynamoDB Streams while it is idle.
+    /// How often each replica polls the table's stream for appends made
+    /// elsewhere (to wake its subscribers).
     #[serde(with = "humantime_serde")]
     pub poll_interval: Duration,
 }
@@ -287,12 +327,6 @@ pub struct DynamoEventStoreConfig {
 impl Default for DynamoEventStoreConfig {
     fn default() -> Self {
         Self { poll_interval: Duration::from_millis(200) }
-    }
-}
-
-impl Default for EventStoreConfig {
-    fn default() -> Self {
-        EventStoreConfig::Embedded(SqliteEventStoreConfig::default())
     }
 }
 
@@ -637,9 +671,7 @@ impl Config {
         if self.data_dir.as_os_str().is_empty() {
             return invalid("data_dir must not be empty");
         }
-        if let EventStoreConfig::Embedded(store) = &self.event_store
-            && (store.max_batch_events == 0 || store.queue_capacity == 0)
-        {
+        if self.event_store.max_batch_events == 0 || self.event_store.queue_capacity == 0 {
             return invalid("event_store.max_batch_events and event_store.queue_capacity must be positive");
         }
         if self.limits.max_events_per_append == 0 || self.limits.max_event_bytes == 0 || self.limits.max_page_size == 0
@@ -748,8 +780,7 @@ mod tests {
             assert_eq!(config.data_dir, PathBuf::from("from-env"));
             assert_eq!(config.commands.max_conflict_retries, 3);
             assert_eq!(config.policies, PoliciesConfig { dir: PathBuf::from("policies"), watch: false });
-            let EventStoreConfig::Embedded(store) = &config.event_store else { panic!("embedded store expected") };
-            assert_eq!(store.durability, crate::adapters::sqlite::Durability::Relaxed);
+            assert_eq!(config.event_store.durability, crate::adapters::sqlite::Durability::Relaxed);
             Ok(())
         });
     }
