@@ -10,7 +10,9 @@
 //!
 //! Tests run against moto in server mode; see [`testing`].
 
+pub mod coordination;
 pub mod provision;
+pub mod sqs;
 
 #[cfg(test)]
 pub(crate) mod testing;
