@@ -135,7 +135,7 @@ pub const VISIBILITY_EXPIRED: &str = "visibility timeout expired";
 
 /// Long poll of a DLQ browse: a long poll asks every SQS server, a short
 /// one only a sample, which could miss dead letters.
-const BROWSE_WAIT_SECONDS: i32 = 1;
+const BROWSE_WAIT: Duration = Duration::from_secs(1);
 /// Safety margin before SQS's own visibility timeout ends, within which the
 /// bus no longer trusts a receipt handle to be exclusively its own.
 const HANDLE_MARGIN: Duration = Duration::from_millis(250);
@@ -711,9 +711,11 @@ impl SqsQueueBus {
                 .receive_message()
                 .queue_url(&consumer.dlq_url)
                 .max_number_of_messages(10)
-                .wait_time_seconds(BROWSE_WAIT_SECONDS)
+                .wait_time_seconds(whole_seconds(BROWSE_WAIT))
                 .visibility_timeout(whole_seconds(BROWSE_HOLD))
                 .message_attribute_names("All")
+                .customize()
+                .config_override(self.long_poll(BROWSE_WAIT.as_secs()))
                 .send()
                 .await;
             let out = match out {
@@ -923,6 +925,20 @@ impl SqsQueueBus {
         let mut letters: Vec<DeadLetter> = oldest.into_values().collect();
         letters.sort_by_key(|d| (d.dead_at_micros, d.id));
         Ok(letters)
+    }
+
+    /// The client's timeouts stretched by a long poll's wait: the
+    /// configured request timeout bounds the answer, not the wait.
+    fn long_poll(&self, wait_seconds: u64) -> aws_sdk_sqs::config::Builder {
+        let wait = Duration::from_secs(wait_seconds);
+        let base = self.sqs.config().timeout_config().cloned().unwrap_or_else(|| {
+            aws_config::timeout::TimeoutConfig::builder().operation_attempt_timeout(Duration::from_secs(5)).build()
+        });
+        let attempt = base.operation_attempt_timeout().unwrap_or(Duration::from_secs(5));
+        let operation = base.operation_timeout().unwrap_or(attempt * 3);
+        let timeouts =
+            base.to_builder().operation_attempt_timeout(attempt + wait).operation_timeout(operation + wait * 3).build();
+        aws_sdk_sqs::config::Builder::default().timeout_config(timeouts)
     }
 
     fn prune_local(&self) {
@@ -1199,6 +1215,8 @@ impl QueueBus for SqsQueueBus {
                 .visibility_timeout(sqs_visibility)
                 .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
                 .message_attribute_names("All")
+                .customize()
+                .config_override(self.long_poll(wait_seconds))
                 .send()
                 .await;
             let response = match response {
@@ -1287,6 +1305,7 @@ impl QueueBus for SqsQueueBus {
         }
         let after = settings.backoff(token.a);
         let hidden = whole_seconds(after);
+        let asked = Instant::now();
         let changed = async {
             self.sqs
                 .change_message_visibility()
@@ -1299,7 +1318,7 @@ impl QueueBus for SqsQueueBus {
                 .map_err(|e| self.settle_error(&found, &token.h, fault(&e), "change a message's visibility"))
         };
         self.settle(&token, flight, changed).await.map_err(|e| restale(e, receipt))?;
-        let until = Instant::now() + Duration::from_secs(u64::try_from(hidden).unwrap_or(0));
+        let until = asked + Duration::from_secs(u64::try_from(hidden).unwrap_or(0));
         self.local().backing_off.insert(token.n, (consumer.to_string(), until));
         Ok(NackOutcome::Retry { after })
     }
@@ -1460,7 +1479,7 @@ impl Fault {
     fn into_error(self, what: &str) -> BusError {
         match self {
             Fault::Missing => BusError::Internal(format!("cannot {what}: the queue does not exist")),
-            Fault::Stale => BusError::StaleReceipt(String::new()),
+            Fault::Stale => BusError::Internal(format!("cannot {what}: the receipt handle is not valid any more")),
             Fault::Transient(text) => BusError::Unavailable(format!("cannot {what}: {text}")),
             Fault::Other(text) => BusError::Internal(format!("cannot {what}: {text}")),
         }
@@ -1488,7 +1507,10 @@ where
         | "ServiceUnavailable"
         | "InternalError"
         | "InternalFailure"
+        | "ThrottledException"
+        | "InternalErrorException"
         | "KmsThrottled"
+        | "KMSThrottlingException"
         | "OverLimit"
         | "QueueDeletedRecently"
         | "AWS.SimpleQueueService.QueueDeletedRecently" => Fault::Transient(text),

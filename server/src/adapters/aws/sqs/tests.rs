@@ -224,6 +224,19 @@ async fn a_second_replica_shares_consumers_messages_and_dead_letters() {
     assert_eq!((back.event.event_id, back.attempt), (first.event.event_id, 1));
     two.ack("shared.v1", &back.receipt).await.expect("ack");
     one.delete_consumer("shared.v1").await.expect("delete");
-    tokio::time::sleep(super::SETTINGS_TTL).await;
     assert!(matches!(two.consumer("shared.v1").await, Err(BusError::ConsumerNotFound(_))));
+}
+
+/// A long poll may wait longer than the configured request timeout (5 s in
+/// tests): the wait stretches the timeout of that request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_polls_outlast_the_request_timeout() {
+    let on = deployment().await;
+    let bus = on.bus(None).await;
+    bus.create_consumer("idle", settings(Duration::from_secs(30), 3)).await.expect("create");
+    let wait = on.config.request_timeout + Duration::from_secs(2);
+    let started = tokio::time::Instant::now();
+    let got = bus.receive("idle", 1, wait).await.expect("an idle long poll is not an error");
+    assert!(got.is_empty());
+    assert!(started.elapsed() >= wait - Duration::from_millis(100), "returned after {:?}", started.elapsed());
 }
