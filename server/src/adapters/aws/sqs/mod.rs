@@ -81,6 +81,12 @@
 //! - A message (body and attributes) is at most 256 KiB.
 //! - After deleting a queue, SQS refuses a queue of the same name for 60 s:
 //!   re-creating a consumer that soon fails with [`BusError::Unavailable`].
+//! - A FIFO queue holds at most 20,000 messages in flight. The queues use
+//!   FIFO high-throughput mode (deduplication and throughput limits per
+//!   message group, and every event is its own group); the topic's
+//!   throughput is SNS FIFO's (raise it with `FifoThroughputScope`).
+//! - The ledger costs two DynamoDB writes per published event (a
+//!   conditional put, and a batched put).
 
 use std::{
     collections::{HashMap, HashSet},
@@ -927,6 +933,22 @@ impl SqsQueueBus {
         Ok(letters)
     }
 
+    /// The topic's subscriptions that deliver to `queue_arn`.
+    async fn subscriptions_of(&self, queue_arn: &str) -> Result<Vec<String>, BusError> {
+        let mut found = Vec::new();
+        let mut pages = self.sns.list_subscriptions_by_topic().topic_arn(&self.topic_arn).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| fault(&e).into_error("list the topic's subscriptions"))?;
+            found.extend(
+                page.subscriptions()
+                    .iter()
+                    .filter(|s| s.endpoint() == Some(queue_arn))
+                    .filter_map(|s| s.subscription_arn().map(str::to_string)),
+            );
+        }
+        Ok(found)
+    }
+
     /// The client's timeouts stretched by a long poll's wait: the
     /// configured request timeout bounds the answer, not the wait.
     fn long_poll(&self, wait_seconds: u64) -> aws_sdk_sqs::config::Builder {
@@ -986,26 +1008,21 @@ impl QueueBus for SqsQueueBus {
         check_consumer_name(name)?;
         settings.check()?;
         let retention = (QueueAttributeName::MessageRetentionPeriod, (14 * 24 * 60 * 60).to_string());
+        // FIFO high-throughput mode: every message is its own group, so
+        // per-group limits and deduplication cost nothing.
+        let dedupe_scope = (QueueAttributeName::DeduplicationScope, "messageGroup".to_string());
+        let throughput = (QueueAttributeName::FifoThroughputLimit, "perMessageGroupId".to_string());
         let owner = [(TAG_CONSUMER, name.to_string())];
-        let dlq_url =
-            self.put_queue(&wire::dlq_name(&self.prefix, name), name, std::slice::from_ref(&retention), &owner).await?;
+        let dlq_attributes = [retention.clone(), dedupe_scope.clone(), throughput.clone()];
+        let dlq_url = self.put_queue(&wire::dlq_name(&self.prefix, name), name, &dlq_attributes, &owner).await?;
         let dlq_arn = self.queue_arn(&dlq_url).await?;
         let redrive = serde_json::json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": settings.max_deliveries });
-        let policy = serde_json::json!({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Principal": { "Service": "sns.amazonaws.com" },
-                "Action": "sqs:SendMessage",
-                "Resource": "*",
-                "Condition": { "ArnEquals": { "aws:SourceArn": self.topic_arn } }
-            }]
-        });
         let attributes = [
             (QueueAttributeName::VisibilityTimeout, whole_seconds(settings.visibility_timeout).to_string()),
             (QueueAttributeName::RedrivePolicy, redrive.to_string()),
-            (QueueAttributeName::Policy, policy.to_string()),
             retention,
+            dedupe_scope,
+            throughput,
         ];
         let tags = [
             (TAG_CONSUMER, name.to_string()),
@@ -1016,6 +1033,24 @@ impl QueueBus for SqsQueueBus {
         ];
         let queue_url = self.put_queue(&wire::queue_name(&self.prefix, name), name, &attributes, &tags).await?;
         let queue_arn = self.queue_arn(&queue_url).await?;
+        // The topic may send to the queue.
+        let policy = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": { "Service": "sns.amazonaws.com" },
+                "Action": "sqs:SendMessage",
+                "Resource": queue_arn,
+                "Condition": { "ArnEquals": { "aws:SourceArn": self.topic_arn } }
+            }]
+        });
+        self.sqs
+            .set_queue_attributes()
+            .queue_url(&queue_url)
+            .attributes(QueueAttributeName::Policy, policy.to_string())
+            .send()
+            .await
+            .map_err(|e| fault(&e).into_error("let the topic send to a queue"))?;
         // Subscribe is idempotent: an existing subscription is returned.
         let subscribed = self
             .sns
@@ -1047,7 +1082,11 @@ impl QueueBus for SqsQueueBus {
     async fn delete_consumer(&self, name: &str) -> Result<(), BusError> {
         self.forget(name);
         let consumer = self.lookup(name).await?;
-        if let Some(arn) = &consumer.subscription {
+        let subscriptions = match &consumer.subscription {
+            Some(arn) => vec![arn.clone()],
+            None => self.subscriptions_of(&self.queue_arn(&consumer.queue_url).await?).await?,
+        };
+        for arn in subscriptions {
             match self.sns.unsubscribe().subscription_arn(arn).send().await {
                 Ok(_) => {}
                 Err(e) => match fault(&e) {
@@ -1215,6 +1254,9 @@ impl QueueBus for SqsQueueBus {
                 .visibility_timeout(sqs_visibility)
                 .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
                 .message_attribute_names("All")
+                // An SDK retry of this call gets the same messages back
+                // instead of leaving them hidden.
+                .receive_request_attempt_id(Uuid::new_v4().simple().to_string())
                 .customize()
                 .config_override(self.long_poll(wait_seconds))
                 .send()
@@ -1455,13 +1497,21 @@ fn parse_page_token(token: &str) -> Result<(i64, Uuid), BusError> {
         .ok_or_else(|| BusError::Invalid(format!("page token {token:?} was not issued by this server")))
 }
 
-/// At most [`MAX_ERROR_BYTES`] of `text`, cut at a character boundary.
+/// The longest start of `text` that takes at most [`MAX_ERROR_BYTES`]
+/// once escaped in JSON, cut at a character boundary.
 fn clip(text: &str) -> String {
-    let mut end = text.len().min(MAX_ERROR_BYTES);
-    while !text.is_char_boundary(end) {
-        end -= 1;
+    let mut size = 0;
+    for (at, c) in text.char_indices() {
+        size += match c {
+            '"' | '\\' => 2,
+            c if (c as u32) < 0x20 => 6,
+            c => c.len_utf8(),
+        };
+        if size > MAX_ERROR_BYTES {
+            return text[..at].to_string();
+        }
     }
-    text[..end].to_string()
+    text.to_string()
 }
 
 /// What an SNS or SQS error means to the bus.

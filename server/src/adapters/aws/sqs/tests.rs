@@ -240,3 +240,19 @@ async fn long_polls_outlast_the_request_timeout() {
     assert!(got.is_empty());
     assert!(started.elapsed() >= wait - Duration::from_millis(100), "returned after {:?}", started.elapsed());
 }
+
+/// Errors are kept up to MAX_ERROR_BYTES as they will be stored (escaped),
+/// so that a dead-letter copy always fits in a message.
+#[test]
+fn errors_are_clipped_to_their_escaped_size() {
+    use super::{MAX_ERROR_BYTES, clip};
+    assert_eq!(clip("short"), "short");
+    assert_eq!(clip(&"x".repeat(5000)).len(), MAX_ERROR_BYTES);
+    let controls = "\u{1}".repeat(5000);
+    assert_eq!(clip(&controls).len(), MAX_ERROR_BYTES / 6);
+    let wide = "é".repeat(3000);
+    let clipped = clip(&wide);
+    assert!(clipped.len() <= MAX_ERROR_BYTES && wide.starts_with(&clipped));
+    let encoded = super::wire::DeadInfo { at: 1, attempts: 1, error: clip(&controls), parked: false }.encode();
+    assert!(encoded.expect("encode").len() < MAX_ERROR_BYTES + 100);
+}
