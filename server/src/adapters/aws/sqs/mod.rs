@@ -1263,6 +1263,12 @@ impl QueueBus for SqsQueueBus {
                 .await;
             let response = match response {
                 Ok(response) => response,
+                Err(e) if !out.is_empty() => {
+                    // What was received is delivered; the rest waits.
+                    tracing::warn!(consumer, error = %fault(&e).into_error("receive more messages"),
+                        "queue bus: a receive ended early");
+                    return Ok(out);
+                }
                 Err(e) => {
                     return Err(match fault(&e) {
                         Fault::Missing => {

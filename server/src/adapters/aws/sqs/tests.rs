@@ -256,3 +256,17 @@ fn errors_are_clipped_to_their_escaped_size() {
     let encoded = super::wire::DeadInfo { at: 1, attempts: 1, error: clip(&controls), parked: false }.encode();
     assert!(encoded.expect("encode").len() < MAX_ERROR_BYTES + 100);
 }
+
+/// A receive of more than SQS's 10 per call takes several calls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receive_of_more_than_ten_loops() {
+    let on = deployment().await;
+    let bus = on.bus(None).await;
+    bus.create_consumer("many", settings(Duration::from_secs(30), 3)).await.expect("create");
+    let published: Vec<_> = (0..25).map(|i| event(Bytes::from(format!("{{\"i\":{i}}}")))).collect();
+    bus.publish(&published).await.expect("publish");
+    let got = bus.receive("many", 25, Duration::from_secs(2)).await.expect("receive");
+    let ids: std::collections::HashSet<_> = got.iter().map(|d| d.event.event_id).collect();
+    assert_eq!((got.len(), ids.len()), (25, 25));
+    assert!(bus.receive("many", 5, Duration::ZERO).await.expect("receive").is_empty());
+}
