@@ -100,6 +100,7 @@ use aws_sdk_sqs::{
     error::{ProvideErrorMetadata, SdkError},
     types::{MessageAttributeValue, MessageSystemAttributeName, QueueAttributeName},
 };
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use self::wire::{Body, DeadInfo, Receipt};
@@ -172,6 +173,7 @@ pub struct SqsQueueBus {
     local: Mutex<Local>,
     /// One dead-letter browse at a time in this process.
     browsing: tokio::sync::Mutex<()>,
+    closed: CancellationToken,
 }
 
 /// What the bus knows of a consumer's queues.
@@ -239,7 +241,19 @@ impl SqsQueueBus {
             consumers: Mutex::new(HashMap::new()),
             local: Mutex::new(Local::default()),
             browsing: tokio::sync::Mutex::new(()),
+            closed: CancellationToken::new(),
         })
+    }
+
+    /// Stops the bus: waiting receivers return [`BusError::ShuttingDown`],
+    /// and so does every later call. Nothing is lost: what this bus holds
+    /// in flight is delivered again when its visibility timeout ends.
+    pub fn shutdown(&self) {
+        self.closed.cancel();
+    }
+
+    fn open(&self) -> Result<(), BusError> {
+        if self.closed.is_cancelled() { Err(BusError::ShuttingDown) } else { Ok(()) }
     }
 
     fn local(&self) -> std::sync::MutexGuard<'_, Local> {
@@ -256,6 +270,7 @@ impl SqsQueueBus {
 
     /// The consumer's queues and settings: cached, or read from SQS.
     async fn lookup(&self, name: &str) -> Result<Consumer, BusError> {
+        self.open()?;
         if let Some(found) = self.cache().get(name)
             && found.read_at.elapsed() < SETTINGS_TTL
         {
@@ -1007,6 +1022,7 @@ impl QueueBus for SqsQueueBus {
     async fn create_consumer(&self, name: &str, settings: ConsumerSettings) -> Result<ConsumerInfo, BusError> {
         check_consumer_name(name)?;
         settings.check()?;
+        self.open()?;
         let retention = (QueueAttributeName::MessageRetentionPeriod, (14 * 24 * 60 * 60).to_string());
         // FIFO high-throughput mode: every message is its own group, so
         // per-group limits and deduplication cost nothing.
@@ -1111,6 +1127,7 @@ impl QueueBus for SqsQueueBus {
     }
 
     async fn list_consumers(&self) -> Result<Vec<ConsumerInfo>, BusError> {
+        self.open()?;
         let mut urls = Vec::new();
         let mut pages =
             self.sqs.list_queues().queue_name_prefix(&self.prefix).max_results(1000).into_paginator().send();
@@ -1163,6 +1180,7 @@ impl QueueBus for SqsQueueBus {
         if unique.is_empty() {
             return Ok(());
         }
+        self.open()?;
         // Encode first: an event that cannot be sent claims nothing.
         let mut encoded = Vec::with_capacity(unique.len());
         for event in &unique {
@@ -1259,8 +1277,13 @@ impl QueueBus for SqsQueueBus {
                 .receive_request_attempt_id(Uuid::new_v4().simple().to_string())
                 .customize()
                 .config_override(self.long_poll(wait_seconds))
-                .send()
-                .await;
+                .send();
+            let response = tokio::select! {
+                response = response => response,
+                // Messages a cancelled call received stay hidden until
+                // their visibility timeout ends, then come back.
+                _ = self.closed.cancelled() => return Err(BusError::ShuttingDown),
+            };
             let response = match response {
                 Ok(response) => response,
                 Err(e) if !out.is_empty() => {
@@ -1332,7 +1355,10 @@ impl QueueBus for SqsQueueBus {
             }
             if wait_seconds == 0 && got == 0 {
                 // Under a second left: poll again shortly.
-                tokio::time::sleep(remaining.min(Duration::from_millis(50))).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(remaining.min(Duration::from_millis(50))) => {}
+                    _ = self.closed.cancelled() => return Err(BusError::ShuttingDown),
+                }
             }
         }
     }

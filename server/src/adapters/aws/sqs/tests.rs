@@ -35,19 +35,25 @@ impl OnMoto {
     }
 }
 
-struct Factory(tokio::sync::OnceCell<OnMoto>);
+/// Opens buses on one deployment; `close` shuts the open bus down as a
+/// server stop does.
+struct Factory {
+    on: tokio::sync::OnceCell<OnMoto>,
+    open: std::sync::Mutex<Option<Arc<SqsQueueBus>>>,
+}
 
 impl Factory {
     fn new() -> Self {
-        Self(tokio::sync::OnceCell::new())
+        Self { on: tokio::sync::OnceCell::new(), open: std::sync::Mutex::new(None) }
     }
 }
 
 #[async_trait]
 impl QueueBusFactory for Factory {
     async fn open(&self) -> Opened {
-        let on = self.0.get_or_init(deployment).await;
+        let on = self.on.get_or_init(deployment).await;
         let bus = Arc::new(on.bus(None).await);
+        *self.open.lock().expect("lock") = Some(bus.clone());
         let checkpoints =
             Arc::new(DynamoCheckpoints::new(on.clients.dynamodb.clone(), &on.config.resources.coordination_table));
         Opened { bus, checkpoints }
@@ -55,6 +61,10 @@ impl QueueBusFactory for Factory {
 
     async fn close(&self, opened: Opened) {
         drop(opened);
+        let bus = self.open.lock().expect("lock").take();
+        if let Some(bus) = bus {
+            bus.shutdown();
+        }
     }
 }
 
@@ -269,4 +279,24 @@ async fn a_receive_of_more_than_ten_loops() {
     let ids: std::collections::HashSet<_> = got.iter().map(|d| d.event.event_id).collect();
     assert_eq!((got.len(), ids.len()), (25, 25));
     assert!(bus.receive("many", 5, Duration::ZERO).await.expect("receive").is_empty());
+}
+
+/// After shutdown a waiting receiver, and every later call, ends with
+/// ShuttingDown; another bus on the same resources carries on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_ends_waiting_receivers_and_later_calls() {
+    let on = deployment().await;
+    let bus = Arc::new(on.bus(None).await);
+    bus.create_consumer("c", settings(Duration::from_secs(30), 3)).await.expect("create");
+    let waiting = {
+        let bus = bus.clone();
+        tokio::spawn(async move { bus.receive("c", 1, Duration::from_secs(15)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    bus.shutdown();
+    let ended = tokio::time::timeout(Duration::from_secs(5), waiting).await.expect("receiver woke").expect("task");
+    assert_eq!(ended, Err(BusError::ShuttingDown));
+    assert_eq!(bus.consumer("c").await, Err(BusError::ShuttingDown));
+    assert_eq!(bus.publish(&[event(Bytes::from_static(b"{}"))]).await, Err(BusError::ShuttingDown));
+    assert_eq!(on.bus(None).await.consumer("c").await.expect("kept").name, "c");
 }
