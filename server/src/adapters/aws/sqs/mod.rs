@@ -1433,8 +1433,7 @@ impl QueueBus for SqsQueueBus {
 
     async fn redrive(&self, consumer: &str, selection: DeadLetterSelection) -> Result<u64, BusError> {
         self.for_selected(consumer, selection, |bus, consumer, copies| async move {
-            let first = &copies[0];
-            let Some(id) = first.id else { return Ok(()) };
+            let Some((first, id)) = copies.first().and_then(|h| Some((h, h.id?))) else { return Ok(()) };
             let group = id.simple().to_string();
             bus.sqs
                 .send_message()
