@@ -1329,21 +1329,35 @@ impl QueueBus for SqsQueueBus {
                     a: attempt,
                     d: deadline_micros,
                 };
-                self.local().in_flight.insert(
-                    token.n,
-                    InFlight {
-                        consumer: consumer.to_string(),
-                        handle: handle.to_string(),
-                        event_id: event.event_id,
-                        event_type: event.event_type.clone(),
-                        body: body.to_string(),
-                        attempt,
-                        received,
-                        deadline_micros,
-                        visibility,
-                        sqs_visibility: Duration::from_secs(u64::try_from(sqs_visibility).unwrap_or(1)),
-                    },
-                );
+                let flight = InFlight {
+                    consumer: consumer.to_string(),
+                    handle: handle.to_string(),
+                    event_id: event.event_id,
+                    event_type: event.event_type.clone(),
+                    body: body.to_string(),
+                    attempt,
+                    received,
+                    deadline_micros,
+                    visibility,
+                    sqs_visibility: Duration::from_secs(u64::try_from(sqs_visibility).unwrap_or(1)),
+                };
+                {
+                    let mut local = self.local();
+                    let now = now_micros();
+                    // Never two live deliveries of one event to one consumer
+                    // from this process: a duplicate (a copy of the message,
+                    // or moto handing one message to two concurrent
+                    // receives) stays hidden and comes back later.
+                    let duplicate = local
+                        .in_flight
+                        .values()
+                        .any(|f| f.consumer == consumer && f.event_id == event.event_id && now < f.deadline_micros);
+                    if duplicate {
+                        tracing::debug!(consumer, event_id = %event.event_id, "queue bus: a duplicate delivery is held back");
+                        continue;
+                    }
+                    local.in_flight.insert(token.n, flight);
+                }
                 out.push(Delivery { receipt: token.encode(), event, attempt });
             }
             if out.len() >= max || (!out.is_empty() && got < want) {
