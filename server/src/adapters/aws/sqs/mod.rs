@@ -35,7 +35,12 @@
 //! - **Receive** long-polls (`WaitTimeSeconds` up to 20, repeated until the
 //!   wait is over; a wait under a second is a series of short polls, which
 //!   on real SQS sample a subset of servers) and takes up to 10 messages per
-//!   call. `attempt` is SQS's `ApproximateReceiveCount`.
+//!   call. `attempt` is SQS's `ApproximateReceiveCount`. A second live
+//!   delivery of an event this process already holds for the consumer (a
+//!   duplicate copy, or moto handing one FIFO message to two concurrent
+//!   receives under load) is held back and comes back after its visibility
+//!   timeout. [`SqsQueueBus::shutdown`] ends waiting receivers; what they
+//!   had received comes back after its visibility timeout.
 //! - **Receipts** are opaque tokens carrying the SQS receipt handle, the
 //!   consumer, the attempt and the end of the visibility timeout. A receipt
 //!   is refused as stale when it names another consumer, when its
