@@ -300,3 +300,16 @@ async fn shutdown_ends_waiting_receivers_and_later_calls() {
     assert_eq!(bus.publish(&[event(Bytes::from_static(b"{}"))]).await, Err(BusError::ShuttingDown));
     assert_eq!(on.bus(None).await.consumer("c").await.expect("kept").name, "c");
 }
+
+/// The queue path needs a FIFO topic: provisioning refuses another name.
+#[tokio::test]
+async fn provisioning_requires_a_fifo_topic() {
+    let mut config = testing::moto_config();
+    config.resources.topic = config.resources.topic.trim_end_matches(".fifo").to_string();
+    let clients = testing::moto_clients(&config).await;
+    let needs = Needs { topic: true, ..Needs::default() };
+    let error = crate::adapters::aws::provision::create(&clients, &config.resources, needs, 1)
+        .await
+        .expect_err("a standard topic name");
+    assert!(format!("{error:#}").contains(".fifo"), "{error:#}");
+}
