@@ -205,10 +205,14 @@ pub struct AwsResources {
     pub coordination_table: String,
     /// The stream path.
     pub kinesis_stream: String,
-    /// The queue path's topic.
+    /// The queue path's SNS topic: a FIFO topic (its name ends in `.fifo`),
+    /// so that republishing an event id within SQS's deduplication window
+    /// enqueues nothing.
     pub topic: String,
-    /// Prefix of every consumer's queue (`<prefix><consumer>`) and DLQ
-    /// (`<prefix><consumer>-dlq`).
+    /// Prefix of every consumer's FIFO queue (`<prefix><consumer>.fifo`)
+    /// and DLQ (`<prefix><consumer>-dlq.fifo`); a consumer name that SQS
+    /// cannot take as it is (a `.`, or too long) is shortened and suffixed
+    /// with a hash of the name.
     pub queue_prefix: String,
 }
 
@@ -218,7 +222,7 @@ impl Default for AwsResources {
             events_table: "nexus-events".into(),
             coordination_table: "nexus-coordination".into(),
             kinesis_stream: "nexus-core-events".into(),
-            topic: "nexus-secondary-events".into(),
+            topic: "nexus-secondary-events.fifo".into(),
             queue_prefix: "nexus-".into(),
         }
     }

@@ -185,7 +185,8 @@ pub fn check_consumer_name(name: &str) -> Result<(), BusError> {
     }
 }
 
-/// A consumer of the queue path and the state of its queue.
+/// A consumer of the queue path and the state of its queue. The counts are
+/// exact on the embedded backend and SQS's approximate numbers on AWS.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConsumerInfo {
     pub name: String,

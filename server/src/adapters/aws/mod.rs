@@ -13,7 +13,9 @@
 pub mod events;
 pub mod kinesis;
 pub mod leases;
+pub mod coordination;
 pub mod provision;
+pub mod sqs;
 
 #[cfg(test)]
 pub(crate) mod testing;

@@ -45,13 +45,29 @@ pub async fn create(clients: &AwsClients, names: &AwsResources, needs: Needs, sh
         create_kinesis_stream(clients, &names.kinesis_stream, shards).await?;
     }
     if needs.topic {
+        check_topic_name(&names.topic)?;
+        // A FIFO topic: the queue path deduplicates publishes by event id
+        // (see adapters::aws::sqs). CreateTopic returns an existing topic.
         clients
             .sns
             .create_topic()
             .name(&names.topic)
+            .attributes("FifoTopic", "true")
+            .attributes("ContentBasedDeduplication", "false")
             .send()
             .await
             .map_err(|e| anyhow::anyhow!("cannot create SNS topic {}: {}", names.topic, error_text(&e)))?;
+    }
+    Ok(())
+}
+
+/// The queue path's topic is a FIFO topic, whose name must end in `.fifo`.
+fn check_topic_name(topic: &str) -> anyhow::Result<()> {
+    if !topic.ends_with(".fifo") {
+        anyhow::bail!(
+            "SNS topic {topic:?} (aws.resources.topic) must be a FIFO topic, whose name ends in \".fifo\" \
+             (the queue path deduplicates publishes by event id)"
+        );
     }
     Ok(())
 }
@@ -180,6 +196,7 @@ pub async fn check(clients: &AwsClients, names: &AwsResources, needs: Needs) -> 
         if !found {
             anyhow::bail!("SNS topic {topic:?} (aws.resources.topic) does not exist; {hint}");
         }
+        check_topic_name(topic)?;
     }
     Ok(())
 }

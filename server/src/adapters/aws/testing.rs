@@ -34,7 +34,7 @@ pub fn moto_config() -> AwsConfig {
             events_table: format!("t-events-{id}"),
             coordination_table: format!("t-coord-{id}"),
             kinesis_stream: format!("t-core-{id}"),
-            topic: format!("t-secondary-{id}"),
+            topic: format!("t-secondary-{id}.fifo"),
             queue_prefix: format!("t{id}-"),
         },
         ..AwsConfig::default()
