@@ -37,6 +37,8 @@ pub struct Backends {
     pub replica_id: String,
     /// The AWS clients, when a port uses AWS.
     pub aws: Aws,
+    /// Called at shutdown, after the components using the backends stopped.
+    closers: Vec<Box<dyn Fn() + Send + Sync>>,
 }
 
 #[cfg(feature = "aws")]
@@ -128,9 +130,10 @@ impl Backends {
             None
         };
 
+        let mut closers: Vec<Box<dyn Fn() + Send + Sync>> = Vec::new();
         let queue_bus: Arc<dyn QueueBus> = match config.queue_bus.backend {
             QueueBusBackend::Embedded => embedded_queue.clone().context("embedded queue")?,
-            QueueBusBackend::Sqs => open_sqs(config, &store, &aws).await?,
+            QueueBusBackend::Sqs => open_sqs(config, &store, &aws, &mut closers).await?,
         };
         let (checkpoints, leases): (Arc<dyn Checkpoints>, Arc<dyn LeaseStore>) = match config.coordination.backend {
             CoordinationBackend::Embedded => {
@@ -138,11 +141,24 @@ impl Backends {
             }
             CoordinationBackend::Dynamodb => open_coordination(config, &aws)?,
         };
-        Ok(Self { store, audit, queue_bus, embedded_queue, checkpoints, leases, replica_id: replica_id(), aws })
+        Ok(Self {
+            store,
+            audit,
+            queue_bus,
+            embedded_queue,
+            checkpoints,
+            leases,
+            replica_id: replica_id(),
+            aws,
+            closers,
+        })
     }
 
     /// Closes what needs closing, after the components using it stopped.
     pub async fn shutdown(&self) {
+        for close in &self.closers {
+            close();
+        }
         if let Some(queue) = &self.embedded_queue {
             queue.shutdown().await;
         }
@@ -156,8 +172,11 @@ async fn open_aws(config: &Config) -> anyhow::Result<crate::adapters::aws::AwsCl
     let clients = AwsClients::connect(&config.aws).await;
     let needs = provision::Needs {
         events_table: config.event_store.backend == EventStoreBackend::Dynamodb,
+        // Kinesis keeps its consumer groups' checkpoints there, SNS→SQS its
+        // publish ledger.
         coordination_table: config.coordination.backend == CoordinationBackend::Dynamodb
-            || config.stream_bus.backend == StreamBusBackend::Kinesis,
+            || config.stream_bus.backend == StreamBusBackend::Kinesis
+            || config.queue_bus.backend == QueueBusBackend::Sqs,
         kinesis_stream: config.stream_bus.backend == StreamBusBackend::Kinesis,
         topic: config.queue_bus.backend == QueueBusBackend::Sqs,
     };
@@ -167,12 +186,29 @@ async fn open_aws(config: &Config) -> anyhow::Result<crate::adapters::aws::AwsCl
 }
 
 #[cfg(feature = "aws")]
-async fn open_sqs(_config: &Config, _store: &Arc<dyn EventStore>, _aws: &Aws) -> anyhow::Result<Arc<dyn QueueBus>> {
-    anyhow::bail!("queue_bus.backend = \"sqs\" is not wired yet")
+async fn open_sqs(
+    config: &Config,
+    store: &Arc<dyn EventStore>,
+    aws: &Aws,
+    closers: &mut Vec<Box<dyn Fn() + Send + Sync>>,
+) -> anyhow::Result<Arc<dyn QueueBus>> {
+    let clients = aws.as_ref().context("AWS clients")?;
+    let bus = crate::adapters::aws::sqs::SqsQueueBus::new(clients, &config.aws.resources, Some(store.clone()))
+        .await
+        .with_context(|| format!("cannot open the SNS→SQS queue path on topic {}", config.aws.resources.topic))?;
+    let bus = Arc::new(bus);
+    let closing = bus.clone();
+    closers.push(Box::new(move || closing.shutdown()));
+    Ok(bus)
 }
 
 #[cfg(not(feature = "aws"))]
-async fn open_sqs(_config: &Config, _store: &Arc<dyn EventStore>, _aws: &Aws) -> anyhow::Result<Arc<dyn QueueBus>> {
+async fn open_sqs(
+    _config: &Config,
+    _store: &Arc<dyn EventStore>,
+    _aws: &Aws,
+    _closers: &mut Vec<Box<dyn Fn() + Send + Sync>>,
+) -> anyhow::Result<Arc<dyn QueueBus>> {
     anyhow::bail!("queue_bus.backend = \"sqs\" needs the `aws` cargo feature")
 }
 
@@ -181,7 +217,9 @@ fn open_coordination(config: &Config, aws: &Aws) -> anyhow::Result<(Arc<dyn Chec
     let clients = aws.as_ref().context("AWS clients")?;
     let table = &config.aws.resources.coordination_table;
     let leases = Arc::new(crate::adapters::aws::leases::DynamoLeases::new(clients.dynamodb.clone(), table.clone()));
-    anyhow::bail!("coordination.backend = \"dynamodb\" checkpoints are not wired yet ({})", Arc::strong_count(&leases))
+    let checkpoints =
+        Arc::new(crate::adapters::aws::coordination::DynamoCheckpoints::new(clients.dynamodb.clone(), table.clone()));
+    Ok((checkpoints, leases))
 }
 
 #[cfg(not(feature = "aws"))]

@@ -10,10 +10,10 @@
 //!
 //! Tests run against moto in server mode; see [`testing`].
 
+pub mod coordination;
 pub mod events;
 pub mod kinesis;
 pub mod leases;
-pub mod coordination;
 pub mod provision;
 pub mod sqs;
 

@@ -90,7 +90,12 @@ pub struct DynamoEventStore {
     /// Appends hold it shared; shutdown takes it exclusively to wait for them.
     in_flight: RwLock<()>,
     tailer: Mutex<Option<(CancellationToken, tokio::task::JoinHandle<()>)>>,
+    /// Audit records waiting for the audit writer.
+    audit: tokio::sync::mpsc::Sender<AuditBatch>,
 }
+
+/// Records of one `submit_audit` call and where to say they are durable.
+type AuditBatch = (Vec<ProposedEvent>, tokio::sync::oneshot::Sender<Result<(), StoreError>>);
 
 impl DynamoEventStore {
     /// Opens the store on an existing table with a stream (see
@@ -115,6 +120,7 @@ impl DynamoEventStore {
         })?;
         let feed = Arc::new(Feed::new(clients.dynamodb_streams.clone(), stream_arn.to_string()));
         let (commits, _) = broadcast::channel(1024);
+        let (audit, audit_queue) = tokio::sync::mpsc::channel(4096);
         let store = Arc::new(Self {
             client: clients.dynamodb.clone(),
             table: table.to_string(),
@@ -123,7 +129,9 @@ impl DynamoEventStore {
             closed: AtomicBool::new(false),
             in_flight: RwLock::new(()),
             tailer: Mutex::new(None),
+            audit,
         });
+        tokio::spawn(write_audit(Arc::downgrade(&store), audit_queue));
         let stop = CancellationToken::new();
         let tail = Tail::start(clients.dynamodb_streams.clone(), stream_arn.to_string()).await?;
         let task = tokio::spawn(tail.run(commits, settings.poll_interval, stop.clone()));
@@ -338,10 +346,11 @@ impl DynamoEventStore {
                             };
                         }
                         // The head moved (or a conflicting transaction ran):
-                        // read it again and re-check the expectation.
-                        if reasons.iter().any(|r| r == "TransactionConflict") {
-                            tokio::time::sleep(Duration::from_millis(5 * (attempt as u64 + 1))).await;
-                        }
+                        // back off a little (with jitter, so racers spread
+                        // out), read it again and re-check the expectation.
+                        let _ = &reasons;
+                        let ceiling = 5u64 << attempt.min(6);
+                        tokio::time::sleep(Duration::from_millis(rand::random_range(1..=ceiling))).await;
                     }
                     None => return Err(ddb_error("TransactWriteItems", &e)),
                 },
@@ -875,18 +884,18 @@ impl EventStore for DynamoEventStore {
 
 #[async_trait]
 impl AuditStore for DynamoEventStore {
-    /// Writes the records before it returns (one append to `$audit`), so
-    /// every later write is durable after them.
+    /// Queues the records for this replica's audit writer, which appends
+    /// what is queued to `$audit` together (one writer per replica keeps the
+    /// one audit stream from being a point of contention), and returns once
+    /// they are stored: every write started later is durable after them.
     async fn submit_audit(&self, records: Vec<ProposedEvent>) -> Result<AuditReceipt, StoreError> {
         if records.is_empty() {
             return Ok(Box::pin(async { Ok(()) }));
         }
-        let _guard = self.in_flight.read().await;
         self.check_open()?;
-        for chunk in records.chunks(MAX_EVENTS_PER_APPEND) {
-            self.do_append(AUDIT_STREAM, ExpectedRevision::Any, chunk.to_vec()).await?;
-        }
-        let _ = self.commits.send(Arc::new(CommitNotice { streams: vec![AUDIT_STREAM.to_string()] }));
+        let (reply, stored) = tokio::sync::oneshot::channel();
+        self.audit.send((records, reply)).await.map_err(|_| StoreError::ShuttingDown)?;
+        stored.await.map_err(|_| StoreError::ShuttingDown)??;
         Ok(Box::pin(async { Ok(()) }))
     }
 
@@ -903,6 +912,57 @@ impl AuditStore for DynamoEventStore {
     async fn last_audit_revision(&self) -> Result<Option<u64>, StoreError> {
         Ok(self.head(AUDIT_STREAM).await?.last_revision)
     }
+}
+
+/// The audit writer: appends what is queued, up to an append's limit at a
+/// time, retrying lost races with backoff.
+async fn write_audit(store: std::sync::Weak<DynamoEventStore>, mut queue: tokio::sync::mpsc::Receiver<AuditBatch>) {
+    while let Some(first) = queue.recv().await {
+        let mut batches = vec![first];
+        let mut count = batches[0].0.len();
+        while count < MAX_EVENTS_PER_APPEND {
+            match queue.try_recv() {
+                Ok(next) if count + next.0.len() <= MAX_EVENTS_PER_APPEND => {
+                    count += next.0.len();
+                    batches.push(next);
+                }
+                Ok(next) => {
+                    // Too big to join: write it on its own right after.
+                    let Some(store) = store.upgrade() else { return };
+                    let (records, reply) = next;
+                    let result = append_audit(&store, batches.drain(..).collect()).await;
+                    let _ = reply.send(if result.is_ok() { append_audit_one(&store, records).await } else { result });
+                    count = 0;
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        if batches.is_empty() {
+            continue;
+        }
+        let Some(store) = store.upgrade() else { return };
+        let _ = append_audit(&store, batches).await;
+    }
+}
+
+/// Appends the records of several calls as one append (each call's records
+/// stay together, in queue order) and answers every caller.
+async fn append_audit(store: &DynamoEventStore, batches: Vec<AuditBatch>) -> Result<(), StoreError> {
+    let records: Vec<ProposedEvent> = batches.iter().flat_map(|(r, _)| r.iter().cloned()).collect();
+    let result = append_audit_one(store, records).await;
+    for (_, reply) in batches {
+        let _ = reply.send(result.clone());
+    }
+    result
+}
+
+async fn append_audit_one(store: &DynamoEventStore, records: Vec<ProposedEvent>) -> Result<(), StoreError> {
+    for chunk in records.chunks(MAX_EVENTS_PER_APPEND) {
+        store.do_append(AUDIT_STREAM, ExpectedRevision::Any, chunk.to_vec()).await?;
+    }
+    let _ = store.commits.send(Arc::new(CommitNotice { streams: vec![AUDIT_STREAM.to_string()] }));
+    Ok(())
 }
 
 /// Follows the ends of the table's stream and sends a commit notice for the
