@@ -89,8 +89,7 @@ async fn replicas(env: &[(String, String)], n: usize) -> Vec<NexusProcess> {
 /// Whether the replica's log says it holds `lease` now (its last change).
 fn holds(replica: &NexusProcess, lease: &str) -> bool {
     let log = replica.log_tail(100_000);
-    let last =
-        log.lines().filter(|l| l.contains("lease changed hands") && l.contains(&format!("lease={lease}"))).last();
+    let last = log.lines().rev().find(|l| l.contains("lease changed hands") && l.contains(&format!("lease={lease}")));
     last.is_some_and(|l| l.contains("holding=true"))
 }
 

@@ -917,9 +917,18 @@ impl AuditStore for DynamoEventStore {
 /// The audit writer: appends what is queued, up to an append's limit at a
 /// time, retrying lost races with backoff.
 async fn write_audit(store: std::sync::Weak<DynamoEventStore>, mut queue: tokio::sync::mpsc::Receiver<AuditBatch>) {
-    while let Some(first) = queue.recv().await {
+    // A call too big to join the batch before it starts the next one.
+    let mut carried: Option<AuditBatch> = None;
+    loop {
+        let first = match carried.take() {
+            Some(first) => first,
+            None => match queue.recv().await {
+                Some(first) => first,
+                None => return,
+            },
+        };
+        let mut count = first.0.len();
         let mut batches = vec![first];
-        let mut count = batches[0].0.len();
         while count < MAX_EVENTS_PER_APPEND {
             match queue.try_recv() {
                 Ok(next) if count + next.0.len() <= MAX_EVENTS_PER_APPEND => {
@@ -927,19 +936,11 @@ async fn write_audit(store: std::sync::Weak<DynamoEventStore>, mut queue: tokio:
                     batches.push(next);
                 }
                 Ok(next) => {
-                    // Too big to join: write it on its own right after.
-                    let Some(store) = store.upgrade() else { return };
-                    let (records, reply) = next;
-                    let result = append_audit(&store, batches.drain(..).collect()).await;
-                    let _ = reply.send(if result.is_ok() { append_audit_one(&store, records).await } else { result });
-                    count = 0;
+                    carried = Some(next);
                     break;
                 }
                 Err(_) => break,
             }
-        }
-        if batches.is_empty() {
-            continue;
         }
         let Some(store) = store.upgrade() else { return };
         let _ = append_audit(&store, batches).await;
