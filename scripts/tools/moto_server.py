@@ -17,10 +17,22 @@ anything: `transact_write_items` is replaced by such a version for those
 (moto's own deep-copies each table it touches, stream records included,
 which makes every transaction cost the size of the table). Transactions
 with Updates keep moto's own implementation.
+
+With --usage it also counts what clients ask of each service, for the AWS
+cost figures (scripts/bench-aws): requests per operation and the capacity
+units AWS would bill (DynamoDB read/write request units from the items
+sent and returned, Kinesis PUT payload units, SNS/SQS 64 KiB chunks).
+`GET /_nexus/usage` returns the counts as JSON; `POST /_nexus/usage/reset`
+clears them.
 """
 
 import argparse
+import base64
+import json
+import math
 import threading
+import urllib.parse
+from collections import Counter
 
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -109,13 +121,136 @@ def serialize_dynamodb(app):
     return wrapped
 
 
+_usage_lock = threading.Lock()
+_usage: Counter = Counter()
+
+
+def _value_size(value) -> int:
+    (kind, v), = value.items()
+    if kind == "S":
+        return len(v.encode())
+    if kind == "N":
+        return len(v.lstrip("-").replace(".", "")) // 2 + 1
+    if kind == "B":
+        return len(base64.b64decode(v))
+    if kind in ("SS", "NS", "BS"):
+        return sum(_value_size({kind[0]: x}) for x in v)
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + _value_size(x) for k, x in v.items())
+    if kind == "L":
+        return 3 + sum(_value_size(x) + 1 for x in v)
+    return 1  # BOOL, NULL
+
+
+def item_size(item) -> int:
+    """An item's size as DynamoDB bills it: names plus values."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in (item or {}).items())
+
+
+def _units(size: int, unit: int) -> int:
+    return max(1, math.ceil(size / unit))
+
+
+def _count_dynamodb(op: str, body: dict, response: dict) -> None:
+    wru = rru = 0.0
+    if op == "PutItem":
+        wru = _units(item_size(body.get("Item")), 1024)
+    elif op in ("DeleteItem", "UpdateItem"):
+        wru = 1
+    elif op == "TransactWriteItems":
+        for entry in body.get("TransactItems", []):
+            (kind, spec), = entry.items()
+            size = item_size(spec.get("Item")) if kind == "Put" else 1
+            wru += 2 * _units(size, 1024)
+    elif op == "BatchWriteItem":
+        for requests in body.get("RequestItems", {}).values():
+            for r in requests:
+                wru += _units(item_size(r.get("PutRequest", {}).get("Item")), 1024)
+    elif op == "GetItem":
+        factor = 1 if body.get("ConsistentRead") else 0.5
+        rru = factor * _units(item_size(response.get("Item")), 4096)
+    elif op == "Query":
+        factor = 1 if body.get("ConsistentRead") else 0.5
+        rru = factor * _units(sum(item_size(i) for i in response.get("Items", [])), 4096)
+    elif op == "BatchGetItem":
+        for items in response.get("Responses", {}).values():
+            for i in items:
+                rru += _units(item_size(i), 4096)
+    _usage["dynamodb.wru"] += wru
+    _usage["dynamodb.rru"] += rru
+
+
+def _count(environ, body: bytes, response: bytes) -> None:
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    with _usage_lock:
+        if target:
+            service, _, op = target.partition(".")
+            _usage[f"{service}.{op}"] += 1
+            try:
+                request = json.loads(body or b"{}")
+            except ValueError:
+                return
+            if service.startswith("DynamoDB_"):
+                try:
+                    answer = json.loads(response or b"{}")
+                except ValueError:
+                    answer = {}
+                _count_dynamodb(op, request, answer)
+            elif service.startswith("Kinesis") and op == "PutRecords":
+                for record in request.get("Records", []):
+                    size = len(base64.b64decode(record.get("Data", ""))) + len(record.get("PartitionKey", ""))
+                    _usage["kinesis.put_payload_units"] += _units(size, 25 * 1024)
+                    _usage["kinesis.records"] += 1
+            elif service.startswith("AmazonSQS"):
+                _usage["sqs.billed_requests"] += _units(len(body), 64 * 1024)
+        else:
+            form = urllib.parse.parse_qs(body.decode(errors="replace"))
+            action = form.get("Action", [""])[0]
+            if not action:
+                return
+            _usage[f"query.{action}"] += 1
+            if action == "Publish":
+                _usage["sns.billed_publishes"] += _units(len(body), 64 * 1024)
+            elif action == "PublishBatch":
+                entries = [k for k in form if k.endswith(".Message")]
+                _usage["sns.billed_publishes"] += max(1, len(entries))
+
+
+def count_usage(app):
+    def wrapped(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == "/_nexus/usage":
+            with _usage_lock:
+                payload = json.dumps(dict(sorted(_usage.items()))).encode()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [payload]
+        if path == "/_nexus/usage/reset":
+            with _usage_lock:
+                _usage.clear()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [b"{}"]
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        import io
+
+        environ["wsgi.input"] = io.BytesIO(body)
+        response = b"".join(app(environ, start_response))
+        _count(environ, body, response)
+        return [response]
+
+    return wrapped
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=5000)
+    parser.add_argument("--usage", action="store_true", help="count requests and billed units")
     args = parser.parse_args()
     _patch_transactions()
     app = DomainDispatcherApplication(create_backend_app)
+    if args.usage:
+        app = count_usage(app)
     run_simple(
         args.host,
         args.port,

@@ -46,6 +46,13 @@ pub type Aws = Option<crate::adapters::aws::AwsClients>;
 #[cfg(not(feature = "aws"))]
 pub type Aws = Option<()>;
 
+/// Which remote backends answer (see [`Backends::probe`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackendHealth {
+    pub event_store: bool,
+    pub queue: bool,
+}
+
 /// Refuses combinations of backends that cannot work together.
 pub fn check_combination(config: &Config) -> anyhow::Result<()> {
     let dynamodb = config.event_store.backend == EventStoreBackend::Dynamodb;
@@ -152,6 +159,41 @@ impl Backends {
             aws,
             closers,
         })
+    }
+
+    /// Whether the remote backends answer now: (event store, queue path).
+    /// Embedded backends always do. Each probe is one cheap data-plane
+    /// request (a GetItem of an absent key; a ListQueues of one), bounded
+    /// by `within`.
+    pub async fn probe(&self, config: &Config, within: std::time::Duration) -> BackendHealth {
+        #[cfg(feature = "aws")]
+        if let Some(aws) = &self.aws {
+            use aws_sdk_dynamodb::types::AttributeValue;
+            let store = async {
+                if config.event_store.backend != EventStoreBackend::Dynamodb {
+                    return true;
+                }
+                let get = aws
+                    .dynamodb
+                    .get_item()
+                    .table_name(&config.aws.resources.events_table)
+                    .key("pk", AttributeValue::S("nexus-health-probe".into()))
+                    .key("sk", AttributeValue::N("-2".into()))
+                    .send();
+                matches!(tokio::time::timeout(within, get).await, Ok(Ok(_)))
+            };
+            let queue = async {
+                if config.queue_bus.backend != QueueBusBackend::Sqs {
+                    return true;
+                }
+                let list = aws.sqs.list_queues().max_results(1).send();
+                matches!(tokio::time::timeout(within, list).await, Ok(Ok(_)))
+            };
+            let (event_store, queue) = tokio::join!(store, queue);
+            return BackendHealth { event_store, queue };
+        }
+        let _ = (config, within);
+        BackendHealth { event_store: true, queue: true }
     }
 
     /// Closes what needs closing, after the components using it stopped.

@@ -251,7 +251,7 @@ pub async fn serve_on(
         }
         (None, _) => {}
     }
-    let backends = Backends::open(&config).await?;
+    let backends = Arc::new(Backends::open(&config).await?);
     let store = backends.store.clone();
 
     let governance = open_governance(&config).await?;
@@ -332,6 +332,8 @@ pub async fn serve_on(
     health.set_serving::<SnapshotServiceServer<SnapshotApi>>().await;
     health.set_serving::<TemporalQueryServiceServer<TemporalApi>>().await;
     health.set_serving::<SagaServiceServer<SagaApi>>().await;
+    let health_watch =
+        tokio::spawn(follow_backend_health(backends.clone(), config.clone(), health.clone(), shutdown.clone()));
     let reflection_v1 = reflection().build_v1()?;
     let reflection_v1alpha = reflection().build_v1alpha()?;
 
@@ -380,6 +382,7 @@ pub async fn serve_on(
     };
     health.set_not_serving::<CommandServiceServer<CommandApi>>().await;
     shutdown.cancel();
+    let _ = health_watch.await;
     if let Some(watcher) = watcher {
         let _ = watcher.await;
     }
@@ -388,6 +391,53 @@ pub async fn serve_on(
     backends.shutdown().await;
     tracing::info!("nexus stopped");
     result
+}
+
+/// How often the remote backends are probed for grpc.health.
+const HEALTH_PROBE_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Keeps grpc.health in step with the remote backends: the services that
+/// need an unreachable backend report NOT_SERVING until it answers again
+/// (their requests meanwhile fail with UNAVAILABLE and RetryInfo).
+async fn follow_backend_health(
+    backends: Arc<Backends>,
+    config: Config,
+    health: tonic_health::server::HealthReporter,
+    shutdown: CancellationToken,
+) {
+    use tonic_health::ServingStatus;
+    let mut last = crate::backends::BackendHealth { event_store: true, queue: true };
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(HEALTH_PROBE_EVERY) => {}
+        }
+        let now = backends.probe(&config, HEALTH_PROBE_EVERY).await;
+        if shutdown.is_cancelled() {
+            return;
+        }
+        if now.event_store != last.event_store {
+            let status = if now.event_store { ServingStatus::Serving } else { ServingStatus::NotServing };
+            if now.event_store {
+                tracing::info!("the event store answers again: services SERVING");
+            } else {
+                tracing::warn!("the event store does not answer: its services report NOT_SERVING");
+            }
+            health.set_service_status(nexus_sdk::proto::command_service_server::SERVICE_NAME, status).await;
+            health.set_service_status(nexus_sdk::proto::event_store_service_server::SERVICE_NAME, status).await;
+            health.set_service_status(nexus_sdk::proto::query_service_server::SERVICE_NAME, status).await;
+            health.set_service_status(nexus_sdk::proto::snapshot_service_server::SERVICE_NAME, status).await;
+            health.set_service_status(nexus_sdk::proto::temporal_query_service_server::SERVICE_NAME, status).await;
+            health.set_service_status(nexus_sdk::proto::saga_service_server::SERVICE_NAME, status).await;
+            health.set_service_status("", status).await;
+        }
+        if now.queue != last.queue {
+            let status = if now.queue { ServingStatus::Serving } else { ServingStatus::NotServing };
+            tracing::warn!(serving = now.queue, "the queue path's reachability changed");
+            health.set_service_status(nexus_sdk::proto::queue_service_server::SERVICE_NAME, status).await;
+        }
+        last = now;
+    }
 }
 
 /// The temporal query service with its per-principal rate limits

@@ -704,3 +704,62 @@ pub fn assert_contiguous(what: &str, events: &[RecordedEvent], first: Option<u64
 
 /// Re-exported for the test files.
 pub use proto::{subscribe_all_response, subscribe_stream_response};
+
+/// moto's URL for tests of the AWS backends (`scripts/test` starts moto and
+/// exports it as NEXUS_TEST_MOTO_URL); panics with how to start it.
+pub fn moto_url() -> String {
+    match std::env::var("NEXUS_TEST_MOTO_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => panic!(
+            "this test needs moto (the AWS emulator) and NEXUS_TEST_MOTO_URL is not set.\n\
+             Run it through scripts/test (it starts moto), or start one yourself:\n  \
+             .venv/bin/python scripts/tools/moto_server.py -H 127.0.0.1 -p 5123 &\n  \
+             export NEXUS_TEST_MOTO_URL=http://127.0.0.1:5123"
+        ),
+    }
+}
+
+/// Server environment for every port on AWS services at `endpoint`, with
+/// resource names unique to the caller.
+pub fn aws_env(endpoint: &str) -> Vec<(String, String)> {
+    let id = unique("r");
+    let pairs = [
+        ("AWS_ACCESS_KEY_ID", "test".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
+        ("NEXUS_AWS__ENDPOINT_URL", endpoint.to_string()),
+        ("NEXUS_AWS__RESOURCES__EVENTS_TABLE", format!("{id}-events")),
+        ("NEXUS_AWS__RESOURCES__COORDINATION_TABLE", format!("{id}-coordination")),
+        ("NEXUS_AWS__RESOURCES__KINESIS_STREAM", format!("{id}-core")),
+        ("NEXUS_AWS__RESOURCES__TOPIC", format!("{id}-secondary.fifo")),
+        ("NEXUS_AWS__RESOURCES__QUEUE_PREFIX", format!("{id}-")),
+        ("NEXUS_EVENT_STORE__BACKEND", "dynamodb".to_string()),
+        ("NEXUS_EVENT_STORE__DYNAMODB__POLL_INTERVAL", "100ms".to_string()),
+        ("NEXUS_STREAM_BUS__BACKEND", "kinesis".to_string()),
+        ("NEXUS_QUEUE_BUS__BACKEND", "sqs".to_string()),
+        ("NEXUS_COORDINATION__BACKEND", "dynamodb".to_string()),
+        ("NEXUS_COORDINATION__LEASE_TTL", "3s".to_string()),
+    ];
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+/// Creates the AWS resources `env` names, with `nexus aws provision`.
+pub fn aws_provision(env: &[(String, String)]) {
+    let mut command = std::process::Command::new(find_binary());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("NEXUS_") {
+            command.env_remove(key);
+        }
+    }
+    let out = command
+        .args(["aws", "provision", "--shards", "2"])
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("run nexus aws provision");
+    assert!(
+        out.status.success(),
+        "nexus aws provision failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -9,73 +9,16 @@
 
 use std::{
     collections::HashMap,
-    process::Command,
     time::{Duration, Instant},
 };
 
-use nexus_e2e::{NexusProcess, ServerOptions, error_info, find_binary, read_whole_stream, unique};
+use nexus_e2e::{NexusProcess, ServerOptions, aws_env, aws_provision, error_info, moto_url, read_whole_stream, unique};
 use nexus_sdk::{
     json::json_to_struct,
     proto::{ExecuteRequest, GetDocumentRequest, query_service_client::QueryServiceClient},
 };
 use serde_json::json;
 use tonic::Code;
-
-fn moto_url() -> String {
-    match std::env::var("NEXUS_TEST_MOTO_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => panic!(
-            "this test needs moto (the AWS emulator) and NEXUS_TEST_MOTO_URL is not set.\n\
-             Run it through scripts/test (it starts moto), or start one yourself:\n  \
-             .venv/bin/python scripts/tools/moto_server.py -H 127.0.0.1 -p 5123 &\n  \
-             export NEXUS_TEST_MOTO_URL=http://127.0.0.1:5123"
-        ),
-    }
-}
-
-/// The environment of every replica and of `nexus aws provision`: AWS
-/// backends on moto, resources with names unique to this test.
-fn aws_env() -> Vec<(String, String)> {
-    let id = unique("r");
-    let pairs = [
-        ("AWS_ACCESS_KEY_ID", "test".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
-        ("NEXUS_AWS__ENDPOINT_URL", moto_url()),
-        ("NEXUS_AWS__RESOURCES__EVENTS_TABLE", format!("{id}-events")),
-        ("NEXUS_AWS__RESOURCES__COORDINATION_TABLE", format!("{id}-coordination")),
-        ("NEXUS_AWS__RESOURCES__KINESIS_STREAM", format!("{id}-core")),
-        ("NEXUS_AWS__RESOURCES__TOPIC", format!("{id}-secondary.fifo")),
-        ("NEXUS_AWS__RESOURCES__QUEUE_PREFIX", format!("{id}-")),
-        ("NEXUS_EVENT_STORE__BACKEND", "dynamodb".to_string()),
-        ("NEXUS_EVENT_STORE__DYNAMODB__POLL_INTERVAL", "100ms".to_string()),
-        ("NEXUS_STREAM_BUS__BACKEND", "kinesis".to_string()),
-        ("NEXUS_QUEUE_BUS__BACKEND", "sqs".to_string()),
-        ("NEXUS_COORDINATION__BACKEND", "dynamodb".to_string()),
-        ("NEXUS_COORDINATION__LEASE_TTL", "3s".to_string()),
-    ];
-    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
-}
-
-fn provision(env: &[(String, String)]) {
-    let mut command = Command::new(find_binary());
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("NEXUS_") {
-            command.env_remove(key);
-        }
-    }
-    let out = command
-        .args(["aws", "provision", "--shards", "2"])
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .current_dir(std::env::temp_dir())
-        .output()
-        .expect("run nexus aws provision");
-    assert!(
-        out.status.success(),
-        "nexus aws provision failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 async fn replicas(env: &[(String, String)], n: usize) -> Vec<NexusProcess> {
     let mut started = Vec::new();
@@ -145,8 +88,8 @@ async fn execute_retrying(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_replicas_share_one_store_and_survive_the_router_holder_dying() {
-    let env = aws_env();
-    provision(&env);
+    let env = aws_env(&moto_url());
+    aws_provision(&env);
     let mut nodes = replicas(&env, 3).await;
     let mut clients = Vec::new();
     for node in &nodes {
