@@ -41,18 +41,33 @@ def post(url: str) -> None:
     urllib.request.urlopen(urllib.request.Request(url, method="POST", data=b""), timeout=10).read()
 
 
+# Operations whose count grows with the events appended (the rest --
+# polling the change feed and Kinesis, lease renewals, checkpoint saves --
+# grows with time and is measured separately as a rate).
+PER_EVENT_OPS = (
+    "TransactWriteItems",
+    "BatchWriteItem",
+    "PutRecords",
+    "query.Publish",
+    "query.PublishBatch",
+    "SendMessage",
+)
+
+
+def event_driven(usage: dict) -> dict:
+    return {k: v for k, v in usage.items() if any(k.endswith(op) for op in PER_EVENT_OPS)}
+
+
 def wait_quiet(moto: str, quiet: float = 3.0, limit: float = 120.0) -> dict:
-    """Waits until moto has seen no new request for `quiet` seconds (the
-    router and the replicas' tails have caught up), then returns the usage."""
+    """Waits until the event-driven requests have stopped for `quiet`
+    seconds (the router has published everything), then returns the usage."""
     start = time.time()
     last = get(f"{moto}/_nexus/usage")
     last_change = time.time()
     while time.time() - start < limit:
         time.sleep(0.5)
         now = get(f"{moto}/_nexus/usage")
-        busy = {k: v for k, v in now.items() if "GetRecords" not in k and "GetShardIterator" not in k}
-        was = {k: v for k, v in last.items() if "GetRecords" not in k and "GetShardIterator" not in k}
-        if busy != was:
+        if event_driven(now) != event_driven(last):
             last_change = time.time()
         last = now
         if time.time() - last_change >= quiet:
@@ -121,9 +136,17 @@ def main() -> None:
             subprocess.run([args.grpcurl, "-plaintext", "-d", json.dumps(body), address, method],
                            check=True, capture_output=True)
 
+        # What the replica asks of AWS while idle (polling, leases), per second.
+        wait_quiet(moto, quiet=2.0)
+        post(f"{moto}/_nexus/usage/reset")
+        idle_seconds = 10.0
+        time.sleep(idle_seconds)
+        idle = {k: v / idle_seconds for k, v in get(f"{moto}/_nexus/usage").items()}
+
         def scenario(name: str, bench_args: list) -> dict:
             wait_quiet(moto, quiet=2.0)
             post(f"{moto}/_nexus/usage/reset")
+            started = time.time()
             out = subprocess.run(
                 [args.nexus, "bench", "append", "--server", f"http://{address}", "--warmup", "0s",
                  "--duration", args.duration, "--json", *bench_args],
@@ -131,9 +154,12 @@ def main() -> None:
             )
             report = json.loads(out.stdout)
             usage = wait_quiet(moto)
-            events = report["events"] + report.get("errors", 0) * 0
-            print(f"{name}: {events} events, {report['events_per_sec']:.0f}/s", file=sys.stderr)
-            return {"scenario": name, "events": events, "report": report, "usage": usage}
+            elapsed = time.time() - started
+            # Take away what the same time costs while idle.
+            usage = {k: max(0.0, v - idle.get(k, 0.0) * elapsed) for k, v in usage.items()}
+            events = report["events"]
+            print(f"{name}: {events} events, {report['events_per_sec']:.0f}/s over {elapsed:.0f} s", file=sys.stderr)
+            return {"scenario": name, "events": events, "seconds": elapsed, "report": report, "usage": usage}
 
         results = [
             scenario("core, single events", ["--concurrency", "16", "--batch-size", "1"]),
@@ -147,8 +173,13 @@ def main() -> None:
         results.append(scenario("queue path, single events", ["--concurrency", "16", "--batch-size", "1"]))
         if args.json_out:
             with open(args.json_out, "w") as f:
-                json.dump(results, f, indent=2)
+                json.dump({"idle_per_second": idle, "scenarios": results}, f, indent=2)
         print_table(results)
+        print()
+        print("Idle, per second and replica:")
+        for k, v in sorted(idle.items()):
+            if v:
+                print(f"- {k}: {v:.2f}")
     finally:
         if server:
             server.terminate()

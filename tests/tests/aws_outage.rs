@@ -101,3 +101,30 @@ async fn health_follows_the_backend_and_requests_fail_fast_while_it_is_away() {
         .await
         .expect("commands work again without a restart");
 }
+
+/// Missing resources stop the start with an error that names the resource
+/// and the setting that names it.
+#[tokio::test]
+async fn a_missing_resource_stops_the_start_and_names_its_setting() {
+    let env = aws_env(&moto_url());
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut command = std::process::Command::new(nexus_e2e::find_binary());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("NEXUS_") {
+            command.env_remove(key);
+        }
+    }
+    let out = command
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data.path())
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .current_dir(data.path())
+        .output()
+        .expect("run nexus serve");
+    assert!(!out.status.success(), "the server must not start without its resources");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let table = &env.iter().find(|(k, _)| k == "NEXUS_AWS__RESOURCES__EVENTS_TABLE").expect("name").1;
+    assert!(stderr.contains(table.as_str()), "names the table: {stderr}");
+    assert!(stderr.contains("aws.resources.events_table"), "names the setting: {stderr}");
+    assert!(stderr.contains("nexus aws provision"), "says how to fix it: {stderr}");
+}

@@ -40,6 +40,26 @@ pub async fn create(clients: &AwsClients, names: &AwsResources, needs: Needs, sh
     }
     if needs.coordination_table {
         create_table(clients, &names.coordination_table, None, false).await?;
+        // Records that carry `expires_at` (the queue path's publish ledger)
+        // are deleted by DynamoDB once it passes.
+        let ttl = aws_sdk_dynamodb::types::TimeToLiveSpecification::builder()
+            .enabled(true)
+            .attribute_name("expires_at")
+            .build()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let table = &names.coordination_table;
+        let described = clients.dynamodb.describe_time_to_live().table_name(table).send().await;
+        let on = described.ok().and_then(|d| d.time_to_live_description().and_then(|t| t.time_to_live_status().cloned()));
+        if on != Some(aws_sdk_dynamodb::types::TimeToLiveStatus::Enabled) {
+            clients
+                .dynamodb
+                .update_time_to_live()
+                .table_name(table)
+                .time_to_live_specification(ttl)
+                .send()
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot turn on TTL for DynamoDB table {table}: {}", error_text(&e)))?;
+        }
     }
     if needs.kinesis_stream {
         create_kinesis_stream(clients, &names.kinesis_stream, shards).await?;

@@ -27,8 +27,9 @@ use aws_sdk_dynamodbstreams::{
 use super::codec::{AppendItem, FeedPosition, decode_append};
 use crate::core::ports::StoreError;
 
-/// How long a shard listing is reused.
-const SHARDS_TTL: Duration = Duration::from_secs(1);
+/// How long a shard listing is reused (DescribeStream allows 10 calls per
+/// second per account; shards change every few hours).
+const SHARDS_TTL: Duration = Duration::from_secs(5);
 /// Records asked for per GetRecords call (the API's maximum).
 const RECORDS_PER_CALL: i32 = 1000;
 /// Empty GetRecords answers after which an open shard counts as caught up

@@ -76,6 +76,8 @@ pub const MAX_APPEND_BYTES: usize = 380 * 1024;
 /// Attempts of an append that lost a race it may retry (another write of
 /// the head that left the expectation met, or a transaction conflict).
 const MAX_ATTEMPTS: usize = 20;
+/// How often the change feed's tail looks for new shards while none ended.
+const SHARD_DISCOVERY_EVERY: Duration = Duration::from_secs(10);
 /// Events read per feed page while scanning for a position.
 const SCAN_PAGE: usize = 4096;
 
@@ -1056,7 +1058,9 @@ impl Tail {
     }
 
     async fn run(mut self, commits: broadcast::Sender<Arc<CommitNotice>>, poll: Duration, stop: CancellationToken) {
+        let mut last_discovery = tokio::time::Instant::now();
         loop {
+            let shards = self.iterators.len();
             let streams = self.poll().await;
             if !streams.is_empty() {
                 let _ = commits.send(Arc::new(CommitNotice { streams }));
@@ -1065,8 +1069,13 @@ impl Tail {
                 _ = stop.cancelled() => return,
                 _ = tokio::time::sleep(poll) => {}
             }
-            if let Err(e) = self.discover(false).await {
-                tracing::debug!(error = %e, "change feed tail: shard discovery failed; retrying");
+            // DescribeStream is rate-limited (10 per second per account):
+            // look for new shards when one ended, else every 10 s.
+            if self.iterators.len() < shards || last_discovery.elapsed() >= SHARD_DISCOVERY_EVERY {
+                last_discovery = tokio::time::Instant::now();
+                if let Err(e) = self.discover(false).await {
+                    tracing::debug!(error = %e, "change feed tail: shard discovery failed; retrying");
+                }
             }
         }
     }
