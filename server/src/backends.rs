@@ -161,6 +161,31 @@ impl Backends {
         })
     }
 
+    /// Runs `job` on whichever replica holds `lease` (every replica
+    /// competes; with embedded coordination this one always holds it): the
+    /// job starts when the lease is taken and is cancelled when it is lost,
+    /// until `shutdown`.
+    pub fn run_singleton<F, Fut>(
+        &self,
+        lease: &str,
+        config: &Config,
+        shutdown: &tokio_util::sync::CancellationToken,
+        job: F,
+    ) -> tokio::task::JoinHandle<()>
+    where
+        F: Fn(tokio_util::sync::CancellationToken) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let keeper = crate::core::lease::LeaseKeeper::start(
+            self.leases.clone(),
+            lease,
+            &self.replica_id,
+            config.coordination.lease_ttl,
+            shutdown.clone(),
+        );
+        tokio::spawn(crate::core::lease::run_while_held(keeper.held(), shutdown.clone(), job))
+    }
+
     /// Whether the remote backends answer now: (event store, queue path).
     /// Embedded backends always do. Each probe is one cheap data-plane
     /// request (a GetItem of an absent key; a ListQueues of one), bounded

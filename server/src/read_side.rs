@@ -15,7 +15,6 @@ use crate::{
     config::{Config, StreamBusBackend},
     core::{
         bus::{QueueBus, StreamBus},
-        lease::{self, LeaseKeeper},
         projection::{
             self,
             engine::{EngineDeps, ProjectionEngine},
@@ -78,21 +77,14 @@ impl ReadSide {
             routes.clone(),
         );
         // One router among the replicas: whoever holds the lease.
-        let keeper = LeaseKeeper::start(
-            backends.leases.clone(),
-            ROUTER_LEASE,
-            &backends.replica_id,
-            config.coordination.lease_ttl,
-            shutdown.clone(),
-        );
         let router_task = {
             let router = router.clone();
-            tokio::spawn(lease::run_while_held(keeper.held(), shutdown.clone(), move |stop| {
+            backends.run_singleton(ROUTER_LEASE, config, &shutdown, move |stop| {
                 let router = router.clone();
                 async move {
                     let _ = router.spawn(stop).await;
                 }
-            }))
+            })
         };
 
         let files = match &config.projections.dir {

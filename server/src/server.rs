@@ -28,7 +28,6 @@ use crate::{
         aggregate::HandlerRegistry,
         audit::AuditLog,
         command::{CommandBus, CommandBusConfig, CommandBusParts},
-        lease::{self, LeaseKeeper},
         policy::PolicyEngine,
         ports::EventStore,
         projection::engine::ProjectionEngine,
@@ -179,20 +178,13 @@ pub async fn open_sagas(
         .context("cannot start the saga coordinator")?;
     let resumed = coordinator.resume().await.context("cannot resume the interrupted sagas")?;
     // Event triggers run on one replica at a time: the lease holder's.
-    let keeper = LeaseKeeper::start(
-        backends.leases.clone(),
-        SAGA_TRIGGERS_LEASE,
-        &backends.replica_id,
-        config.coordination.lease_ttl,
-        shutdown.clone(),
-    );
     let (log, triggers) = (backends.store.clone(), coordinator.clone());
-    tokio::spawn(lease::run_while_held(keeper.held(), shutdown.clone(), move |stop| {
+    backends.run_singleton(SAGA_TRIGGERS_LEASE, config, shutdown, move |stop| {
         let task = triggers.start_triggers(log.clone(), stop);
         async move {
             let _ = task.await;
         }
-    }));
+    });
     tracing::info!(path = %path.display(), resumed, "saga coordinator started");
     Ok(coordinator)
 }

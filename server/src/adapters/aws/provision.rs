@@ -49,7 +49,8 @@ pub async fn create(clients: &AwsClients, names: &AwsResources, needs: Needs, sh
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let table = &names.coordination_table;
         let described = clients.dynamodb.describe_time_to_live().table_name(table).send().await;
-        let on = described.ok().and_then(|d| d.time_to_live_description().and_then(|t| t.time_to_live_status().cloned()));
+        let on =
+            described.ok().and_then(|d| d.time_to_live_description().and_then(|t| t.time_to_live_status().cloned()));
         if on != Some(aws_sdk_dynamodb::types::TimeToLiveStatus::Enabled) {
             clients
                 .dynamodb

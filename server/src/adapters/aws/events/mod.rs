@@ -159,26 +159,33 @@ impl DynamoEventStore {
 
     /// Heads of several streams, strongly consistent.
     async fn heads(&self, streams: &HashSet<String>) -> Result<HashMap<String, Head>, StoreError> {
+        let keys = streams.iter().map(|stream| key(codec::stream_pk(stream), codec::HEAD_SK)).collect();
         let mut heads = HashMap::new();
-        let all: Vec<&String> = streams.iter().collect();
-        for chunk in all.chunks(100) {
-            let keys: Vec<HashMap<String, AttributeValue>> = chunk
-                .iter()
-                .map(|stream| {
-                    HashMap::from([
-                        ("pk".to_string(), s(codec::stream_pk(stream))),
-                        ("sk".to_string(), n(codec::HEAD_SK)),
-                    ])
-                })
-                .collect();
+        for item in self.batch_get(keys).await? {
+            if let Some(stream) = item.s("pk").and_then(|pk| pk.strip_prefix("s#")) {
+                heads.insert(stream.to_string(), codec::decode_head(Some(&item)));
+            }
+        }
+        Ok(heads)
+    }
+
+    /// Items by key, strongly consistent, 100 keys per request, retrying
+    /// the keys DynamoDB leaves unprocessed (with backoff, a bounded number
+    /// of times).
+    async fn batch_get(
+        &self,
+        keys: Vec<HashMap<String, AttributeValue>>,
+    ) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(100) {
             let mut pending = Some(
                 KeysAndAttributes::builder()
-                    .set_keys(Some(keys))
+                    .set_keys(Some(chunk.to_vec()))
                     .consistent_read(true)
                     .build()
                     .map_err(|e| StoreError::Internal(e.to_string()))?,
             );
-            let mut rounds = 0;
+            let mut rounds = 0u64;
             while let Some(request) = pending.take() {
                 rounds += 1;
                 let out = self
@@ -188,11 +195,7 @@ impl DynamoEventStore {
                     .send()
                     .await
                     .map_err(|e| ddb_error("BatchGetItem", &e))?;
-                for item in out.responses().and_then(|r| r.get(&self.table)).into_iter().flatten() {
-                    if let Some(stream) = item.s("pk").and_then(|pk| pk.strip_prefix("s#")) {
-                        heads.insert(stream.to_string(), codec::decode_head(Some(item)));
-                    }
-                }
+                found.extend(out.responses().and_then(|r| r.get(&self.table)).into_iter().flatten().cloned());
                 pending = out.unprocessed_keys().and_then(|u| u.get(&self.table)).cloned();
                 if pending.is_some() {
                     if rounds > 20 {
@@ -202,7 +205,7 @@ impl DynamoEventStore {
                 }
             }
         }
-        Ok(heads)
+        Ok(found)
     }
 
     fn head_put(&self, stream_id: &str, head: &Head) -> Result<TransactWriteItem, StoreError> {
@@ -441,47 +444,14 @@ impl DynamoEventStore {
         &self,
         ids: impl Iterator<Item = Uuid>,
     ) -> Result<HashMap<Uuid, (String, u64, u64)>, StoreError> {
-        let ids: Vec<Uuid> = ids.collect();
+        let keys = ids.map(|id| key(codec::id_pk(id), codec::ID_SK)).collect();
         let mut found = HashMap::new();
-        for chunk in ids.chunks(100) {
-            let keys: Vec<HashMap<String, AttributeValue>> = chunk
-                .iter()
-                .map(|id| {
-                    HashMap::from([("pk".to_string(), s(codec::id_pk(*id))), ("sk".to_string(), n(codec::ID_SK))])
-                })
-                .collect();
-            let mut pending = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(keys))
-                    .consistent_read(true)
-                    .build()
-                    .map_err(|e| StoreError::Internal(e.to_string()))?,
-            );
-            let mut rounds = 0u64;
-            while let Some(request) = pending.take() {
-                rounds += 1;
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, request)
-                    .send()
-                    .await
-                    .map_err(|e| ddb_error("BatchGetItem", &e))?;
-                for item in out.responses().and_then(|r| r.get(&self.table)).into_iter().flatten() {
-                    let id = item.s("pk").and_then(|pk| pk.strip_prefix("e#")).and_then(|id| Uuid::parse_str(id).ok());
-                    if let (Some(id), Some(stream), Some(revision), Some(append)) =
-                        (id, item.s("s"), item.u64("r"), item.u64("a"))
-                    {
-                        found.insert(id, (stream.to_string(), revision, append));
-                    }
-                }
-                pending = out.unprocessed_keys().and_then(|u| u.get(&self.table)).cloned();
-                if pending.is_some() {
-                    if rounds > 20 {
-                        return Err(StoreError::Unavailable("BatchGetItem kept leaving keys unprocessed".into()));
-                    }
-                    tokio::time::sleep(Duration::from_millis(20 * rounds)).await;
-                }
+        for item in self.batch_get(keys).await? {
+            let id = item.s("pk").and_then(|pk| pk.strip_prefix("e#")).and_then(|id| Uuid::parse_str(id).ok());
+            if let (Some(id), Some(stream), Some(revision), Some(append)) =
+                (id, item.s("s"), item.u64("r"), item.u64("a"))
+            {
+                found.insert(id, (stream.to_string(), revision, append));
             }
         }
         Ok(found)
@@ -1079,6 +1049,11 @@ impl Tail {
             }
         }
     }
+}
+
+/// The key of an item of the events table.
+fn key(pk: String, sk: i64) -> HashMap<String, AttributeValue> {
+    HashMap::from([("pk".to_string(), s(pk)), ("sk".to_string(), n(sk))])
 }
 
 fn s(value: String) -> AttributeValue {
