@@ -170,6 +170,21 @@ pub trait AuditStore: Send + Sync + 'static {
     async fn last_audit_revision(&self) -> Result<Option<u64>, StoreError>;
 }
 
+/// Refuses an append that carries one event id twice (every adapter checks
+/// this before it looks at what is stored).
+pub fn check_distinct_ids(events: &[ProposedEvent]) -> Result<(), StoreError> {
+    let mut seen = std::collections::HashSet::with_capacity(events.len());
+    for event in events {
+        if !seen.insert(event.event_id) {
+            return Err(StoreError::EventIdConflict {
+                event_id: event.event_id,
+                detail: "the id appears twice in one append".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The position of the last event in the log (`None` when it is empty).
 pub async fn head_position(store: &dyn EventStore) -> Result<Option<Position>, StoreError> {
     let query = ReadAllQuery {

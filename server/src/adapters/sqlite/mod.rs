@@ -201,7 +201,7 @@ impl EventStore for SqliteEventStore {
         expected: ExpectedRevision,
         events: Vec<ProposedEvent>,
     ) -> Result<AppendResult, StoreError> {
-        check_distinct_ids(&events)?;
+        crate::core::ports::check_distinct_ids(&events)?;
         let stream_id = stream_id.to_string();
         self.write(|reply| WriteOp::Append { stream_id, expected, events, reply }).await
     }
@@ -312,19 +312,6 @@ impl Drop for SqliteEventStore {
             handle.thread().unpark();
         }
     }
-}
-
-fn check_distinct_ids(events: &[ProposedEvent]) -> Result<(), StoreError> {
-    let mut seen = std::collections::HashSet::with_capacity(events.len());
-    for event in events {
-        if !seen.insert(event.event_id) {
-            return Err(StoreError::EventIdConflict {
-                event_id: event.event_id,
-                detail: "the id appears twice in one append".into(),
-            });
-        }
-    }
-    Ok(())
 }
 
 fn poisoned() -> StoreError {

@@ -171,29 +171,24 @@ pub trait Item {
     }
 }
 
-impl Item for HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
-    fn s(&self, name: &str) -> Option<&str> {
-        self.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
-    }
-    fn n(&self, name: &str) -> Option<&str> {
-        self.get(name).and_then(|v| v.as_n().ok()).map(String::as_str)
-    }
-    fn b(&self, name: &str) -> Option<&[u8]> {
-        self.get(name).and_then(|v| v.as_b().ok()).map(|b| b.as_ref())
-    }
+/// The two SDKs' attribute values are distinct types of the same shape.
+macro_rules! impl_item {
+    ($($value:ty),+) => {$(
+        impl Item for HashMap<String, $value> {
+            fn s(&self, name: &str) -> Option<&str> {
+                self.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
+            }
+            fn n(&self, name: &str) -> Option<&str> {
+                self.get(name).and_then(|v| v.as_n().ok()).map(String::as_str)
+            }
+            fn b(&self, name: &str) -> Option<&[u8]> {
+                self.get(name).and_then(|v| v.as_b().ok()).map(|b| b.as_ref())
+            }
+        }
+    )+};
 }
 
-impl Item for HashMap<String, aws_sdk_dynamodbstreams::types::AttributeValue> {
-    fn s(&self, name: &str) -> Option<&str> {
-        self.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
-    }
-    fn n(&self, name: &str) -> Option<&str> {
-        self.get(name).and_then(|v| v.as_n().ok()).map(String::as_str)
-    }
-    fn b(&self, name: &str) -> Option<&[u8]> {
-        self.get(name).and_then(|v| v.as_b().ok()).map(|b| b.as_ref())
-    }
-}
+impl_item!(aws_sdk_dynamodb::types::AttributeValue, aws_sdk_dynamodbstreams::types::AttributeValue);
 
 /// Decodes an append item; `None` for items that are not appends (heads,
 /// idempotency records).

@@ -274,15 +274,7 @@ impl DynamoEventStore {
                 ),
             });
         }
-        let mut seen = HashSet::new();
-        for e in &events {
-            if !seen.insert(e.event_id) {
-                return Err(StoreError::EventIdConflict {
-                    event_id: e.event_id,
-                    detail: "the append holds this event id twice".into(),
-                });
-            }
-        }
+        crate::core::ports::check_distinct_ids(&events)?;
         let encoded = StoredAppend::encode_events(&events)?;
         if encoded.len() > MAX_APPEND_BYTES {
             return Err(StoreError::LimitExceeded {

@@ -816,13 +816,7 @@ impl SqsQueueBus {
             {
                 let rewritten = async {
                     self.send_dead_letter(consumer, &h.body, id, &h.event_type, &h.info).await?;
-                    self.sqs
-                        .delete_message()
-                        .queue_url(&consumer.dlq_url)
-                        .receipt_handle(&h.handle)
-                        .send()
-                        .await
-                        .map_err(|e| fault(&e).into_error("delete a dead letter"))
+                    self.delete_dead_one(consumer, &h.handle).await
                 };
                 match rewritten.await {
                     Ok(_) => continue,
@@ -908,15 +902,21 @@ impl SqsQueueBus {
         }
     }
 
+    /// Deletes one copy in the consumer's dead-letter queue.
+    async fn delete_dead_one(&self, consumer: &Consumer, handle: &str) -> Result<(), BusError> {
+        self.sqs
+            .delete_message()
+            .queue_url(&consumer.dlq_url)
+            .receipt_handle(handle)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| fault(&e).into_error("delete a dead letter"))
+    }
+
     async fn delete_dead(&self, consumer: &Consumer, copies: &[Held]) -> Result<(), BusError> {
         for h in copies {
-            self.sqs
-                .delete_message()
-                .queue_url(&consumer.dlq_url)
-                .receipt_handle(&h.handle)
-                .send()
-                .await
-                .map_err(|e| fault(&e).into_error("delete a dead letter"))?;
+            self.delete_dead_one(consumer, &h.handle).await?;
         }
         Ok(())
     }
