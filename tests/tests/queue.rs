@@ -81,6 +81,7 @@ async fn five_nacks_dead_letter_a_secondary_event_and_redrive_delivers_it_again(
                 max_deliveries: Some(5),
                 backoff_initial: millis(50),
                 backoff_max: millis(200),
+                ..Default::default()
             }),
         })
         .await
@@ -190,6 +191,18 @@ async fn bad_queue_requests_get_precise_errors() {
             .await,
     );
     assert_violation(&status, "max_deliveries", |v| v.field == "settings.max_deliveries");
+
+    let status = expect_raw_status(
+        queue
+            .create_consumer(CreateConsumerRequest {
+                name: "ok".into(),
+                settings: Some(ConsumerSettings { event_types: vec!["Money*Deposited".into()], ..Default::default() }),
+            })
+            .await,
+    );
+    assert_violation(&status, "event_types", |v| v.field == "settings.event_types");
+    let status = expect_raw_status(queue.get_consumer(GetConsumerRequest { name: "ok".into() }).await);
+    assert_error(&status, Code::NotFound, "CONSUMER_NOT_FOUND");
 
     let status = expect_raw_status(queue.get_consumer(GetConsumerRequest { name: "nobody".into() }).await);
     assert_error(&status, Code::NotFound, "CONSUMER_NOT_FOUND");

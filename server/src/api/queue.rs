@@ -113,6 +113,7 @@ fn settings(settings: Option<proto::ConsumerSettings>, violations: &mut Vec<Fiel
             violations,
         ),
         backoff_max: duration("settings.backoff_max", given.backoff_max, defaults.backoff_max, violations),
+        event_types: given.event_types,
     };
     for (field, problem) in settings.problems() {
         violations.push(FieldViolation::new(format!("settings.{field}"), problem));
@@ -133,6 +134,7 @@ fn consumer_to_proto(info: ConsumerInfo) -> proto::Consumer {
             max_deliveries: Some(s.max_deliveries),
             backoff_initial: proto_duration(s.backoff_initial),
             backoff_max: proto_duration(s.backoff_max),
+            event_types: s.event_types,
         }),
         ready: info.ready,
         in_flight: info.in_flight,

@@ -51,6 +51,7 @@ macro_rules! queue_bus_conformance {
             purge_deletes_dead_letters,
             dead_letters_page_oldest_first,
             consumers_are_validated_updated_and_deleted,
+            consumers_receive_only_the_event_types_they_ask_for,
             state_survives_a_restart,
             checkpoints_round_trip_and_survive_a_restart,
         );
@@ -73,7 +74,19 @@ const LONG: Duration = Duration::from_secs(60);
 const PATIENCE: Duration = Duration::from_secs(10);
 
 fn settings(visibility_timeout: Duration, max_deliveries: u32, backoff: Duration) -> ConsumerSettings {
-    ConsumerSettings { visibility_timeout, max_deliveries, backoff_initial: backoff, backoff_max: backoff * 8 }
+    ConsumerSettings {
+        visibility_timeout,
+        max_deliveries,
+        backoff_initial: backoff,
+        backoff_max: backoff * 8,
+        event_types: Vec::new(),
+    }
+}
+
+fn typed(stream: &str, event_type: &str) -> Arc<RecordedEvent> {
+    let mut event = Arc::unwrap_or_clone(event(stream));
+    event.event_type = event_type.into();
+    Arc::new(event)
 }
 
 static NEXT_GLOBAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -444,6 +457,47 @@ pub async fn consumers_are_validated_updated_and_deleted(factory: &dyn QueueBusF
     bus.create_consumer("zeta.v1", ok).await.expect("recreate");
     assert_empty(&*bus, "zeta.v1", Duration::from_millis(100)).await;
     assert_eq!(receive_n(&*bus, "alpha_1", 2).await.len(), 2);
+}
+
+pub async fn consumers_receive_only_the_event_types_they_ask_for(factory: &dyn QueueBusFactory) {
+    let Opened { bus, .. } = factory.open().await;
+    let narrow = ConsumerSettings {
+        event_types: vec!["AccountOpened".into(), "Money*".into()],
+        ..settings(LONG, 5, Duration::from_millis(10))
+    };
+    let created = bus.create_consumer("narrow", narrow.clone()).await.expect("create");
+    assert_eq!(created.settings.event_types, narrow.event_types, "the filter is kept");
+    assert_eq!(bus.consumer("narrow").await.expect("read").settings, narrow, "and read back");
+    bus.create_consumer("everything", settings(LONG, 5, Duration::from_millis(10))).await.expect("create");
+    let published = vec![
+        typed("a-1", "AccountOpened"),
+        typed("a-1", "MoneyDeposited"),
+        typed("a-1", "AccountOpenedV2"),
+        typed("a-1", "AccountClosed"),
+        typed("a-2", "Money"),
+    ];
+    bus.publish(&published).await.expect("publish");
+    let wanted: HashSet<Uuid> = [0, 1, 4].iter().map(|&i| published[i].event_id).collect();
+    let got = receive_n(&*bus, "narrow", 3).await;
+    assert_eq!(ids(&got), wanted);
+    for d in &got {
+        bus.ack("narrow", &d.receipt).await.expect("ack");
+    }
+    assert_empty(&*bus, "narrow", Duration::from_millis(300)).await;
+    assert_eq!(receive_n(&*bus, "everything", 5).await.len(), 5, "an empty filter takes every type");
+
+    // A changed filter applies to events published after the change.
+    let widened = ConsumerSettings { event_types: Vec::new(), ..narrow };
+    assert_eq!(
+        bus.create_consumer("narrow", widened).await.expect("update").settings.event_types,
+        Vec::<String>::new()
+    );
+    let later = typed("a-3", "AccountClosed");
+    bus.publish(std::slice::from_ref(&later)).await.expect("publish");
+    assert_eq!(ids(&receive_n(&*bus, "narrow", 1).await), HashSet::from([later.event_id]));
+
+    let bad = ConsumerSettings { event_types: vec!["*".into()], ..settings(LONG, 5, Duration::from_millis(10)) };
+    assert!(matches!(bus.create_consumer("bad", bad).await, Err(BusError::Invalid(_))));
 }
 
 pub async fn state_survives_a_restart(factory: &dyn QueueBusFactory) {

@@ -107,6 +107,11 @@ pub struct ConsumerSettings {
     pub backoff_initial: Duration,
     /// Upper bound of the retry delay.
     pub backoff_max: Duration,
+    /// The event types this consumer receives; an entry ending in `*`
+    /// matches every type starting with what comes before it. Empty: every
+    /// event. A change applies to events published after it (on SQS,
+    /// within SNS's propagation time for filter policies).
+    pub event_types: Vec<String>,
 }
 
 impl Default for ConsumerSettings {
@@ -116,6 +121,7 @@ impl Default for ConsumerSettings {
             max_deliveries: 5,
             backoff_initial: Duration::from_millis(500),
             backoff_max: Duration::from_secs(60),
+            event_types: Vec::new(),
         }
     }
 }
@@ -134,6 +140,19 @@ impl ConsumerSettings {
     pub const MAX_DELAY: Duration = Duration::from_secs(12 * 60 * 60);
     /// Most deliveries: SQS's limit for `maxReceiveCount`.
     pub const MAX_DELIVERIES: u32 = 1000;
+    /// Most entries in `event_types`: an SNS filter policy allows 150 values.
+    pub const MAX_EVENT_TYPES: usize = 100;
+    /// Longest entry in `event_types`, in bytes.
+    pub const MAX_EVENT_TYPE_BYTES: usize = 256;
+
+    /// Whether this consumer receives events of `event_type`.
+    pub fn wants(&self, event_type: &str) -> bool {
+        self.event_types.is_empty()
+            || self.event_types.iter().any(|wanted| match wanted.strip_suffix('*') {
+                Some(prefix) => event_type.starts_with(prefix),
+                None => event_type == wanted,
+            })
+    }
 
     /// What is wrong with these settings, as (field, problem) pairs named
     /// like the fields of `nexus.v1.ConsumerSettings`; empty when they are
@@ -152,6 +171,28 @@ impl ConsumerSettings {
         }
         if self.backoff_initial > self.backoff_max {
             problems.push(("backoff_initial", "must not be more than backoff_max".to_string()));
+        }
+        if self.event_types.len() > Self::MAX_EVENT_TYPES {
+            problems.push(("event_types", format!("must have at most {} entries", Self::MAX_EVENT_TYPES)));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for wanted in &self.event_types {
+            let name = wanted.strip_suffix('*').unwrap_or(wanted);
+            let problem = if name.is_empty() {
+                Some("must not have an empty entry or a lone '*'".to_string())
+            } else if wanted.len() > Self::MAX_EVENT_TYPE_BYTES {
+                Some(format!("entries must be at most {} bytes", Self::MAX_EVENT_TYPE_BYTES))
+            } else if name.contains('*') {
+                Some(format!("{wanted:?}: '*' may only end an entry"))
+            } else if !seen.insert(wanted.as_str()) {
+                Some(format!("{wanted:?} is listed twice"))
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                problems.push(("event_types", problem));
+                break;
+            }
         }
         problems
     }
@@ -355,9 +396,38 @@ mod tests {
             max_deliveries: 0,
             backoff_initial: Duration::from_secs(2),
             backoff_max: Duration::from_secs(1),
+            event_types: vec!["Money*".into(), "A*B".into()],
         };
         let fields: Vec<_> = bad.problems().into_iter().map(|(field, _)| field).collect();
-        assert_eq!(fields, ["visibility_timeout", "max_deliveries", "backoff_initial"]);
+        assert_eq!(fields, ["visibility_timeout", "max_deliveries", "backoff_initial", "event_types"]);
         assert!(matches!(bad.check(), Err(BusError::Invalid(_))));
+        for bad_types in [vec!["*"], vec![""], vec!["A", "A"], vec!["A**"]] {
+            let settings = ConsumerSettings {
+                event_types: bad_types.iter().map(|t| t.to_string()).collect(),
+                ..ConsumerSettings::default()
+            };
+            assert_eq!(settings.problems().len(), 1, "{bad_types:?}");
+        }
+        let too_many = ConsumerSettings {
+            event_types: (0..=ConsumerSettings::MAX_EVENT_TYPES).map(|i| format!("T{i}")).collect(),
+            ..ConsumerSettings::default()
+        };
+        assert_eq!(too_many.problems().len(), 1);
+    }
+
+    #[test]
+    fn event_type_filters_match_exact_names_and_prefixes() {
+        let all = ConsumerSettings::default();
+        assert!(all.wants("AnyThing"));
+        let some = ConsumerSettings {
+            event_types: vec!["AccountOpened".into(), "Money*".into()],
+            ..ConsumerSettings::default()
+        };
+        assert!(some.wants("AccountOpened"));
+        assert!(some.wants("MoneyDeposited"));
+        assert!(some.wants("Money"));
+        assert!(!some.wants("AccountOpenedV2"));
+        assert!(!some.wants("AccountClosed"));
+        assert!(!some.wants("money"));
     }
 }

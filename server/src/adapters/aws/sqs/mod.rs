@@ -297,18 +297,28 @@ impl SqsQueueBus {
         if tags.get(TAG_CONSUMER).map(String::as_str) != Some(name) {
             return Err(missing());
         }
-        let settings = settings_from_tags(&tags).ok_or_else(|| {
+        let mut settings = settings_from_tags(&tags).ok_or_else(|| {
             BusError::Internal(format!("the queue of consumer {name:?} has no readable settings tags"))
         })?;
+        let subscription = tags.get(TAG_SUBSCRIPTION).cloned();
+        if let Some(arn) = &subscription {
+            settings.event_types = self.event_types_of(arn).await?;
+        }
         let dlq_url = self.queue_url(&wire::dlq_name(&self.prefix, name)).await?.ok_or_else(missing)?;
-        Ok(Consumer {
-            name: name.to_string(),
-            queue_url,
-            dlq_url,
-            settings,
-            subscription: tags.get(TAG_SUBSCRIPTION).cloned(),
-            read_at: Instant::now(),
-        })
+        Ok(Consumer { name: name.to_string(), queue_url, dlq_url, settings, subscription, read_at: Instant::now() })
+    }
+
+    /// The event types a subscription's filter policy lets through (empty: all).
+    async fn event_types_of(&self, subscription_arn: &str) -> Result<Vec<String>, BusError> {
+        let out = match self.sns.get_subscription_attributes().subscription_arn(subscription_arn).send().await {
+            Ok(out) => out,
+            // A subscription deleted by hand: the queue receives nothing,
+            // whatever the filter; create_consumer subscribes it again.
+            Err(e) if matches!(fault(&e), Fault::Missing) => return Ok(Vec::new()),
+            Err(e) => return Err(fault(&e).into_error("read a subscription's filter policy")),
+        };
+        let policy = out.attributes().and_then(|a| a.get("FilterPolicy")).map(String::as_str).unwrap_or("");
+        wire::event_types_of_filter_policy(ATTR_EVENT_TYPE, policy)
     }
 
     async fn queue_url(&self, queue: &str) -> Result<Option<String>, BusError> {
@@ -1086,6 +1096,16 @@ impl QueueBus for SqsQueueBus {
             .map_err(|e| fault(&e).into_error("subscribe a queue to the topic"))?;
         let subscription = subscribed.subscription_arn().map(str::to_string);
         if let Some(arn) = &subscription {
+            // Set apart from Subscribe, which refuses an existing
+            // subscription with other attributes; "" removes the policy.
+            self.sns
+                .set_subscription_attributes()
+                .subscription_arn(arn)
+                .attribute_name("FilterPolicy")
+                .attribute_value(wire::filter_policy(ATTR_EVENT_TYPE, &settings.event_types))
+                .send()
+                .await
+                .map_err(|e| fault(&e).into_error("set a subscription's filter policy"))?;
             self.sqs
                 .tag_queue()
                 .queue_url(&queue_url)
@@ -1514,6 +1534,8 @@ fn settings_from_tags(tags: &HashMap<String, String>) -> Option<ConsumerSettings
         max_deliveries: tags.get(TAG_MAX_DELIVERIES)?.parse().ok()?,
         backoff_initial: micros(TAG_BACKOFF_INITIAL)?,
         backoff_max: micros(TAG_BACKOFF_MAX)?,
+        // Kept in the subscription's filter policy (tags hold 256 characters).
+        event_types: Vec::new(),
     })
 }
 

@@ -76,6 +76,7 @@ fn settings(visibility: Duration, max_deliveries: u32) -> ConsumerSettings {
         max_deliveries,
         backoff_initial: Duration::from_millis(10),
         backoff_max: Duration::from_millis(80),
+        event_types: Vec::new(),
     }
 }
 
@@ -204,6 +205,7 @@ async fn a_second_replica_shares_consumers_messages_and_dead_letters() {
         max_deliveries: 4,
         backoff_initial: Duration::from_millis(250),
         backoff_max: Duration::from_secs(9),
+        event_types: vec!["Invoice*".into()],
     };
     one.create_consumer("shared.v1", chosen.clone()).await.expect("create");
     let seen = two.consumer("shared.v1").await.expect("seen by the other replica");

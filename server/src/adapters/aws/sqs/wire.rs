@@ -238,9 +238,55 @@ pub fn dlq_name(prefix: &str, consumer: &str) -> String {
     format!("{prefix}{}{DLQ_SUFFIX}{FIFO_SUFFIX}", queue_base(prefix, consumer))
 }
 
+/// The SNS filter policy that lets through the events of `event_types`
+/// (see `ConsumerSettings::event_types`), matched on the message attribute
+/// `attribute`; "" (no policy) when every type is wanted.
+pub fn filter_policy(attribute: &str, event_types: &[String]) -> String {
+    if event_types.is_empty() {
+        return String::new();
+    }
+    let values: Vec<serde_json::Value> = event_types
+        .iter()
+        .map(|wanted| match wanted.strip_suffix('*') {
+            Some(prefix) => serde_json::json!({ "prefix": prefix }),
+            None => serde_json::json!(wanted),
+        })
+        .collect();
+    serde_json::json!({ attribute: values }).to_string()
+}
+
+/// The event types of a filter policy made by [`filter_policy`].
+pub fn event_types_of_filter_policy(attribute: &str, policy: &str) -> Result<Vec<String>, BusError> {
+    if policy.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let unreadable = || BusError::Internal(format!("a subscription has a filter policy Nexus did not make: {policy}"));
+    let parsed: serde_json::Value = serde_json::from_str(policy).map_err(|_| unreadable())?;
+    let values = parsed.get(attribute).and_then(|v| v.as_array()).ok_or_else(unreadable)?;
+    values
+        .iter()
+        .map(|value| match value {
+            serde_json::Value::String(name) => Ok(name.clone()),
+            other => other.get("prefix").and_then(|p| p.as_str()).map(|p| format!("{p}*")).ok_or_else(unreadable),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filter_policies_round_trip() {
+        assert_eq!(filter_policy("event_type", &[]), "");
+        assert_eq!(event_types_of_filter_policy("event_type", "").unwrap(), Vec::<String>::new());
+        let types = vec!["AccountOpened".to_string(), "Money*".to_string()];
+        let policy = filter_policy("event_type", &types);
+        assert_eq!(policy, r#"{"event_type":["AccountOpened",{"prefix":"Money"}]}"#);
+        assert_eq!(event_types_of_filter_policy("event_type", &policy).unwrap(), types);
+        assert!(event_types_of_filter_policy("event_type", r#"{"other":["x"]}"#).is_err());
+        assert!(event_types_of_filter_policy("event_type", r#"{"event_type":[{"suffix":"x"}]}"#).is_err());
+    }
 
     #[test]
     fn queue_names_fit_sqs() {

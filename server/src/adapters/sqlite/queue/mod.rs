@@ -85,7 +85,10 @@ CREATE TABLE IF NOT EXISTS consumers (
     max_deliveries        INTEGER NOT NULL,
     backoff_initial       INTEGER NOT NULL,
     backoff_max           INTEGER NOT NULL,
-    created_at            INTEGER NOT NULL
+    created_at            INTEGER NOT NULL,
+    -- JSON array of the event types it receives (an entry ending in '*'
+    -- is a prefix); '[]': every type.
+    event_types           TEXT    NOT NULL DEFAULT '[]'
 ) WITHOUT ROWID;
 
 -- One row per message waiting in, or in flight from, a consumer's queue.
@@ -200,6 +203,7 @@ impl SqliteQueueBus {
 
     fn start(conn: Connection, path: Option<PathBuf>) -> Result<Self, BusError> {
         conn.execute_batch(SCHEMA).map_err(db_error)?;
+        add_event_types_column(&conn)?;
         // The receipts of a previous process can never be settled: end their
         // visibility timeouts now.
         let now = now_micros();
@@ -282,22 +286,25 @@ impl QueueBus for SqliteQueueBus {
         check_consumer_name(name)?;
         settings.check()?;
         let name = name.to_string();
+        let event_types =
+            serde_json::to_string(&settings.event_types).map_err(|e| BusError::Internal(e.to_string()))?;
         let info = self
             .write(move |tx| {
                 tx.execute(
                     "INSERT INTO consumers \
-                     (name, visibility_timeout, max_deliveries, backoff_initial, backoff_max, created_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                     (name, visibility_timeout, max_deliveries, backoff_initial, backoff_max, created_at, \
+                     event_types) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
                      ON CONFLICT (name) DO UPDATE SET visibility_timeout = excluded.visibility_timeout, \
                      max_deliveries = excluded.max_deliveries, backoff_initial = excluded.backoff_initial, \
-                     backoff_max = excluded.backoff_max",
+                     backoff_max = excluded.backoff_max, event_types = excluded.event_types",
                     params![
                         name,
                         micros(settings.visibility_timeout),
                         settings.max_deliveries,
                         micros(settings.backoff_initial),
                         micros(settings.backoff_max),
-                        now_micros()
+                        now_micros(),
+                        event_types
                     ],
                 )
                 .map_err(db_error)?;
@@ -346,8 +353,8 @@ impl QueueBus for SqliteQueueBus {
             let consumers = {
                 let mut statement = tx
                     .prepare_cached(
-                        "SELECT name, visibility_timeout, max_deliveries, backoff_initial, backoff_max \
-                         FROM consumers ORDER BY name",
+                        "SELECT name, visibility_timeout, max_deliveries, backoff_initial, backoff_max, \
+                         event_types FROM consumers ORDER BY name",
                     )
                     .map_err(db_error)?;
                 let rows = statement
@@ -654,9 +661,12 @@ fn enqueue(tx: &Transaction<'_>, event: &RecordedEvent, now: i64) -> Result<usiz
     let queued = tx
         .prepare_cached(
             "INSERT OR IGNORE INTO queue (consumer, event_id, visible_at, deliveries, receipt) \
-             SELECT name, ?1, ?2, 0, NULL FROM consumers",
+             SELECT name, ?1, ?2, 0, NULL FROM consumers \
+             WHERE event_types = '[]' OR EXISTS (SELECT 1 FROM json_each(consumers.event_types) AS wanted \
+               WHERE wanted.value = ?3 OR (substr(wanted.value, -1) = '*' \
+                 AND substr(?3, 1, length(wanted.value) - 1) = substr(wanted.value, 1, length(wanted.value) - 1)))",
         )
-        .and_then(|mut s| s.execute(params![id, now]))
+        .and_then(|mut s| s.execute(params![id, now, event.event_type]))
         .map_err(db_error)?;
     if queued == 0 {
         return Ok(0);
@@ -815,7 +825,8 @@ fn selected(tx: &Transaction<'_>, consumer: &str, selection: DeadLetterSelection
 
 fn settings_of(tx: &Transaction<'_>, consumer: &str) -> Result<ConsumerSettings, BusError> {
     tx.prepare_cached(
-        "SELECT visibility_timeout, max_deliveries, backoff_initial, backoff_max FROM consumers WHERE name = ?1",
+        "SELECT visibility_timeout, max_deliveries, backoff_initial, backoff_max, event_types \
+         FROM consumers WHERE name = ?1",
     )
     .and_then(|mut s| s.query_row([consumer], |row| settings_from_row(row, 0)).optional())
     .map_err(db_error)?
@@ -831,7 +842,23 @@ fn settings_from_row(row: &Row<'_>, first: usize) -> rusqlite::Result<ConsumerSe
         max_deliveries: row.get(first + 1)?,
         backoff_initial: duration(2)?,
         backoff_max: duration(3)?,
+        event_types: serde_json::from_str(&row.get::<_, String>(first + 4)?).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(first + 4, rusqlite::types::Type::Text, Box::new(e))
+        })?,
     })
+}
+
+/// Adds `consumers.event_types` to a database made before it existed.
+fn add_event_types_column(conn: &Connection) -> Result<(), BusError> {
+    let present = conn
+        .prepare("SELECT 1 FROM pragma_table_info('consumers') WHERE name = 'event_types'")
+        .and_then(|mut s| s.exists([]))
+        .map_err(db_error)?;
+    if !present {
+        conn.execute_batch("ALTER TABLE consumers ADD COLUMN event_types TEXT NOT NULL DEFAULT '[]'")
+            .map_err(db_error)?;
+    }
+    Ok(())
 }
 
 fn info_of(tx: &Transaction<'_>, name: &str, settings: ConsumerSettings, now: i64) -> Result<ConsumerInfo, BusError> {

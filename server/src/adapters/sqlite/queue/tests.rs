@@ -109,3 +109,26 @@ async fn payloads_are_shared_and_released_by_the_last_consumer() {
     bus.purge("b", DeadLetterSelection::All).await.expect("purge");
     assert_eq!(payloads(&bus), (0, 0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_from_before_event_type_filters_opens_with_every_type() {
+    use crate::core::bus::{ConsumerSettings, QueueBus};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bus.db");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.execute_batch(
+            "CREATE TABLE consumers (name TEXT PRIMARY KEY, visibility_timeout INTEGER NOT NULL, \
+             max_deliveries INTEGER NOT NULL, backoff_initial INTEGER NOT NULL, backoff_max INTEGER NOT NULL, \
+             created_at INTEGER NOT NULL) WITHOUT ROWID; \
+             INSERT INTO consumers VALUES ('old', 30000000, 5, 500000, 60000000, 0);",
+        )
+        .expect("old schema");
+    }
+    let bus = SqliteQueueBus::open(&path, Durability::Full).expect("open an old database");
+    let old = bus.consumer("old").await.expect("the old consumer");
+    assert_eq!(old.settings, ConsumerSettings::default());
+    let narrowed = ConsumerSettings { event_types: vec!["X".into()], ..ConsumerSettings::default() };
+    assert_eq!(bus.create_consumer("old", narrowed.clone()).await.expect("update").settings, narrowed);
+    bus.shutdown().await;
+}
