@@ -279,11 +279,11 @@ mod tests {
     #[test]
     fn filter_policies_round_trip() {
         assert_eq!(filter_policy("event_type", &[]), "");
-        assert_eq!(event_types_of_filter_policy("event_type", "").unwrap(), Vec::<String>::new());
+        assert_eq!(event_types_of_filter_policy("event_type", "").expect("no policy"), Vec::<String>::new());
         let types = vec!["AccountOpened".to_string(), "Money*".to_string()];
         let policy = filter_policy("event_type", &types);
         assert_eq!(policy, r#"{"event_type":["AccountOpened",{"prefix":"Money"}]}"#);
-        assert_eq!(event_types_of_filter_policy("event_type", &policy).unwrap(), types);
+        assert_eq!(event_types_of_filter_policy("event_type", &policy).expect("our policy"), types);
         assert!(event_types_of_filter_policy("event_type", r#"{"other":["x"]}"#).is_err());
         assert!(event_types_of_filter_policy("event_type", r#"{"event_type":[{"suffix":"x"}]}"#).is_err());
     }
