@@ -126,6 +126,7 @@ async fn kinesis_bus(config: &Config, backends: &Backends) -> anyhow::Result<Arc
         resources.kinesis_stream.clone(),
         resources.coordination_table.clone(),
         KinesisSettings::default(),
+        Some(backends.store.clone()),
     )
     .await
     .with_context(|| format!("cannot open the Kinesis stream path on {}", resources.kinesis_stream))?;

@@ -13,13 +13,16 @@
 //! [`KinesisSettings::publish_timeout`]) never reorders a stream. Requests
 //! hold at most 500 records and 5 MiB. A publish that fails part-way may
 //! have put some of its events; the router publishes them again and
-//! subscribers drop the duplicates (see below). An event whose encoding
-//! does not fit in one record is refused with [`BusError::Invalid`] before anything is
+//! subscribers drop the duplicates (see below). Without an event store, an
+//! event whose encoding does not fit in one record is refused with
+//! [`BusError::Invalid`] before anything is
 //! sent: Kinesis cannot carry it, and dropping or truncating it would lose
-//! data. The event store's default `max_event_bytes` (1 MiB of payload)
-//! keeps ordinary events far below this; an event at that maximum plus its
-//! envelope can exceed it, which a claim check (payload kept elsewhere,
-//! record carrying a reference) would solve and is not implemented.
+//! data. With an event store (as the server opens it), such an event
+//! travels as a **claim check** instead: the record carries its id, stream,
+//! revision, type and store position with the `claim_check` flag, and the
+//! subscriber loads the whole event from the store (`find_event`), checking
+//! that it is the event the record names. A store that cannot answer makes
+//! the subscriber read the record again after a backoff; nothing is skipped.
 //!
 //! **Records.** One record is a version-tagged (`b'N'`, version byte)
 //! protobuf batch of whole [`RecordedEvent`]s — id, stream, revision, type,
@@ -116,6 +119,7 @@ use super::{AwsClients, provision};
 use crate::core::{
     bus::{BusError, StreamBus, StreamItem},
     model::{EventMetadata, Position, RecordedEvent},
+    ports::EventStore,
 };
 
 /// Largest record: data and partition key together (Kinesis' default limit).
@@ -202,16 +206,21 @@ struct Inner {
     settings: KinesisSettings,
     /// Per shard, the sequence number of the last record this instance put.
     published: Mutex<BTreeMap<String, String>>,
+    /// Loads claim-checked events; without it, events too large for a
+    /// record are refused.
+    store: Option<Arc<dyn EventStore>>,
 }
 
 impl KinesisStreamBus {
     /// A bus on the Kinesis stream `stream_name`, keeping consumer-group
     /// checkpoints in `coordination_table`. Checks that the stream answers.
+    /// `store` loads events sent as claim checks (see the module docs).
     pub async fn open(
         clients: AwsClients,
         stream_name: String,
         coordination_table: String,
         settings: KinesisSettings,
+        store: Option<Arc<dyn EventStore>>,
     ) -> Result<Self, BusError> {
         settings.check()?;
         clients
@@ -221,7 +230,8 @@ impl KinesisStreamBus {
             .send()
             .await
             .map_err(|e| classify(&format!("cannot describe Kinesis stream {stream_name:?}"), &e))?;
-        let inner = Inner { clients, stream: stream_name, coordination_table, settings, published: Mutex::default() };
+        let inner =
+            Inner { clients, stream: stream_name, coordination_table, settings, published: Mutex::default(), store };
         Ok(Self { inner: Arc::new(inner) })
     }
 
@@ -259,7 +269,7 @@ impl KinesisStreamBus {
 #[async_trait]
 impl StreamBus for KinesisStreamBus {
     async fn publish(&self, events: Vec<Arc<RecordedEvent>>) -> Result<(), BusError> {
-        let mut pending = pack(&events)?;
+        let mut pending = pack(&events, self.inner.store.is_some())?;
         let inner = &self.inner;
         let mut last_progress = Instant::now();
         let mut backoff = BACKOFF_INITIAL;
@@ -431,6 +441,10 @@ struct WireEvent {
     store_token: String,
     #[prost(uint64, optional, tag = "13")]
     store_global: Option<u64>,
+    /// Set when the event was too large for a record: only its identity
+    /// travels, and the subscriber loads it from the event store.
+    #[prost(bool, tag = "14")]
+    claim_check: bool,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]
@@ -470,11 +484,28 @@ impl WireEvent {
             stored_schema_version: e.stored_schema_version,
             store_token: e.position.token.clone(),
             store_global: e.position.global,
+            claim_check: false,
         }
     }
 
-    /// The event, with its position left empty for the subscriber to fill.
-    fn into_event(self) -> Result<RecordedEvent, String> {
+    /// The claim check of an event: its identity, no payload or metadata.
+    fn claim_check_of(e: &RecordedEvent) -> Self {
+        Self {
+            event_id: e.event_id.as_bytes().to_vec(),
+            stream_id: e.stream_id.clone(),
+            revision: e.revision,
+            event_type: e.event_type.clone(),
+            store_token: e.position.token.clone(),
+            store_global: e.position.global,
+            claim_check: true,
+            ..Self::default()
+        }
+    }
+
+    /// The event, with its position left empty for the subscriber to fill
+    /// (for a claim check: only its id, stream, revision and type).
+    fn into_event(self) -> Result<Received, String> {
+        let claim_check = self.claim_check;
         let event_id = uuid::Uuid::from_slice(&self.event_id).map_err(|e| format!("event id: {e}"))?;
         let schema_id = match self.schema_id {
             Some(bytes) => Some(uuid::Uuid::from_slice(&bytes).map_err(|e| format!("schema id: {e}"))?),
@@ -487,7 +518,7 @@ impl WireEvent {
             tenant_id: m.tenant_id,
             custom: m.custom,
         });
-        Ok(RecordedEvent {
+        let event = RecordedEvent {
             event_id,
             stream_id: self.stream_id,
             revision: self.revision,
@@ -500,7 +531,8 @@ impl WireEvent {
             recorded_at_micros: self.recorded_at_micros,
             schema_id,
             stored_schema_version: self.stored_schema_version,
-        })
+        };
+        Ok(Received { event, claim_check })
     }
 
     /// Bytes this event adds to a batch (field tag, length, message).
@@ -519,8 +551,17 @@ fn encode_record(events: Vec<WireEvent>) -> Vec<u8> {
     out
 }
 
+/// An event as a record carried it.
+#[derive(Debug)]
+#[cfg_attr(test, derive(PartialEq))]
+struct Received {
+    event: RecordedEvent,
+    /// Only the event's identity came: load it from the event store.
+    claim_check: bool,
+}
+
 /// The events of a record; `Ok(None)` for a record Nexus did not write.
-fn decode_record(data: &[u8]) -> Result<Option<Vec<RecordedEvent>>, String> {
+fn decode_record(data: &[u8]) -> Result<Option<Vec<Received>>, String> {
     match data {
         [RECORD_MAGIC, RECORD_VERSION, body @ ..] => {
             let batch = WireBatch::decode(body).map_err(|e| e.to_string())?;
@@ -547,7 +588,9 @@ type Pending = Vec<(String, VecDeque<Vec<u8>>)>;
 
 /// Per partition key (in order of first appearance), the records carrying
 /// that stream's events of the call, in order, each within the record limit.
-fn pack(events: &[Arc<RecordedEvent>]) -> Result<Pending, BusError> {
+/// An event too large for a record goes as a claim check when
+/// `claim_checks` is on, and is refused otherwise.
+fn pack(events: &[Arc<RecordedEvent>], claim_checks: bool) -> Result<Pending, BusError> {
     let mut by_key: Vec<(String, Vec<WireEvent>)> = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
     for event in events {
@@ -555,7 +598,12 @@ fn pack(events: &[Arc<RecordedEvent>]) -> Result<Pending, BusError> {
             by_key.push((partition_key(&event.stream_id), Vec::new()));
             by_key.len() - 1
         });
-        by_key[i].1.push(WireEvent::from_event(event));
+        let key_len = by_key[i].0.len();
+        let mut wire = WireEvent::from_event(event);
+        if claim_checks && wire.field_len() > MAX_RECORD_BYTES - 2 - key_len {
+            wire = WireEvent::claim_check_of(event);
+        }
+        by_key[i].1.push(wire);
     }
     let mut out = Vec::with_capacity(by_key.len());
     for (key, wire) in by_key {
@@ -990,6 +1038,19 @@ impl Follower {
                     )));
                 }
             };
+            let events = match self.load_claim_checks(events).await {
+                Ok(events) => events,
+                Err(error) => {
+                    // Read this record again, from the mark, after a backoff.
+                    self.failed(error)?;
+                    if let Some(shard) = self.shards.get_mut(id) {
+                        shard.iterator = None;
+                        shard.next_read = now + shard.backoff;
+                        shard.backoff = (shard.backoff * 2).min(BACKOFF_MAX);
+                    }
+                    return Ok(true);
+                }
+            };
             let total = events.len();
             self.set_mark(id, &seq, 0);
             for (i, mut event) in events.into_iter().enumerate().skip(skip) {
@@ -1027,6 +1088,36 @@ impl Follower {
             self.refresh_at = now;
         }
         Ok(true)
+    }
+
+    /// The events of a record, claim checks replaced by the stored events.
+    async fn load_claim_checks(&self, received: Vec<Received>) -> Result<Vec<RecordedEvent>, BusError> {
+        let mut out = Vec::with_capacity(received.len());
+        for Received { event, claim_check } in received {
+            if !claim_check {
+                out.push(event);
+                continue;
+            }
+            let id = event.event_id;
+            let Some(store) = &self.inner.store else {
+                return Err(BusError::Internal(format!(
+                    "event {id} came as a claim check and this bus has no event store to load it from"
+                )));
+            };
+            let loaded = store
+                .find_event(id)
+                .await
+                .map_err(|e| BusError::Unavailable(format!("cannot load claim-checked event {id}: {e}")))?
+                .ok_or_else(|| BusError::Internal(format!("claim-checked event {id} is not in the event store")))?;
+            if loaded.stream_id != event.stream_id || loaded.revision != event.revision {
+                return Err(BusError::Internal(format!(
+                    "claim-checked event {id} is stored at {}@{}, not at {}@{}",
+                    loaded.stream_id, loaded.revision, event.stream_id, event.revision
+                )));
+            }
+            out.push(loaded);
+        }
+        Ok(out)
     }
 
     fn set_mark(&mut self, id: &str, seq: &str, delivered: u32) {
@@ -1181,6 +1272,7 @@ mod tests {
                 self.config.resources.kinesis_stream.clone(),
                 self.config.resources.coordination_table.clone(),
                 test_settings(),
+                None,
             )
             .await
             .expect("open the Kinesis bus")
@@ -1297,7 +1389,7 @@ mod tests {
         assert_eq!(&record[..2], &[RECORD_MAGIC, RECORD_VERSION]);
         let decoded = decode_record(&record).expect("decodes").expect("ours");
         let want = RecordedEvent { position: Position { token: String::new(), global: None }, ..original };
-        assert_eq!(decoded, vec![want]);
+        assert_eq!(decoded, vec![Received { event: want, claim_check: false }]);
 
         assert_eq!(decode_record(b"{\"foreign\":true}"), Ok(None), "records of other writers are not ours");
         assert!(decode_record(&[RECORD_MAGIC, 9, 1, 2]).is_err(), "a newer version is refused");
@@ -1313,7 +1405,7 @@ mod tests {
             events.push(Arc::new(event("small", i, 10, 0)));
         }
         events.push(Arc::new(event(&"long".repeat(100), 0, 10, 0)));
-        let pending = pack(&events).expect("pack");
+        let pending = pack(&events, false).expect("pack");
         let keys: Vec<&str> = pending.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys[..2], ["big", "small"]);
         assert!(keys[2].starts_with("sha256:") && keys[2].len() <= MAX_PARTITION_KEY_CHARS, "long ids are hashed");
@@ -1323,28 +1415,36 @@ mod tests {
         for record in &pending[0].1 {
             assert!(record.len() + 3 <= MAX_RECORD_BYTES);
             let events = decode_record(record).expect("decodes").expect("ours");
-            revisions.extend(events.iter().map(|e| e.revision));
+            revisions.extend(events.iter().map(|e| e.event.revision));
         }
         assert_eq!(revisions, (0..6).collect::<Vec<_>>(), "in order across records");
         assert_eq!(plan_request(&pending), vec![0, 1, 2], "one record per key");
 
         // 600 streams with one small record each: 500 per request.
         let many: Vec<_> = (0..600).map(|i| Arc::new(event(&format!("s-{i}"), 0, 10, 0))).collect();
-        let pending = pack(&many).expect("pack");
+        let pending = pack(&many, false).expect("pack");
         assert_eq!(plan_request(&pending).len(), MAX_REQUEST_RECORDS);
         // 8 streams with a ~1 MiB record each: at most 5 MiB per request.
         let big: Vec<_> = (0..8).map(|i| Arc::new(event(&format!("b-{i}"), 0, 1000 * 1024, 0))).collect();
-        let pending = pack(&big).expect("pack");
+        let pending = pack(&big, false).expect("pack");
         let planned = plan_request(&pending);
         let bytes: usize = planned.iter().map(|&i| pending[i].1[0].len() + pending[i].0.len()).sum();
         assert!(planned.len() == 5 && bytes <= MAX_REQUEST_BYTES, "{} records, {bytes} bytes", planned.len());
 
         // An event that cannot fit in a record is refused, naming the limit.
         let huge = vec![Arc::new(event("huge", 0, MAX_RECORD_BYTES, 0))];
-        match pack(&huge) {
+        match pack(&huge, false) {
             Err(BusError::Invalid(message)) => assert!(message.contains("1048576"), "{message}"),
             other => panic!("expected Invalid, got {:?}", other.map(|p| p.len())),
         }
+        // With claim checks on, it goes as its identity alone.
+        let pending = pack(&huge, true).expect("pack a claim check");
+        let record = &pending[0].1[0];
+        assert!(record.len() < 1024, "a claim check is small: {} bytes", record.len());
+        let decoded = decode_record(record).expect("decode").expect("ours");
+        assert!(decoded[0].claim_check);
+        assert_eq!((decoded[0].event.event_id, decoded[0].event.revision), (huge[0].event_id, 0));
+        assert!(decoded[0].event.data.is_empty());
     }
 
     /// A record that fails stays first in line for its stream: the next
@@ -1357,10 +1457,10 @@ mod tests {
             events.push(Arc::new(event("a", i, 600 * 1024, 0)));
             events.push(Arc::new(event("b", i, 600 * 1024, 0)));
         }
-        let mut pending = pack(&events).expect("pack");
+        let mut pending = pack(&events, false).expect("pack");
         assert_eq!(pending.iter().map(|(_, r)| r.len()).collect::<Vec<_>>(), [3, 3], "one event per record");
         let revisions = |record: &[u8]| -> Vec<u64> {
-            decode_record(record).expect("decodes").expect("ours").iter().map(|e| e.revision).collect()
+            decode_record(record).expect("decodes").expect("ours").iter().map(|e| e.event.revision).collect()
         };
         let ok = |seq: &str| PutRecordsResultEntry::builder().shard_id("shardId-0").sequence_number(seq).build();
         let throttled = PutRecordsResultEntry::builder()
@@ -1440,6 +1540,7 @@ mod tests {
             coordination_table: "t".into(),
             settings: test_settings(),
             published: Mutex::default(),
+            store: None,
         };
         let mut follower = Follower::new(Arc::new(inner), BTreeMap::new(), None);
         let shard = |parents: &[&str]| ShardRead {
@@ -1591,6 +1692,65 @@ mod tests {
             other => panic!("expected Invalid, got {other:?}"),
         }
         assert_quiet(&mut rx).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn events_too_large_for_a_record_travel_as_claim_checks() {
+        use crate::{
+            adapters::sqlite::{SqliteEventStore, SqliteEventStoreConfig},
+            core::model::{ExpectedRevision, ProposedEvent},
+        };
+        let moto = MotoKinesis::new(1).await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store: Arc<dyn EventStore> = Arc::new(
+            SqliteEventStore::open(dir.path().join("events.db"), SqliteEventStoreConfig::default()).expect("store"),
+        );
+        let stream = unique("claims");
+        let proposed = |data: Vec<u8>| ProposedEvent {
+            event_id: uuid::Uuid::new_v4(),
+            event_type: "DocumentScanned".into(),
+            content_type: "application/octet-stream".into(),
+            schema_version: 1,
+            schema_id: None,
+            data: Bytes::from(data),
+            metadata: EventMetadata { correlation_id: "c-1".into(), ..Default::default() },
+        };
+        let events = vec![proposed(vec![7u8; MAX_RECORD_BYTES]), proposed(b"small".to_vec())];
+        let ids: Vec<_> = events.iter().map(|e| e.event_id).collect();
+        store.append(&stream, ExpectedRevision::NoStream, events).await.expect("append");
+        let mut recorded = Vec::new();
+        for id in &ids {
+            recorded.push(Arc::new(store.find_event(*id).await.expect("find").expect("stored")));
+        }
+        let open = |store: Option<Arc<dyn EventStore>>| {
+            KinesisStreamBus::open(
+                moto.clients.clone(),
+                moto.config.resources.kinesis_stream.clone(),
+                moto.config.resources.coordination_table.clone(),
+                test_settings(),
+                store,
+            )
+        };
+        let bus = open(Some(store.clone())).await.expect("open the bus");
+        let mut rx = bus.subscribe(None, CancellationToken::new());
+        bus.publish(recorded.clone()).await.expect("publish");
+        let got = take(&mut rx, 2).await;
+        for (got, want) in got.iter().zip(&recorded) {
+            assert_eq!(got.event_id, want.event_id);
+            assert_eq!(got.data, want.data, "the whole payload arrives");
+            assert_eq!((got.revision, &got.metadata), (want.revision, &want.metadata));
+        }
+        assert_quiet(&mut rx).await;
+
+        // A subscriber without a store cannot load it: the subscription
+        // ends with an error rather than skipping the event.
+        let blind = open(None).await.expect("open the bus");
+        let mut rx = blind.subscribe(None, CancellationToken::new());
+        let outcome = tokio::time::timeout(Duration::from_secs(20), rx.recv()).await.expect("an answer");
+        match outcome {
+            Some(Err(BusError::Internal(message))) => assert!(message.contains("claim check"), "{message}"),
+            other => panic!("expected the subscription to fail, got {other:?}"),
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
