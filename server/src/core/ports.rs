@@ -95,6 +95,13 @@ pub trait EventStore: Send + Sync + 'static {
     /// waits for). [`StoreError::InvalidPosition`] for any other token.
     fn resolve_position(&self, token: &str) -> Result<Position, StoreError>;
 
+    /// The stream and revision of the event `position` names, on backends
+    /// whose positions name events instead of a place in one global order
+    /// (DynamoDB); `None` elsewhere. Read-your-writes waits use it.
+    fn event_at(&self, _position: &Position) -> Option<(String, u64)> {
+        None
+    }
+
     /// Finds a stored event by id, wherever it is.
     async fn find_event(&self, event_id: uuid::Uuid) -> Result<Option<RecordedEvent>, StoreError>;
 

@@ -25,8 +25,8 @@ use super::{
 };
 use crate::core::{
     bus::StreamBus,
-    model::{AllFrom, Direction, EventFilter, Position, ReadAllQuery, now_micros},
-    ports::{EventStore, head_position},
+    model::{AllFrom, Direction, EventFilter, Position, ReadAllQuery, ReadStreamQuery, now_micros},
+    ports::{EventStore, StoreError, head_position},
     read_store::{IndexId, ReadStore, ReadStoreError},
     router::{RouterProgress, Routes},
     schema::{Route, governance::Governance},
@@ -57,6 +57,10 @@ pub enum EngineError {
     #[error(transparent)]
     Store(#[from] ReadStoreError),
 }
+
+/// Events of a stream a read-your-writes wait looks back over to find the
+/// last one that takes the stream path (backends without a global order).
+const STREAM_PATH_LOOK_BACK: usize = 100;
 
 /// The state of a projection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,7 +225,13 @@ impl ProjectionEngine {
     /// `position` (read-your-writes).
     pub async fn wait_for(&self, name: &str, position: &Position, timeout: Duration) -> Result<(), EngineError> {
         let slot = self.slot(name)?;
-        let Some(target) = position.global else { return Ok(()) };
+        let Some(target) = position.global else {
+            // A backend without a global order: its positions name events.
+            return match self.deps.events.event_at(position) {
+                Some((stream, revision)) => self.wait_for_stream(&slot, name, &stream, revision, timeout).await,
+                None => Ok(()),
+            };
+        };
         let deadline = tokio::time::Instant::now() + timeout;
         let behind = || EngineError::Behind { name: name.to_string(), timeout };
         // First the router must have routed the position: then every
@@ -250,6 +260,69 @@ impl ProjectionEngine {
                 }
             }
         }
+    }
+
+    /// Waits until the serving generation has passed `stream` up to the
+    /// last stream-path event at or before `revision` (events of the queue
+    /// path never reach projections). Kinesis keeps each stream's order, so
+    /// a stream's revision tells how far the projection is in it.
+    async fn wait_for_stream(
+        &self,
+        slot: &Slot,
+        name: &str,
+        stream: &str,
+        revision: u64,
+        timeout: Duration,
+    ) -> Result<(), EngineError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let behind = || EngineError::Behind { name: name.to_string(), timeout };
+        let looked_up = tokio::time::timeout_at(deadline, self.last_stream_path_revision(stream, revision));
+        let Some(needed) = looked_up.await.map_err(|_| behind())?? else { return Ok(()) };
+        loop {
+            let (mut progress, marks) = {
+                let serving = slot.serving.read().map_err(|_| poisoned())?;
+                (serving.progress.clone(), serving.marks.clone())
+            };
+            loop {
+                progress.borrow_and_update();
+                if marks.get(stream).is_some_and(|passed| passed >= needed) {
+                    return Ok(());
+                }
+                let changed = tokio::time::timeout_at(deadline, progress.changed()).await.map_err(|_| behind())?;
+                if changed.is_err() {
+                    // The serving runner was replaced by a rebuilt one.
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The revision of the last event of `stream` at or before `revision`
+    /// that takes the stream path, looking back at most
+    /// [`STREAM_PATH_LOOK_BACK`] events; `None` when there is none.
+    async fn last_stream_path_revision(&self, stream: &str, revision: u64) -> Result<Option<u64>, EngineError> {
+        let query = ReadStreamQuery {
+            stream_id: stream.to_string(),
+            direction: Direction::Backwards,
+            from_revision: Some(revision),
+            limit: STREAM_PATH_LOOK_BACK,
+        };
+        let slice = match self.deps.events.read_stream(query).await {
+            Ok(slice) => slice,
+            // Gone or hidden: nothing of it will reach the projection.
+            Err(StoreError::StreamNotFound(_) | StoreError::StreamTombstoned(_)) => return Ok(None),
+            Err(e) => {
+                return Err(
+                    ReadStoreError::Unavailable(format!("cannot read stream {stream:?} to wait on it: {e}")).into()
+                );
+            }
+        };
+        for event in &slice.events {
+            if self.deps.routes.route_of(event).await == Some(Route::Core) {
+                return Ok(Some(event.revision));
+            }
+        }
+        Ok(None)
     }
 
     /// The status of every projection.

@@ -2,7 +2,11 @@
 //! the index's checkpoint, folds events into documents and applies each
 //! batch (documents, parked events, checkpoint) atomically.
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
 
 use serde_json::Value;
 use tokio::sync::{broadcast, mpsc, watch};
@@ -22,6 +26,42 @@ const MAX_BATCH: usize = 1000;
 const IDLE_CHECKPOINT: Duration = Duration::from_secs(1);
 /// Documents kept in the runner's cache (it is the only writer of its index).
 const CACHE_DOCS: usize = 50_000;
+/// Streams one generation of [`StreamMarks`] holds before it is retired.
+const MARKS_PER_GENERATION: usize = 131_072;
+
+/// The highest revision of each stream a runner has passed (folded, or
+/// skipped as not consumed) and committed: what read-your-writes waits
+/// check on backends whose positions have no global order (DynamoDB with
+/// Kinesis). Bounded: two generations of at most
+/// [`MARKS_PER_GENERATION`] streams; a stream not passed while that many
+/// others were is forgotten, and a wait on it then ends when its next
+/// event passes or at the wait's timeout.
+#[derive(Debug, Default)]
+pub struct StreamMarks {
+    generations: Mutex<(HashMap<String, u64>, HashMap<String, u64>)>,
+}
+
+impl StreamMarks {
+    /// The highest revision of `stream` passed, if remembered.
+    pub fn get(&self, stream: &str) -> Option<u64> {
+        let generations = self.generations.lock().unwrap_or_else(PoisonError::into_inner);
+        generations.0.get(stream).or_else(|| generations.1.get(stream)).copied()
+    }
+
+    fn note(&self, passed: Vec<(String, u64)>) {
+        if passed.is_empty() {
+            return;
+        }
+        let mut generations = self.generations.lock().unwrap_or_else(PoisonError::into_inner);
+        for (stream, revision) in passed {
+            let known = generations.0.get(&stream).or_else(|| generations.1.get(&stream)).copied();
+            generations.0.insert(stream, known.map_or(revision, |k| k.max(revision)));
+            if generations.0.len() >= MARKS_PER_GENERATION {
+                generations.1 = std::mem::take(&mut generations.0);
+            }
+        }
+    }
+}
 
 /// Where a runner is.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -54,6 +94,8 @@ struct FoldedBatch {
     count: u64,
     /// The projection stopped on an event.
     halted: bool,
+    /// Each stream's last revision in the batch.
+    passed: HashMap<String, u64>,
 }
 
 /// A batch being committed.
@@ -62,6 +104,8 @@ struct InFlight {
     /// The position (and events) readers hear of once it has committed.
     announce: Option<(Position, u64)>,
     parked: u64,
+    /// Each stream's last revision in the batch, noted once it committed.
+    passed: Vec<(String, u64)>,
 }
 
 /// Resolves when the batch in flight has committed; never without one.
@@ -79,6 +123,8 @@ pub(super) struct Runner {
     pub index: IndexId,
     pub projection: Arc<CompiledProjection>,
     pub progress: watch::Receiver<Progress>,
+    /// Noted before `progress` announces the batch that passed them.
+    pub marks: Arc<StreamMarks>,
     stop: CancellationToken,
 }
 
@@ -109,9 +155,17 @@ pub(super) fn spawn(
 ) -> Runner {
     let stop = shutdown.child_token();
     let (tx, rx) = watch::channel(Progress::default());
-    let task = Task { deps, projection: projection.clone(), index: index.clone(), progress: tx, cache: HashMap::new() };
+    let marks = Arc::new(StreamMarks::default());
+    let task = Task {
+        deps,
+        projection: projection.clone(),
+        index: index.clone(),
+        progress: tx,
+        marks: marks.clone(),
+        cache: HashMap::new(),
+    };
     tokio::spawn(task.run(stop.clone()));
-    Runner { index, projection, progress: rx, stop }
+    Runner { index, projection, progress: rx, marks, stop }
 }
 
 struct Task {
@@ -119,6 +173,7 @@ struct Task {
     projection: Arc<CompiledProjection>,
     index: IndexId,
     progress: watch::Sender<Progress>,
+    marks: Arc<StreamMarks>,
     /// Current documents by key (`None`: known absent).
     cache: HashMap<String, Option<Value>>,
 }
@@ -228,9 +283,13 @@ impl Task {
                 let checkpoint = batch.last.clone().or_else(|| self.progress.borrow().position.clone());
                 let announce = batch.last.clone().map(|last| (last, batch.count));
                 in_flight = self.start_apply(batch.writes, batch.parked, checkpoint, announce, &mut unapplied);
+                if let Some(flight) = &mut in_flight {
+                    flight.passed = batch.passed.into_iter().collect();
+                }
                 last_apply = tokio::time::Instant::now();
             } else if let Some(last) = batch.last {
                 // Nothing to write: the position is reached already.
+                self.marks.note(batch.passed.into_iter().collect());
                 self.progress.send_modify(|p| {
                     p.position = Some(last);
                     p.events += batch.count;
@@ -283,6 +342,8 @@ impl Task {
             }
             batch.count += 1;
             batch.last = Some(event.position.clone());
+            let passed = batch.passed.entry(event.stream_id.clone()).or_default();
+            *passed = (*passed).max(event.revision);
         }
         Ok(batch)
     }
@@ -340,7 +401,7 @@ impl Task {
         let store = self.deps.store.clone();
         let index = self.index.clone();
         let handle = tokio::spawn(async move { store.apply(&index, batch).await });
-        Some(InFlight { handle, announce, parked: parked_count })
+        Some(InFlight { handle, announce, parked: parked_count, passed: Vec::new() })
     }
 
     /// A commit has ended: tell watchers and waiting readers, or fail (the
@@ -358,6 +419,7 @@ impl Task {
         if !changes.is_empty() {
             let _ = self.deps.changes.send(Arc::new(ChangeBatch { index: self.index.clone(), changes }));
         }
+        self.marks.note(flight.passed);
         self.progress.send_modify(|p| {
             p.parked += flight.parked;
             if let Some((last, count)) = flight.announce {
@@ -366,5 +428,25 @@ impl Task {
             }
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_marks_keep_the_highest_revision_and_forget_only_old_streams() {
+        let marks = StreamMarks::default();
+        marks.note(vec![("a".into(), 3), ("b".into(), 1)]);
+        marks.note(vec![("a".into(), 2)]);
+        assert_eq!((marks.get("a"), marks.get("b"), marks.get("c")), (Some(3), Some(1), None));
+        // Filling one generation retires it; its streams are still known.
+        marks.note((0..MARKS_PER_GENERATION).map(|i| (format!("s{i}"), 0)).collect());
+        assert_eq!(marks.get("a"), Some(3));
+        marks.note(vec![("a".into(), 4)]);
+        // Another full generation forgets what was not passed again.
+        marks.note((0..MARKS_PER_GENERATION).map(|i| (format!("t{i}"), 0)).collect());
+        assert_eq!((marks.get("a"), marks.get("b")), (Some(4), None));
     }
 }

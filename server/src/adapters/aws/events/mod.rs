@@ -750,6 +750,13 @@ impl EventStore for DynamoEventStore {
         Ok(Position { token: token.to_string(), global: None })
     }
 
+    fn event_at(&self, position: &Position) -> Option<(String, u64)> {
+        match parse_token(&position.token) {
+            Ok(Token::Event { stream_id, revision }) => Some((stream_id, revision)),
+            _ => None,
+        }
+    }
+
     async fn find_event(&self, event_id: Uuid) -> Result<Option<RecordedEvent>, StoreError> {
         let records = self.id_records(std::iter::once(event_id)).await?;
         let Some((stream, revision, append_at)) = records.get(&event_id) else { return Ok(None) };
