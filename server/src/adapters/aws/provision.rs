@@ -146,7 +146,12 @@ async fn create_table(
                 .map_err(|e| anyhow::anyhow!("{e}"))?,
         );
     }
-    request.send().await.map_err(|e| anyhow::anyhow!("cannot create DynamoDB table {name}: {}", error_text(&e)))?;
+    match request.send().await {
+        Ok(_) => {}
+        // Another provision is creating it at this moment: wait for it below.
+        Err(e) if aws_sdk_dynamodb::error::ProvideErrorMetadata::code(&e) == Some("ResourceInUseException") => {}
+        Err(e) => anyhow::bail!("cannot create DynamoDB table {name}: {}", error_text(&e)),
+    }
     for _ in 0..100 {
         let described = ddb.describe_table().table_name(name).send().await;
         if let Ok(out) = described
