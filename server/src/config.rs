@@ -884,6 +884,30 @@ mod tests {
     }
 
     #[test]
+    fn snapshot_and_saga_backends_come_from_the_file_or_the_environment() {
+        Jail::expect_with(|jail| {
+            let config = Config::load(None, Figment::new()).expect("defaults");
+            assert_eq!(config.snapshots.backend, SnapshotsBackend::Embedded);
+            assert_eq!(config.sagas.backend, SagasBackend::Embedded);
+            assert_eq!(config.aws.resources.snapshots_table, "nexus-snapshots");
+            assert_eq!(config.aws.resources.sagas_table, "nexus-sagas");
+            jail.create_file(
+                "nexus.toml",
+                "[snapshots]\nbackend = \"dynamodb\"\n[aws.resources]\nsnapshots_table = \"snaps\"\n",
+            )?;
+            jail.set_env("NEXUS_SAGAS__BACKEND", "dynamodb");
+            let config = Config::load(None, Figment::new()).expect("loads");
+            assert_eq!(config.snapshots.backend, SnapshotsBackend::Dynamodb);
+            assert_eq!(config.sagas.backend, SagasBackend::Dynamodb);
+            assert_eq!(config.aws.resources.snapshots_table, "snaps");
+            jail.set_env("NEXUS_SAGAS__BACKEND", "postgres");
+            let error = Config::load(None, Figment::new()).expect_err("unknown backend");
+            assert!(error.to_string().contains("postgres"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn auth_settings_come_from_the_environment() {
         Jail::expect_with(|jail| {
             jail.set_env("NEXUS_AUTH__MODE", "jwt");
