@@ -76,6 +76,12 @@ fn uses_aws(config: &Config) -> bool {
         || config.stream_bus.backend == StreamBusBackend::Kinesis
         || config.queue_bus.backend == QueueBusBackend::Sqs
         || config.coordination.backend == CoordinationBackend::Dynamodb
+        || snapshots_on_dynamodb(config)
+        || config.sagas.backend == crate::config::SagasBackend::Dynamodb
+}
+
+fn snapshots_on_dynamodb(config: &Config) -> bool {
+    config.snapshots.enabled && config.snapshots.backend == crate::config::SnapshotsBackend::Dynamodb
 }
 
 fn replica_id() -> String {
@@ -246,6 +252,8 @@ async fn open_aws(config: &Config) -> anyhow::Result<crate::adapters::aws::AwsCl
             || config.queue_bus.backend == QueueBusBackend::Sqs,
         kinesis_stream: config.stream_bus.backend == StreamBusBackend::Kinesis,
         topic: config.queue_bus.backend == QueueBusBackend::Sqs,
+        snapshots_table: snapshots_on_dynamodb(config),
+        sagas_table: config.sagas.backend == crate::config::SagasBackend::Dynamodb,
     };
     provision::check(&clients, &config.aws.resources, needs).await.context("an AWS resource is missing")?;
     tracing::info!(region = %config.aws.region, endpoint = ?config.aws.endpoint_url, "AWS resources found");

@@ -214,6 +214,12 @@ pub struct AwsResources {
     /// cannot take as it is (a `.`, or too long) is shortened and suffixed
     /// with a hash of the name.
     pub queue_prefix: String,
+    /// Snapshots (`[snapshots] backend = "dynamodb"`), with TTL on
+    /// `expires_at`.
+    pub snapshots_table: String,
+    /// Sagas, their transitions and definitions (`[sagas] backend =
+    /// "dynamodb"`).
+    pub sagas_table: String,
 }
 
 impl Default for AwsResources {
@@ -224,14 +230,19 @@ impl Default for AwsResources {
             kinesis_stream: "nexus-core-events".into(),
             topic: "nexus-secondary-events.fifo".into(),
             queue_prefix: "nexus-".into(),
+            snapshots_table: "nexus-snapshots".into(),
+            sagas_table: "nexus-sagas".into(),
         }
     }
 }
 
-/// Sagas (see docs/SAGAS.md). Their state is kept in `<data_dir>/sagas.db`.
+/// Sagas (see docs/SAGAS.md).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SagasConfig {
+    /// Where sagas, their history and the definitions registered through
+    /// the API are kept.
+    pub backend: SagasBackend,
     /// Saga definitions (`*.toml`) loaded at start. A missing folder is
     /// skipped with a warning; a definition that does not parse or check
     /// stops the server from starting.
@@ -240,8 +251,19 @@ pub struct SagasConfig {
 
 impl Default for SagasConfig {
     fn default() -> Self {
-        Self { dir: Some(PathBuf::from("sagas")) }
+        Self { backend: SagasBackend::default(), dir: Some(PathBuf::from("sagas")) }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SagasBackend {
+    /// SQLite in `<data_dir>/sagas.db`; one server.
+    #[default]
+    Embedded,
+    /// The DynamoDB table `aws.resources.sagas_table`; any number of
+    /// replicas (transitions are conditional writes on the saga's version).
+    Dynamodb,
 }
 
 /// Log output.
@@ -429,6 +451,8 @@ pub struct SnapshotsConfig {
     /// Loads start from snapshots and the triggers take them. Off: every
     /// load folds the whole stream and no snapshot is taken or read.
     pub enabled: bool,
+    /// Where snapshots and the policies set through the API are kept.
+    pub backend: SnapshotsBackend,
     /// The policy of aggregate types not named in `aggregates`.
     pub default: SnapshotPolicy,
     /// Policies per aggregate type (`[snapshots.aggregates.account]`).
@@ -438,8 +462,25 @@ pub struct SnapshotsConfig {
 
 impl Default for SnapshotsConfig {
     fn default() -> Self {
-        Self { enabled: true, default: SnapshotPolicy::default(), aggregates: BTreeMap::new() }
+        Self {
+            enabled: true,
+            backend: SnapshotsBackend::default(),
+            default: SnapshotPolicy::default(),
+            aggregates: BTreeMap::new(),
+        }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnapshotsBackend {
+    /// SQLite in `<data_dir>/snapshots.db`; per replica.
+    #[default]
+    Embedded,
+    /// The DynamoDB table `aws.resources.snapshots_table`, shared by every
+    /// replica; superseded snapshots expire through DynamoDB TTL, and a
+    /// state above 380 KiB is not snapshotted (see docs/AWS.md).
+    Dynamodb,
 }
 
 /// Temporal queries (TemporalQueryService, see docs/TEMPORAL.md). They
@@ -840,6 +881,30 @@ mod tests {
         config.validate().expect("cert and key");
         config.tls = TlsConfig { client_ca_file: Some(PathBuf::from("ca.pem")), ..TlsConfig::default() };
         assert!(config.validate().expect_err("mTLS without TLS").to_string().contains("client_ca_file"));
+    }
+
+    #[test]
+    fn snapshot_and_saga_backends_come_from_the_file_or_the_environment() {
+        Jail::expect_with(|jail| {
+            let config = Config::load(None, Figment::new()).expect("defaults");
+            assert_eq!(config.snapshots.backend, SnapshotsBackend::Embedded);
+            assert_eq!(config.sagas.backend, SagasBackend::Embedded);
+            assert_eq!(config.aws.resources.snapshots_table, "nexus-snapshots");
+            assert_eq!(config.aws.resources.sagas_table, "nexus-sagas");
+            jail.create_file(
+                "nexus.toml",
+                "[snapshots]\nbackend = \"dynamodb\"\n[aws.resources]\nsnapshots_table = \"snaps\"\n",
+            )?;
+            jail.set_env("NEXUS_SAGAS__BACKEND", "dynamodb");
+            let config = Config::load(None, Figment::new()).expect("loads");
+            assert_eq!(config.snapshots.backend, SnapshotsBackend::Dynamodb);
+            assert_eq!(config.sagas.backend, SagasBackend::Dynamodb);
+            assert_eq!(config.aws.resources.snapshots_table, "snaps");
+            jail.set_env("NEXUS_SAGAS__BACKEND", "postgres");
+            let error = Config::load(None, Figment::new()).expect_err("unknown backend");
+            assert!(error.to_string().contains("postgres"), "{error}");
+            Ok(())
+        });
     }
 
     #[test]

@@ -23,16 +23,15 @@ use crate::{
     },
     auth::{AuthLayer, Authenticator},
     backends::{Backends, SAGA_TRIGGERS_LEASE},
-    config::{AuthMode, Config},
+    config::{AuthMode, Config, SagasBackend, SnapshotsBackend},
     core::{
         aggregate::HandlerRegistry,
         audit::AuditLog,
         command::{CommandBus, CommandBusConfig, CommandBusParts},
         policy::PolicyEngine,
-        ports::EventStore,
         projection::engine::ProjectionEngine,
         rate_limit::RateLimits,
-        saga::{coordinator::SagaCoordinator, definition as saga_definition},
+        saga::{SagaStore, coordinator::SagaCoordinator, definition as saga_definition},
         schema::{
             catalog,
             governance::{Governance, GovernanceSettings},
@@ -69,26 +68,23 @@ pub(crate) async fn import_legacy_audit(store: &SqliteEventStore, config: &Confi
     Ok(())
 }
 
-/// Opens the snapshot store (`<data_dir>/snapshots.db`), the aggregate
-/// loader on top of it, and starts the snapshotter. With snapshots off the
-/// loader folds whole streams and there is no snapshotter.
+/// Opens the snapshot store (`[snapshots] backend`), the aggregate loader
+/// on top of it, and starts the snapshotter. With snapshots off the loader
+/// folds whole streams and there is no snapshotter.
 pub async fn open_snapshots(
     config: &Config,
-    store: &Arc<dyn EventStore>,
+    backends: &Backends,
     governance: &Arc<Governance>,
     handlers: &HandlerRegistry,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<(Arc<AggregateLoader>, Option<Arc<Snapshotter>>)> {
+    let store = &backends.store;
     let stats = Arc::new(SnapshotStats::default());
     if !config.snapshots.enabled {
         tracing::info!("snapshots are off: every load folds the whole stream");
         return Ok((Arc::new(AggregateLoader::new(store.clone(), governance.clone(), None, stats)), None));
     }
-    let path = config.data_dir.join("snapshots.db");
-    let snapshots: Arc<dyn SnapshotStore> = Arc::new(
-        SqliteSnapshotStore::open(&path)
-            .with_context(|| format!("cannot open the snapshot store at {}", path.display()))?,
-    );
+    let snapshots = snapshot_store(config, backends)?;
     let loader = Arc::new(AggregateLoader::new(store.clone(), governance.clone(), Some(snapshots.clone()), stats));
     let settings = SnapshotterConfig {
         default_policy: config.snapshots.default.clone(),
@@ -102,6 +98,56 @@ pub async fn open_snapshots(
     );
     snapshotter.start(shutdown.clone());
     Ok((loader, Some(snapshotter)))
+}
+
+/// The snapshot store `[snapshots] backend` names.
+fn snapshot_store(config: &Config, backends: &Backends) -> anyhow::Result<Arc<dyn SnapshotStore>> {
+    match config.snapshots.backend {
+        SnapshotsBackend::Embedded => {
+            let path = config.data_dir.join("snapshots.db");
+            let store = SqliteSnapshotStore::open(&path)
+                .with_context(|| format!("cannot open the snapshot store at {}", path.display()))?;
+            tracing::info!(path = %path.display(), "embedded snapshot store open");
+            Ok(Arc::new(store))
+        }
+        #[cfg(feature = "aws")]
+        SnapshotsBackend::Dynamodb => {
+            let clients = backends.aws.as_ref().context("AWS clients")?;
+            let table = &config.aws.resources.snapshots_table;
+            tracing::info!(%table, "DynamoDB snapshot store open");
+            Ok(Arc::new(crate::adapters::aws::snapshots::DynamoSnapshotStore::new(clients.dynamodb.clone(), table)))
+        }
+        #[cfg(not(feature = "aws"))]
+        SnapshotsBackend::Dynamodb => {
+            let _ = backends;
+            anyhow::bail!("snapshots.backend = \"dynamodb\" needs the `aws` cargo feature")
+        }
+    }
+}
+
+/// The saga store `[sagas] backend` names.
+fn saga_store(config: &Config, backends: &Backends) -> anyhow::Result<Arc<dyn SagaStore>> {
+    match config.sagas.backend {
+        SagasBackend::Embedded => {
+            let path = config.data_dir.join("sagas.db");
+            let store = SqliteSagaStore::open(&path)
+                .with_context(|| format!("cannot open the saga store at {}", path.display()))?;
+            tracing::info!(path = %path.display(), "embedded saga store open");
+            Ok(Arc::new(store))
+        }
+        #[cfg(feature = "aws")]
+        SagasBackend::Dynamodb => {
+            let clients = backends.aws.as_ref().context("AWS clients")?;
+            let table = &config.aws.resources.sagas_table;
+            tracing::info!(%table, "DynamoDB saga store open");
+            Ok(Arc::new(crate::adapters::aws::sagas::DynamoSagaStore::new(clients.dynamodb.clone(), table)))
+        }
+        #[cfg(not(feature = "aws"))]
+        SagasBackend::Dynamodb => {
+            let _ = backends;
+            anyhow::bail!("sagas.backend = \"dynamodb\" needs the `aws` cargo feature")
+        }
+    }
 }
 
 /// Opens the schema registry the configuration names, and registers the
@@ -152,7 +198,7 @@ pub async fn open_governance(config: &Config) -> anyhow::Result<Arc<Governance>>
     Ok(governance)
 }
 
-/// Opens the saga store (`<data_dir>/sagas.db`), loads the definitions of
+/// Opens the saga store (`[sagas] backend`), loads the definitions of
 /// `sagas.dir`, resumes every saga a stop interrupted and starts the event
 /// triggers.
 pub async fn open_sagas(
@@ -161,9 +207,7 @@ pub async fn open_sagas(
     commands: &Arc<CommandBus>,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<Arc<SagaCoordinator>> {
-    let path = config.data_dir.join("sagas.db");
-    let saga_store =
-        SqliteSagaStore::open(&path).with_context(|| format!("cannot open the saga store at {}", path.display()))?;
+    let saga_store = saga_store(config, backends)?;
     let definitions = match &config.sagas.dir {
         Some(dir) if dir.is_dir() => saga_definition::load_folder(dir)
             .with_context(|| format!("cannot load the saga definitions in {} (sagas.dir)", dir.display()))?,
@@ -173,7 +217,7 @@ pub async fn open_sagas(
         }
         None => Vec::new(),
     };
-    let coordinator = SagaCoordinator::new(Arc::new(saga_store), commands.clone(), definitions, shutdown.clone())
+    let coordinator = SagaCoordinator::new(saga_store, commands.clone(), definitions, shutdown.clone())
         .await
         .context("cannot start the saga coordinator")?;
     let resumed = coordinator.resume().await.context("cannot resume the interrupted sagas")?;
@@ -185,7 +229,7 @@ pub async fn open_sagas(
             let _ = task.await;
         }
     });
-    tracing::info!(path = %path.display(), resumed, "saga coordinator started");
+    tracing::info!(resumed, "saga coordinator started");
     Ok(coordinator)
 }
 
@@ -253,7 +297,7 @@ pub async fn serve_on(
     let guard = Guard::new(policies.clone(), audit.clone());
     let handlers = if config.commands.example_domain { domain::handlers() } else { HandlerRegistry::default() };
     let shutdown = CancellationToken::new();
-    let (loader, snapshotter) = open_snapshots(&config, &store, &governance, &handlers, &shutdown).await?;
+    let (loader, snapshotter) = open_snapshots(&config, &backends, &governance, &handlers, &shutdown).await?;
     let commands = Arc::new(CommandBus::new(
         CommandBusParts {
             store: store.clone(),

@@ -732,6 +732,8 @@ pub fn aws_env(endpoint: &str) -> Vec<(String, String)> {
         ("NEXUS_AWS__RESOURCES__KINESIS_STREAM", format!("{id}-core")),
         ("NEXUS_AWS__RESOURCES__TOPIC", format!("{id}-secondary.fifo")),
         ("NEXUS_AWS__RESOURCES__QUEUE_PREFIX", format!("{id}-")),
+        ("NEXUS_AWS__RESOURCES__SNAPSHOTS_TABLE", format!("{id}-snapshots")),
+        ("NEXUS_AWS__RESOURCES__SAGAS_TABLE", format!("{id}-sagas")),
         ("NEXUS_EVENT_STORE__BACKEND", "dynamodb".to_string()),
         ("NEXUS_EVENT_STORE__DYNAMODB__POLL_INTERVAL", "100ms".to_string()),
         ("NEXUS_STREAM_BUS__BACKEND", "kinesis".to_string()),

@@ -1,4 +1,5 @@
-//! The AWS adapters: the ports on DynamoDB (events, checkpoints, leases),
+//! The AWS adapters: the ports on DynamoDB (events, checkpoints, leases,
+//! snapshots, sagas),
 //! DynamoDB Streams (the change feed), Kinesis (the stream path) and SNS→SQS
 //! (the queue path). Compiled with the `aws` cargo feature (on by default).
 //!
@@ -12,9 +13,12 @@
 
 pub mod coordination;
 pub mod events;
+mod item;
 pub mod kinesis;
 pub mod leases;
 pub mod provision;
+pub mod sagas;
+pub mod snapshots;
 pub mod sqs;
 
 #[cfg(test)]

@@ -12,9 +12,10 @@ use aws_sdk_dynamodb::types::{
 use super::AwsClients;
 use crate::config::AwsResources;
 
-/// Name of the partition key of both tables (a string).
+/// Name of the partition key of every table (a string).
 pub const PK: &str = "pk";
-/// Name of the sort key of the events table (a number).
+/// Name of the sort key of the events table (a number) and of the
+/// snapshots and sagas tables (a string).
 pub const SK: &str = "sk";
 
 /// Which resources a deployment needs, from its backends.
@@ -24,11 +25,22 @@ pub struct Needs {
     pub coordination_table: bool,
     pub kinesis_stream: bool,
     pub topic: bool,
+    /// Snapshots, with TTL on `expires_at`.
+    pub snapshots_table: bool,
+    /// Sagas, their transitions and definitions.
+    pub sagas_table: bool,
 }
 
 impl Needs {
     pub fn all() -> Self {
-        Self { events_table: true, coordination_table: true, kinesis_stream: true, topic: true }
+        Self {
+            events_table: true,
+            coordination_table: true,
+            kinesis_stream: true,
+            topic: true,
+            snapshots_table: true,
+            sagas_table: true,
+        }
     }
 }
 
@@ -42,25 +54,15 @@ pub async fn create(clients: &AwsClients, names: &AwsResources, needs: Needs, sh
         create_table(clients, &names.coordination_table, None, false).await?;
         // Records that carry `expires_at` (the queue path's publish ledger)
         // are deleted by DynamoDB once it passes.
-        let ttl = aws_sdk_dynamodb::types::TimeToLiveSpecification::builder()
-            .enabled(true)
-            .attribute_name("expires_at")
-            .build()
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let table = &names.coordination_table;
-        let described = clients.dynamodb.describe_time_to_live().table_name(table).send().await;
-        let on =
-            described.ok().and_then(|d| d.time_to_live_description().and_then(|t| t.time_to_live_status().cloned()));
-        if on != Some(aws_sdk_dynamodb::types::TimeToLiveStatus::Enabled) {
-            clients
-                .dynamodb
-                .update_time_to_live()
-                .table_name(table)
-                .time_to_live_specification(ttl)
-                .send()
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot turn on TTL for DynamoDB table {table}: {}", error_text(&e)))?;
-        }
+        enable_ttl(clients, &names.coordination_table).await?;
+    }
+    if needs.snapshots_table {
+        create_table(clients, &names.snapshots_table, Some(ScalarAttributeType::S), false).await?;
+        // Superseded snapshots carry `expires_at` (see adapters::aws::snapshots).
+        enable_ttl(clients, &names.snapshots_table).await?;
+    }
+    if needs.sagas_table {
+        create_table(clients, &names.sagas_table, Some(ScalarAttributeType::S), false).await?;
     }
     if needs.kinesis_stream {
         create_kinesis_stream(clients, &names.kinesis_stream, shards).await?;
@@ -79,6 +81,29 @@ pub async fn create(clients: &AwsClients, names: &AwsResources, needs: Needs, sh
             .await
             .map_err(|e| anyhow::anyhow!("cannot create SNS topic {}: {}", names.topic, error_text(&e)))?;
     }
+    Ok(())
+}
+
+/// Turns on TTL on `expires_at` unless it is on already.
+async fn enable_ttl(clients: &AwsClients, table: &str) -> anyhow::Result<()> {
+    let described = clients.dynamodb.describe_time_to_live().table_name(table).send().await;
+    let on = described.ok().and_then(|d| d.time_to_live_description().and_then(|t| t.time_to_live_status().cloned()));
+    if on == Some(aws_sdk_dynamodb::types::TimeToLiveStatus::Enabled) {
+        return Ok(());
+    }
+    let ttl = aws_sdk_dynamodb::types::TimeToLiveSpecification::builder()
+        .enabled(true)
+        .attribute_name("expires_at")
+        .build()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    clients
+        .dynamodb
+        .update_time_to_live()
+        .table_name(table)
+        .time_to_live_specification(ttl)
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot turn on TTL for DynamoDB table {table}: {}", error_text(&e)))?;
     Ok(())
 }
 
@@ -121,7 +146,12 @@ async fn create_table(
                 .map_err(|e| anyhow::anyhow!("{e}"))?,
         );
     }
-    request.send().await.map_err(|e| anyhow::anyhow!("cannot create DynamoDB table {name}: {}", error_text(&e)))?;
+    match request.send().await {
+        Ok(_) => {}
+        // Another provision is creating it at this moment: wait for it below.
+        Err(e) if aws_sdk_dynamodb::error::ProvideErrorMetadata::code(&e) == Some("ResourceInUseException") => {}
+        Err(e) => anyhow::bail!("cannot create DynamoDB table {name}: {}", error_text(&e)),
+    }
     for _ in 0..100 {
         let described = ddb.describe_table().table_name(name).send().await;
         if let Ok(out) = described
@@ -189,6 +219,29 @@ pub async fn check(clients: &AwsClients, names: &AwsResources, needs: Needs) -> 
                 error_text(&e)
             )
         })?;
+    }
+    for (needed, table, setting) in [
+        (needs.snapshots_table, &names.snapshots_table, "aws.resources.snapshots_table"),
+        (needs.sagas_table, &names.sagas_table, "aws.resources.sagas_table"),
+    ] {
+        if !needed {
+            continue;
+        }
+        let out = clients.dynamodb.describe_table().table_name(table).send().await.map_err(|e| {
+            anyhow::anyhow!("DynamoDB table {table:?} ({setting}) is not usable: {}; {hint}", error_text(&e))
+        })?;
+        let keys = out.table().map(|t| t.key_schema()).unwrap_or_default();
+        let string_sort_key = out
+            .table()
+            .map(|t| t.attribute_definitions())
+            .unwrap_or_default()
+            .iter()
+            .any(|a| a.attribute_name() == SK && a.attribute_type() == &ScalarAttributeType::S);
+        if !keys.iter().any(|k| k.attribute_name() == SK && k.key_type() == &KeyType::Range) || !string_sort_key {
+            anyhow::bail!(
+                "DynamoDB table {table:?} ({setting}) must have the string keys `pk` (partition) and `sk` (sort); {hint}"
+            );
+        }
     }
     if needs.kinesis_stream {
         let stream = &names.kinesis_stream;
@@ -269,6 +322,16 @@ mod tests {
 
         create(&clients, &config.resources, Needs::all(), 1).await.expect("create");
         check(&clients, &config.resources, Needs::all()).await.expect("everything exists");
+        let ttl = clients
+            .dynamodb
+            .describe_time_to_live()
+            .table_name(&config.resources.snapshots_table)
+            .send()
+            .await
+            .expect("describe TTL");
+        let ttl = ttl.time_to_live_description().expect("TTL description");
+        assert_eq!(ttl.time_to_live_status(), Some(&aws_sdk_dynamodb::types::TimeToLiveStatus::Enabled));
+        assert_eq!(ttl.attribute_name(), Some("expires_at"));
         // Creating again leaves what exists alone.
         create(&clients, &config.resources, Needs::all(), 1).await.expect("create again");
     }

@@ -36,6 +36,8 @@ pub fn moto_config() -> AwsConfig {
             kinesis_stream: format!("t-core-{id}"),
             topic: format!("t-secondary-{id}.fifo"),
             queue_prefix: format!("t{id}-"),
+            snapshots_table: format!("t-snapshots-{id}"),
+            sagas_table: format!("t-sagas-{id}"),
         },
         ..AwsConfig::default()
     }
