@@ -210,6 +210,11 @@ enum BenchCommand {
     /// Completed transfer sagas per second and saga duration percentiles,
     /// with N sagas running at once (32 by default).
     Sagas(bench::sagas::SagaBenchArgs),
+    /// Latency from append acknowledgement to a Kinesis subscriber (stream
+    /// path) and to an SQS-backed Consume stream (queue path), on the AWS
+    /// backends.
+    #[cfg(feature = "aws")]
+    Paths(bench::paths::PathsBenchArgs),
 }
 
 impl ServeArgs {
@@ -303,6 +308,10 @@ fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Snapshots(args)) => {
             runtime.block_on(bench::snapshots::run(args)).map(|()| ExitCode::SUCCESS)
+        }
+        #[cfg(feature = "aws")]
+        Command::Bench(BenchCommand::Paths(args)) => {
+            runtime.block_on(bench::paths::run(args)).map(|()| ExitCode::SUCCESS)
         }
         Command::Bench(BenchCommand::ReadSide(args)) => {
             runtime.block_on(bench::readside::run(args)).map(|()| ExitCode::SUCCESS)

@@ -34,6 +34,8 @@ pub mod payload;
 pub mod policy;
 pub mod read_store;
 pub mod readside;
+#[cfg(feature = "aws")]
+pub mod paths;
 pub mod sagas;
 pub mod snapshots;
 pub mod validate;
@@ -832,5 +834,44 @@ mod tests {
         assert!(message.contains("UNIMPLEMENTED"), "{message}");
         let silent = no_success_message("http://x", &ClientStats::new().expect("histogram"));
         assert!(silent.contains("did not answer"), "{silent}");
+    }
+}
+
+/// Delivery latency: from each acknowledgement to the receipt of the same
+/// key (0 when the receipt came first); keys without a receipt are missing.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct Latency {
+    pub samples: u64,
+    pub missing: u64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+pub(crate) fn latency<K: Eq + std::hash::Hash>(
+    acks: &std::collections::HashMap<K, tokio::time::Instant>,
+    receipts: &std::collections::HashMap<K, tokio::time::Instant>,
+) -> Latency {
+    let mut histogram = match hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000, 3) {
+        Ok(h) => h,
+        Err(_) => return Latency { samples: 0, missing: 0, p50_ms: 0.0, p99_ms: 0.0, max_ms: 0.0 },
+    };
+    let mut missing = 0;
+    for (key, acked) in acks {
+        match receipts.get(key) {
+            Some(received) => {
+                let micros = received.saturating_duration_since(*acked).as_micros();
+                let _ = histogram.record(u64::try_from(micros).unwrap_or(u64::MAX).max(1));
+            }
+            None => missing += 1,
+        }
+    }
+    let ms = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
+    Latency {
+        samples: histogram.len(),
+        missing,
+        p50_ms: ms(0.5),
+        p99_ms: ms(0.99),
+        max_ms: histogram.max() as f64 / 1000.0,
     }
 }

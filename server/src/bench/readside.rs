@@ -35,6 +35,7 @@ use rand::{Rng, SeedableRng, rngs::SmallRng};
 use serde::Serialize;
 use tokio::{task::JoinSet, time::Instant};
 
+use super::Latency;
 use crate::auth::client::{AuthedChannel, ClientAuthArgs};
 
 /// Options of `nexus bench read-side`.
@@ -77,14 +78,6 @@ type Acks = Arc<Mutex<HashMap<u64, Instant>>>;
 /// Receipt times by global position.
 type Receipts = Arc<Mutex<HashMap<u64, Instant>>>;
 
-#[derive(Debug, Serialize)]
-struct Latency {
-    samples: u64,
-    missing: u64,
-    p50_ms: f64,
-    p99_ms: f64,
-    max_ms: f64,
-}
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -306,28 +299,7 @@ fn append(stream: &str, event_type: &str, data: &serde_json::Value) -> AppendToS
 
 fn latency(acks: &HashMap<u64, Instant>, receipts: &Receipts) -> Latency {
     let receipts = receipts.lock().map(|r| r.clone()).unwrap_or_default();
-    let mut histogram = match Histogram::<u64>::new_with_bounds(1, 60_000_000, 3) {
-        Ok(h) => h,
-        Err(_) => return Latency { samples: 0, missing: 0, p50_ms: 0.0, p99_ms: 0.0, max_ms: 0.0 },
-    };
-    let mut missing = 0;
-    for (global, acked) in acks {
-        match receipts.get(global) {
-            Some(received) => {
-                let micros = received.saturating_duration_since(*acked).as_micros();
-                let _ = histogram.record(u64::try_from(micros).unwrap_or(u64::MAX).max(1));
-            }
-            None => missing += 1,
-        }
-    }
-    let ms = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
-    Latency {
-        samples: histogram.len(),
-        missing,
-        p50_ms: ms(0.5),
-        p99_ms: ms(0.99),
-        max_ms: histogram.max() as f64 / 1000.0,
-    }
+    super::latency(acks, &receipts)
 }
 
 /// Rebuilds the projection and times it until reads switch to the new generation.

@@ -205,7 +205,7 @@ async fn a_second_replica_shares_consumers_messages_and_dead_letters() {
         max_deliveries: 4,
         backoff_initial: Duration::from_millis(250),
         backoff_max: Duration::from_secs(9),
-        event_types: vec!["Invoice*".into()],
+        event_types: vec!["Big".into(), "Invoice*".into()],
     };
     one.create_consumer("shared.v1", chosen.clone()).await.expect("create");
     let seen = two.consumer("shared.v1").await.expect("seen by the other replica");
