@@ -7,7 +7,10 @@ Kinesis stream path, SNS->SQS queue path, DynamoDB coordination), runs
 `nexus bench append` scenarios and reads, after each, the requests and
 billed units moto saw. Prints a Markdown table and writes JSON.
 
-Usage: bench_aws.py --nexus BIN --grpcurl BIN [--duration 10s] [--json FILE]
+Then measures append -> Kinesis subscriber and append -> SQS consumer
+latency with `nexus bench paths`.
+
+Usage: bench_aws.py --nexus BIN --grpcurl BIN [--duration 10s] [--paths-duration 20s] [--json FILE]
 """
 
 import argparse
@@ -80,6 +83,7 @@ def main() -> None:
     parser.add_argument("--nexus", required=True)
     parser.add_argument("--grpcurl", required=True)
     parser.add_argument("--duration", default="10s")
+    parser.add_argument("--paths-duration", default="20s")
     parser.add_argument("--json", dest="json_out")
     args = parser.parse_args()
 
@@ -171,10 +175,35 @@ def main() -> None:
         grpc("nexus.v1.QueueService/CreateConsumer", {"name": "bench"})
         time.sleep(6)  # the router's route cache (5 s)
         results.append(scenario("queue path, single events", ["--concurrency", "16", "--batch-size", "1"]))
+
+        # Latency from an append's acknowledgement to a Kinesis subscriber
+        # and to an SQS-backed Consume stream, at a steady low rate, with
+        # the consumers' own requests counted.
+        wait_quiet(moto, quiet=2.0)
+        post(f"{moto}/_nexus/usage/reset")
+        out = subprocess.run(
+            [args.nexus, "bench", "paths", "--server", f"http://{address}", "--rate", "20",
+             "--duration", args.paths_duration, "--json"],
+            env=env, check=True, capture_output=True, text=True, cwd=work,
+        )
+        paths = json.loads(out.stdout.strip().splitlines()[-1])
+        paths["usage"] = get(f"{moto}/_nexus/usage")
         if args.json_out:
             with open(args.json_out, "w") as f:
-                json.dump({"idle_per_second": idle, "scenarios": results}, f, indent=2)
+                json.dump({"idle_per_second": idle, "scenarios": results, "paths": paths}, f, indent=2)
         print_table(results)
+        print()
+        print(f"Append to consumer at {paths['rate']} appends/s ({paths['events']} events, emulator figures):")
+        for key in ["append_to_kinesis_consumer", "append_to_sqs_consumer"]:
+            l = paths[key]
+            print(f"- {key}: p50 {l['p50_ms']:.1f} ms, p99 {l['p99_ms']:.1f} ms, max {l['max_ms']:.1f} ms "
+                  f"({l['samples']} samples, {l['missing']} missing)")
+        print(f"- append p50: {paths['append_p50_ms']:.1f} ms; Kinesis poll interval {paths['kinesis_poll_interval_ms']} ms")
+        print("- requests during the latency run (server + bench consumers):")
+        for k, v in sorted(paths["usage"].items()):
+            if v and (k.startswith("kinesis.") or k.startswith("sqs.") or k.endswith("GetRecords")
+                      or k.endswith("ReceiveMessage") or k.endswith("DeleteMessage")):
+                print(f"  - {k}: {v:.0f}")
         print()
         print("Idle, per second and replica:")
         for k, v in sorted(idle.items()):
