@@ -714,6 +714,26 @@ impl OpenSearchReadStore {
         Ok(())
     }
 
+    /// Points the projection's alias at the generation the engine records
+    /// as serving (under `projection/<name>` in its bookkeeping), once that
+    /// generation's index exists. Failing to is logged, not returned: the
+    /// alias is for tools outside Nexus, and the next switch repairs it.
+    async fn align_alias(&self, projection: &str) -> Result<(), ReadStoreError> {
+        let Some(value) = self.get_meta(&format!("projection/{projection}")).await? else { return Ok(()) };
+        let generation = serde_json::from_str::<Value>(&value)
+            .ok()
+            .and_then(|v| v.get("generation").and_then(Value::as_u64))
+            .and_then(|g| u32::try_from(g).ok());
+        let Some(generation) = generation else { return Ok(()) };
+        let id = IndexId { projection: projection.to_string(), generation };
+        if self.state(&id).await?.is_some()
+            && let Err(error) = self.switch_alias(&id).await
+        {
+            tracing::warn!(index = %id, %error, "cannot point the projection's alias at its serving generation");
+        }
+        Ok(())
+    }
+
     /// Indexes the text of the current versions again after the text
     /// fields changed.
     async fn reindex_text(&self, id: &IndexId, text_fields: &[String]) -> Result<(), ReadStoreError> {
@@ -796,7 +816,9 @@ impl ReadStore for OpenSearchReadStore {
         match self.put_meta_doc(&self.state_id(&spec.id), &state, Some(version), true).await {
             // Someone created it meanwhile.
             Err(ReadStoreError::Internal(_)) if self.state(&spec.id).await?.is_some() => Ok(()),
-            other => other,
+            Err(e) => Err(e),
+            // The engine may have recorded this generation as serving first.
+            Ok(()) => self.align_alias(&spec.id.projection).await,
         }
     }
 
@@ -944,21 +966,8 @@ impl ReadStore for OpenSearchReadStore {
 
     async fn put_meta(&self, key: &str, value: &str) -> Result<(), ReadStoreError> {
         self.put_meta_doc(&format!("m:{key}"), &json!({ "kind": "meta", "value": value }), None, false).await?;
-        // The engine records a projection's serving generation under
-        // `projection/<name>`; the alias follows it.
-        if let Some(name) = key.strip_prefix("projection/") {
-            let generation = serde_json::from_str::<Value>(value)
-                .ok()
-                .and_then(|v| v.get("generation").and_then(Value::as_u64))
-                .and_then(|g| u32::try_from(g).ok());
-            if let Some(generation) = generation {
-                let id = IndexId { projection: name.to_string(), generation };
-                if self.state(&id).await?.is_some()
-                    && let Err(error) = self.switch_alias(&id).await
-                {
-                    tracing::warn!(index = %id, %error, "cannot point the projection's alias at its serving generation");
-                }
-            }
+        if let Some(projection) = key.strip_prefix("projection/") {
+            self.align_alias(projection).await?;
         }
         Ok(())
     }

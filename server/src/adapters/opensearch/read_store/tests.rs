@@ -159,4 +159,16 @@ async fn the_alias_follows_the_serving_generation() {
     store.put_meta("projection/bank", r#"{"generation":2}"#).await.expect("meta");
     assert_eq!(count(client.clone(), alias.clone()).await, 2, "the alias moved to generation 2");
     assert_eq!(store.get_meta("projection/bank").await.expect("meta").as_deref(), Some(r#"{"generation":2}"#));
+
+    // Recorded as serving before its index exists, a generation gets the
+    // alias when it is created.
+    store.put_meta("projection/bank", r#"{"generation":3}"#).await.expect("meta");
+    assert_eq!(
+        count(client.clone(), alias.clone()).await,
+        2,
+        "the alias stays on generation 2 until generation 3 has an index"
+    );
+    let three = IndexId { projection: "bank".into(), generation: 3 };
+    store.create_index(&IndexSpec { id: three, text_fields: vec![] }).await.expect("create");
+    assert_eq!(count(client.clone(), alias.clone()).await, 0, "the alias is on the new, empty generation 3");
 }
