@@ -95,6 +95,40 @@ $(tail -20 "$log")"
   die "moto did not answer on $MOTO_URL within 20 s; its log is $log"
 }
 
+# Starts osmem-server (an in-memory OpenSearch, from the osmem-server
+# package in <venv>) on 127.0.0.1:<port>, waits until it prints its URL and
+# sets OSMEM_PID and OSMEM_URL. With [parent pid] it exits when that process
+# does. Usage: start_osmem <venv> <port> <log file> [parent pid]
+start_osmem() {
+  local venv="$1" port="$2" log="$3" parent="${4:-}" bin
+  bin="$("$venv/bin/python" -c 'import os, osmem_server; print(os.path.join(os.path.dirname(osmem_server.__file__), "bin", "osmem-server"))')" \
+    || die "osmem-server is not installed in $venv (it comes from scripts/tools/requirements.txt)"
+  [[ -f "$bin" ]] || die "no osmem-server binary at $bin; delete $venv and run again"
+  [[ -x "$bin" ]] || chmod +x "$bin"
+  local args=(-addr "127.0.0.1:$port" -no-stdin-watch)
+  [[ -n "$parent" ]] && args+=(-parent-pid "$parent")
+  "$bin" "${args[@]}" >"$log" 2>&1 &
+  OSMEM_PID=$!
+  OSMEM_URL=""
+  local i
+  for i in $(seq 1 100); do
+    # It prints {"url": ..., "pid": ...} on one line once it listens.
+    OSMEM_URL="$("$venv/bin/python" - "$log" <<'PY' 2>/dev/null || true
+import json, sys
+for line in open(sys.argv[1]):
+    if line.lstrip().startswith("{"):
+        print(json.loads(line)["url"])
+        break
+PY
+)"
+    [[ -n "$OSMEM_URL" ]] && return 0
+    kill -0 "$OSMEM_PID" 2>/dev/null || die "osmem-server exited at start; its log is $log:
+$(tail -20 "$log")"
+    sleep 0.2
+  done
+  die "osmem-server did not print its URL within 20 s; its log is $log"
+}
+
 # Creates (or repairs) the virtualenv <venv> and installs
 # scripts/tools/requirements.txt into it when that file changed.
 setup_python_tools() {

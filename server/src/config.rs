@@ -63,6 +63,9 @@ pub struct Config {
     pub coordination: CoordinationConfig,
     /// AWS access, for every port whose backend is an AWS service (see docs/AWS.md).
     pub aws: AwsConfig,
+    /// The OpenSearch cluster, when `projections.backend` is `opensearch`
+    /// (see docs/OPENSEARCH.md).
+    pub opensearch: OpenSearchConfig,
 }
 
 impl Default for Config {
@@ -87,6 +90,7 @@ impl Default for Config {
             queue_bus: QueueBusConfig::default(),
             coordination: CoordinationConfig::default(),
             aws: AwsConfig::default(),
+            opensearch: OpenSearchConfig::default(),
         }
     }
 }
@@ -426,6 +430,8 @@ impl Default for PoliciesConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProjectionsConfig {
+    /// Where projected documents, checkpoints and change logs live.
+    pub backend: ProjectionsBackend,
     /// Projection definitions (`*.toml`) started with the server. A missing
     /// folder is skipped with a warning; a definition that does not compile
     /// stops the server from starting.
@@ -440,7 +446,72 @@ pub struct ProjectionsConfig {
 
 impl Default for ProjectionsConfig {
     fn default() -> Self {
-        Self { dir: Some(PathBuf::from("projections")), stream_window: 16_384, change_log: 100_000 }
+        Self {
+            backend: ProjectionsBackend::default(),
+            dir: Some(PathBuf::from("projections")),
+            stream_window: 16_384,
+            change_log: 100_000,
+        }
+    }
+}
+
+/// The read store's backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProjectionsBackend {
+    /// SQLite with FTS5 in `data_dir/read.db`.
+    #[default]
+    Embedded,
+    /// An OpenSearch cluster (`[opensearch]`); one writer per index, see
+    /// docs/OPENSEARCH.md.
+    Opensearch,
+}
+
+/// `[opensearch]`: the cluster holding the read models when
+/// `projections.backend = "opensearch"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OpenSearchConfig {
+    /// The cluster's URL (`https://…` for TLS), for example an Amazon
+    /// OpenSearch Service domain endpoint or a local `osmem-server`.
+    pub url: String,
+    /// Prepended to every index and alias Nexus creates, so that several
+    /// deployments can share a cluster. Lowercase letters, digits, `-`,
+    /// `_` and `.`, not starting with `-` or `_`.
+    pub index_prefix: String,
+    /// Longest wait for one request.
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
+}
+
+impl Default for OpenSearchConfig {
+    fn default() -> Self {
+        Self {
+            url: "http://127.0.0.1:9200".into(),
+            index_prefix: "nexus-".into(),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl OpenSearchConfig {
+    /// Checks what can be checked without the cluster.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !(self.url.starts_with("http://") || self.url.starts_with("https://")) {
+            return Err(ConfigError::Invalid(format!(
+                "opensearch.url {:?} must start with http:// or https://",
+                self.url
+            )));
+        }
+        let prefix = &self.index_prefix;
+        let valid_chars = prefix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c));
+        if !valid_chars || prefix.starts_with(['-', '_', '+']) || prefix.len() > 100 {
+            return Err(ConfigError::Invalid(format!(
+                "opensearch.index_prefix {prefix:?}: use at most 100 lowercase letters, digits, '-', '_' or '.', \
+                 not starting with '-' or '_'"
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -673,6 +744,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "queue_bus",
     "coordination",
     "aws",
+    "opensearch",
 ];
 
 /// Errors of loading configuration.
@@ -743,6 +815,9 @@ impl Config {
             return Err(ConfigError::Invalid(format!(
                 "temporal.roles.{role} must be at least 1 (refuse a role temporal queries in the policies instead)"
             )));
+        }
+        if self.projections.backend == ProjectionsBackend::Opensearch {
+            self.opensearch.validate()?;
         }
         self.validate_auth()?;
         self.validate_tls()

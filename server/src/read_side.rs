@@ -12,7 +12,7 @@ use crate::{
         sqlite::{SqliteReadStore, SqliteReadStoreConfig},
     },
     backends::{Backends, ROUTER_LEASE},
-    config::{Config, StreamBusBackend},
+    config::{Config, ProjectionsBackend, StreamBusBackend},
     core::{
         bus::{QueueBus, StreamBus},
         projection::{
@@ -46,14 +46,7 @@ impl ReadSide {
         shutdown: CancellationToken,
     ) -> anyhow::Result<Self> {
         let store = backends.store.clone();
-        let read_path = config.data_dir.join("read.db");
-        let read_store: Arc<dyn ReadStore> = Arc::new(
-            SqliteReadStore::open_with(
-                &read_path,
-                SqliteReadStoreConfig { keep_changes: config.projections.change_log },
-            )
-            .with_context(|| format!("cannot open the read store at {}", read_path.display()))?,
-        );
+        let read_store = open_read_store(config).await?;
         let routes = Arc::new(Routes::new(governance.clone()));
         let stream_bus: Arc<dyn StreamBus> = match config.stream_bus.backend {
             StreamBusBackend::Embedded => Arc::new(
@@ -114,6 +107,35 @@ impl ReadSide {
     pub async fn stopped(self) {
         let _ = self.router_task.await;
     }
+}
+
+/// The read store `[projections] backend` names.
+async fn open_read_store(config: &Config) -> anyhow::Result<Arc<dyn ReadStore>> {
+    let keep_changes = config.projections.change_log;
+    Ok(match config.projections.backend {
+        ProjectionsBackend::Embedded => {
+            let path = config.data_dir.join("read.db");
+            Arc::new(
+                SqliteReadStore::open_with(&path, SqliteReadStoreConfig { keep_changes })
+                    .with_context(|| format!("cannot open the read store at {}", path.display()))?,
+            )
+        }
+        ProjectionsBackend::Opensearch => opensearch_read_store(config, keep_changes).await?,
+    })
+}
+
+#[cfg(feature = "opensearch")]
+async fn opensearch_read_store(config: &Config, keep_changes: u64) -> anyhow::Result<Arc<dyn ReadStore>> {
+    use crate::adapters::opensearch::OpenSearchReadStore;
+    let store = OpenSearchReadStore::connect(&config.opensearch, keep_changes)
+        .await
+        .with_context(|| format!("cannot open the read store on OpenSearch at {}", config.opensearch.url))?;
+    Ok(Arc::new(store))
+}
+
+#[cfg(not(feature = "opensearch"))]
+async fn opensearch_read_store(_config: &Config, _keep_changes: u64) -> anyhow::Result<Arc<dyn ReadStore>> {
+    anyhow::bail!("projections.backend = \"opensearch\" needs the `opensearch` cargo feature")
 }
 
 #[cfg(feature = "aws")]

@@ -3,4 +3,6 @@
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod log_bus;
+#[cfg(feature = "opensearch")]
+pub mod opensearch;
 pub mod sqlite;

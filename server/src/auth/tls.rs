@@ -49,6 +49,11 @@ pub fn server_config(config: &TlsConfig) -> Result<Option<ServerTlsConfig>, TlsF
     let (Some(cert_file), Some(key_file)) = (&config.cert_file, &config.key_file) else {
         return Ok(None);
     };
+    // tonic builds the listener's rustls config with the process's default
+    // provider, which rustls cannot choose itself once a dependency (the
+    // opensearch crate's reqwest) compiles in aws-lc-rs beside ring.
+    // Installing fails only when one is installed already, which is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let identity = Identity::from_pem(read_certificates(cert_file)?, read_private_key(key_file)?);
     let mut tls = ServerTlsConfig::new().identity(identity).timeout(HANDSHAKE_TIMEOUT);
     if let Some(ca_file) = &config.client_ca_file {
