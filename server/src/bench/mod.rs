@@ -30,12 +30,12 @@ use tonic::transport::Endpoint;
 use crate::auth::client::{AuthedChannel, ClientAuthArgs};
 use tonic::{Code, Status};
 
+#[cfg(feature = "aws")]
+pub mod paths;
 pub mod payload;
 pub mod policy;
 pub mod read_store;
 pub mod readside;
-#[cfg(feature = "aws")]
-pub mod paths;
 pub mod sagas;
 pub mod snapshots;
 pub mod validate;

@@ -85,7 +85,6 @@ const ROUTE_CACHE: Duration = Duration::from_secs(6);
 /// Receipt times by event id.
 type Receipts = Arc<Mutex<HashMap<String, Instant>>>;
 
-
 #[derive(Debug, Serialize)]
 struct Report {
     rate: u32,
@@ -165,8 +164,11 @@ pub async fn run(args: PathsBenchArgs) -> anyhow::Result<()> {
     let (tx, rx) = mpsc::channel(64);
     let start = consume_request::Start { consumer: consumer.clone(), max_in_flight: 64 };
     tx.send(ConsumeRequest { kind: Some(Inbound::Start(start)) }).await.ok();
-    let mut responses =
-        QueueServiceClient::new(channel.clone()).consume(ReceiverStream::new(rx)).await.context("Consume")?.into_inner();
+    let mut responses = QueueServiceClient::new(channel.clone())
+        .consume(ReceiverStream::new(rx))
+        .await
+        .context("Consume")?
+        .into_inner();
     let sqs_task = {
         let receipts = sqs_receipts.clone();
         let stop = stop.clone();
@@ -202,7 +204,7 @@ pub async fn run(args: PathsBenchArgs) -> anyhow::Result<()> {
     let mut n: u64 = 0;
     while started.elapsed() < args.duration {
         ticker.tick().await;
-        let core = n % 2 == 0;
+        let core = n.is_multiple_of(2);
         let event_id = uuid::Uuid::new_v4().to_string();
         let request = AppendToStreamRequest {
             stream_id: format!("bench-paths-{run_id}-{}", n % 100),
@@ -219,7 +221,11 @@ pub async fn run(args: PathsBenchArgs) -> anyhow::Result<()> {
         store.append_to_stream(request).await.context("append failed")?;
         let acked = Instant::now();
         let _ = append_times.record(u64::try_from(acked.duration_since(sent).as_micros()).unwrap_or(u64::MAX).max(1));
-        if core { core_acks.insert(event_id, acked) } else { queue_acks.insert(event_id, acked) };
+        if core {
+            core_acks.insert(event_id, acked)
+        } else {
+            queue_acks.insert(event_id, acked)
+        };
         n += 1;
     }
     // Let the receipts catch up.

@@ -78,7 +78,6 @@ type Acks = Arc<Mutex<HashMap<u64, Instant>>>;
 /// Receipt times by global position.
 type Receipts = Arc<Mutex<HashMap<u64, Instant>>>;
 
-
 #[derive(Debug, Serialize)]
 struct Report {
     appends_per_second: f64,
