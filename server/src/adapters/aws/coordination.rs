@@ -94,22 +94,9 @@ where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
+    // One list of transient DynamoDB errors for every adapter.
+    let transient = super::item::Fault::of(what, error).transient;
     let text = format!("cannot {what}: {}", error_text(error));
-    let transient = match error {
-        SdkError::ServiceError(e) => matches!(
-            e.err().code(),
-            Some(
-                "ProvisionedThroughputExceededException"
-                    | "ThrottlingException"
-                    | "RequestLimitExceeded"
-                    | "InternalServerError"
-                    | "ServiceUnavailable"
-                    | "LimitExceededException"
-                    | "TransactionInProgressException"
-            )
-        ),
-        _ => true,
-    };
     if transient { BusError::Unavailable(text) } else { BusError::Internal(text) }
 }
 
