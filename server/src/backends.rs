@@ -20,6 +20,9 @@ use crate::{
 
 /// The lease that lets one replica run the router.
 pub const ROUTER_LEASE: &str = "router";
+/// The projections' lease, when their read store is shared (OpenSearch):
+/// its holder runs them, the other replicas follow the store.
+pub const PROJECTIONS_LEASE: &str = "projections";
 /// The lease that lets one replica start event-triggered sagas.
 pub const SAGA_TRIGGERS_LEASE: &str = "saga-triggers";
 
@@ -171,6 +174,23 @@ impl Backends {
     /// competes; with embedded coordination this one always holds it): the
     /// job starts when the lease is taken and is cancelled when it is lost,
     /// until `shutdown`.
+    /// Competes for `lease` until `shutdown`; the keeper says whether this
+    /// replica holds it.
+    pub fn lease_keeper(
+        &self,
+        lease: &str,
+        config: &Config,
+        shutdown: &tokio_util::sync::CancellationToken,
+    ) -> crate::core::lease::LeaseKeeper {
+        crate::core::lease::LeaseKeeper::start(
+            self.leases.clone(),
+            lease,
+            &self.replica_id,
+            config.coordination.lease_ttl,
+            shutdown.clone(),
+        )
+    }
+
     pub fn run_singleton<F, Fut>(
         &self,
         lease: &str,

@@ -251,11 +251,21 @@ pub struct SagasConfig {
     /// skipped with a warning; a definition that does not parse or check
     /// stops the server from starting.
     pub dir: Option<PathBuf>,
+    /// An active saga no replica has moved for this long is driven by the
+    /// replica that holds the saga-triggers lease (its own replica died).
+    /// Longer than a step's timeout plus its retries keeps this rare while
+    /// the first driver lives; a second driver is safe either way.
+    #[serde(with = "humantime_serde")]
+    pub adopt_after: Duration,
 }
 
 impl Default for SagasConfig {
     fn default() -> Self {
-        Self { backend: SagasBackend::default(), dir: Some(PathBuf::from("sagas")) }
+        Self {
+            backend: SagasBackend::default(),
+            dir: Some(PathBuf::from("sagas")),
+            adopt_after: Duration::from_secs(30),
+        }
     }
 }
 

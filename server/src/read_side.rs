@@ -11,7 +11,7 @@ use crate::{
         log_bus::LogStreamBus,
         sqlite::{SqliteReadStore, SqliteReadStoreConfig},
     },
-    backends::{Backends, ROUTER_LEASE},
+    backends::{Backends, PROJECTIONS_LEASE, ROUTER_LEASE},
     config::{Config, ProjectionsBackend, StreamBusBackend},
     core::{
         bus::{QueueBus, StreamBus},
@@ -32,6 +32,8 @@ pub struct ReadSide {
     pub router: Arc<Router>,
     pub projections: Arc<ProjectionEngine>,
     router_task: tokio::task::JoinHandle<()>,
+    /// Competes for the projections' lease (shared read store only).
+    _projections_lease: Option<crate::core::lease::LeaseKeeper>,
 }
 
 impl ReadSide {
@@ -88,7 +90,12 @@ impl ReadSide {
             }
             None => Vec::new(),
         };
+        // A store the replicas share gets one writer: the lease holder runs
+        // the projections, the others follow the store.
+        let projections_lease =
+            read_store.shared().then(|| backends.lease_keeper(PROJECTIONS_LEASE, config, &shutdown));
         let deps = EngineDeps {
+            lead: projections_lease.as_ref().map(|keeper| keeper.held()),
             store: read_store,
             bus: stream_bus.clone(),
             events: store,
@@ -99,7 +106,7 @@ impl ReadSide {
         let projections =
             ProjectionEngine::start(deps, files, shutdown).await.context("cannot start the projections")?;
         tracing::info!(projections = ?projections.names(), "read side started");
-        Ok(Self { queue_bus, stream_bus, router, projections, router_task })
+        Ok(Self { queue_bus, stream_bus, router, projections, router_task, _projections_lease: projections_lease })
     }
 
     /// Waits for the router to save its position (after shutdown fired);

@@ -281,6 +281,54 @@ async fn a_resumed_saga_never_applies_a_step_twice() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saga_whose_driver_died_is_adopted_and_two_adopters_apply_each_step_once() {
+    let paused = transfer_variant("paused-transfer", |d| d.steps[1].delay = Duration::from_millis(300));
+    let rig = rig(vec![paused.clone()]).await;
+    rig.open("a", 100).await;
+    rig.open("b", 0).await;
+    // Its replica dies after the withdrawal was applied but before its
+    // success was stored.
+    let saga = rig.start("paused-transfer", json!({"from": "a", "to": "b", "amount": 25})).await;
+    rig.shutdown.cancel();
+    let withdraw = command("a", "WithdrawMoney", json!({"amount": 25}), Some(command_id(&saga.saga_id, 0, Phase::Do)));
+    rig.bus.execute(withdraw).await.expect("withdrawn");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+
+    // Two other replicas' coordinators on the same store, neither resumed.
+    let others = CancellationToken::new();
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let definitions = [shipped(), vec![paused.clone()]].concat();
+        replicas.push(
+            SagaCoordinator::new(rig.sagas.clone(), rig.bus.clone(), definitions, others.clone())
+                .await
+                .expect("coordinator"),
+        );
+    }
+    assert_eq!(replicas[0].adopt_stale(Duration::from_secs(60)).await.expect("adopt"), 0, "not quiet for long");
+    // Both find it quiet and drive it at once.
+    let (one, two) = tokio::join!(replicas[0].adopt_stale(Duration::ZERO), replicas[1].adopt_stale(Duration::ZERO));
+    assert_eq!((one.expect("adopt"), two.expect("adopt")), (1, 1));
+    assert_eq!(replicas[0].adopt_stale(Duration::ZERO).await.expect("adopt"), 0, "driven here already");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let done = loop {
+        let saga = replicas[1].get(&saga.saga_id).await.expect("get");
+        if saga.status == SagaStatus::Completed {
+            break saga;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the adopted saga did not complete: {saga:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    others.cancel();
+    let history = rig.sagas.history(&done.saga_id).await.expect("history");
+    let versions: Vec<u64> = history.iter().map(|t| t.version).collect();
+    assert_eq!(versions, (1..=versions.len() as u64).collect::<Vec<_>>(), "one history, no forks");
+    assert_eq!((rig.balance("a").await, rig.balance("b").await), (json!(75), json!(25)));
+    assert_eq!(rig.events_of("a").await, 2, "opened and one withdrawal");
+    assert_eq!(rig.events_of("b").await, 2, "opened and one deposit");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_compensation_is_surfaced_and_can_be_retried() {
     let fragile = SagaDefinition {
         name: "open-then-fund".into(),

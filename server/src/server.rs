@@ -223,10 +223,13 @@ pub async fn open_sagas(
     let resumed = coordinator.resume().await.context("cannot resume the interrupted sagas")?;
     // Event triggers run on one replica at a time: the lease holder's.
     let (log, triggers) = (backends.store.clone(), coordinator.clone());
+    // So does adopting sagas whose driver went quiet (its replica died).
+    let adopt_after = config.sagas.adopt_after;
     backends.run_singleton(SAGA_TRIGGERS_LEASE, config, shutdown, move |stop| {
-        let task = triggers.start_triggers(log.clone(), stop);
+        let task = triggers.start_triggers(log.clone(), stop.clone());
+        let adopting = triggers.start_adopting(adopt_after, stop);
         async move {
-            let _ = task.await;
+            let _ = tokio::join!(task, adopting);
         }
     });
     tracing::info!(resumed, "saga coordinator started");

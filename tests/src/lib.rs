@@ -719,6 +719,30 @@ pub fn moto_url() -> String {
     }
 }
 
+/// The OpenSearch emulator's URL for tests that need it; panics with how to
+/// start one when it is not set.
+pub fn opensearch_url() -> String {
+    match std::env::var("NEXUS_TEST_OPENSEARCH_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => panic!(
+            "this test needs osmem-server (the OpenSearch emulator) and NEXUS_TEST_OPENSEARCH_URL is not set.\n\
+             Run it through scripts/test (it starts osmem-server), or start one yourself:\n  \
+             .venv/lib/python3*/site-packages/osmem_server/bin/osmem-server -addr 127.0.0.1:9201 -no-stdin-watch &\n  \
+             export NEXUS_TEST_OPENSEARCH_URL=http://127.0.0.1:9201"
+        ),
+    }
+}
+
+/// Server environment that keeps projections in OpenSearch at `url`, under
+/// an index prefix unique to the caller.
+pub fn opensearch_env(url: &str) -> Vec<(String, String)> {
+    vec![
+        ("NEXUS_PROJECTIONS__BACKEND".to_string(), "opensearch".to_string()),
+        ("NEXUS_OPENSEARCH__URL".to_string(), url.to_string()),
+        ("NEXUS_OPENSEARCH__INDEX_PREFIX".to_string(), format!("{}-", unique("os"))),
+    ]
+}
+
 /// Server environment for every port on AWS services at `endpoint`, with
 /// resource names unique to the caller.
 pub fn aws_env(endpoint: &str) -> Vec<(String, String)> {

@@ -262,6 +262,9 @@ impl From<EngineError> for Status {
             EngineError::FileDefined(name) => {
                 status(Code::FailedPrecondition, message, "PROJECTION_FILE_DEFINED", meta([("projection", name)]), &[])
             }
+            EngineError::Follower => {
+                status(Code::Unavailable, message, "PROJECTIONS_RUN_ELSEWHERE", HashMap::new(), &[])
+            }
             EngineError::Store(e) => e.into(),
         }
     }

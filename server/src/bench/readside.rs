@@ -73,10 +73,11 @@ const PROJECTION: &str = "account-balance";
 /// How long receipts may trail the end of the load before they count as missing.
 const DRAIN: Duration = Duration::from_secs(3);
 
-/// Acknowledgement times by global position.
-type Acks = Arc<Mutex<HashMap<u64, Instant>>>;
-/// Receipt times by global position.
-type Receipts = Arc<Mutex<HashMap<u64, Instant>>>;
+/// Acknowledgement times by position token (tokens name events on every
+/// backend; DynamoDB positions have no global number).
+type Acks = Arc<Mutex<HashMap<String, Instant>>>;
+/// Receipt times by position token.
+type Receipts = Arc<Mutex<HashMap<String, Instant>>>;
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -148,10 +149,10 @@ pub async fn run(args: ReadSideBenchArgs) -> anyhow::Result<()> {
         readers.spawn(async move {
             while let Ok(Some(message)) = stream.message().await {
                 if let Some(subscribe_all_response::Content::Event(event)) = message.content
-                    && let Some(global) = event.position.and_then(|p| p.global_position)
+                    && let Some(token) = event.position.map(|p| p.token)
                     && let Ok(mut r) = receipts.lock()
                 {
-                    r.entry(global).or_insert_with(Instant::now);
+                    r.entry(token).or_insert_with(Instant::now);
                 }
             }
         });
@@ -179,10 +180,10 @@ pub async fn run(args: ReadSideBenchArgs) -> anyhow::Result<()> {
                         }
                     }
                     Some(watch_event::Kind::Change(change)) => {
-                        if let Some(global) = change.position.and_then(|p| p.global_position)
+                        if let Some(token) = change.position.map(|p| p.token)
                             && let Ok(mut r) = receipts.lock()
                         {
-                            r.entry(global).or_insert_with(Instant::now);
+                            r.entry(token).or_insert_with(Instant::now);
                         }
                     }
                     _ => {}
@@ -224,10 +225,10 @@ pub async fn run(args: ReadSideBenchArgs) -> anyhow::Result<()> {
                 };
                 let done = Instant::now();
                 if let Ok(response) = result
-                    && let Some(global) = response.into_inner().last_position.and_then(|p| p.global_position)
+                    && let Some(token) = response.into_inner().last_position.map(|p| p.token)
                     && sent >= measure_from
                 {
-                    acks.lock().map(|mut a| a.insert(global, done)).ok();
+                    acks.lock().map(|mut a| a.insert(token, done)).ok();
                     count += 1;
                     if let Some(h) = latencies.as_mut() {
                         let _ = h.record(u64::try_from((done - sent).as_micros()).unwrap_or(u64::MAX));
@@ -296,7 +297,7 @@ fn append(stream: &str, event_type: &str, data: &serde_json::Value) -> AppendToS
     }
 }
 
-fn latency(acks: &HashMap<u64, Instant>, receipts: &Receipts) -> Latency {
+fn latency(acks: &HashMap<String, Instant>, receipts: &Receipts) -> Latency {
     let receipts = receipts.lock().map(|r| r.clone()).unwrap_or_default();
     super::latency(acks, &receipts)
 }

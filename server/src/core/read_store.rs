@@ -246,4 +246,26 @@ pub trait ReadStore: Send + Sync + 'static {
 
     /// Sets a bookkeeping value (durably, atomically).
     async fn put_meta(&self, key: &str, value: &str) -> Result<(), ReadStoreError>;
+
+    /// Whether other replicas read and write this same store (OpenSearch):
+    /// then one replica at a time runs the projections (a lease) and the
+    /// others follow the store. `false` for a store of this replica's own
+    /// (SQLite in the data directory).
+    fn shared(&self) -> bool {
+        false
+    }
+
+    /// Records, after the apply that passed them committed, each stream's
+    /// highest revision the index has consumed (whether or not it wrote a
+    /// document), so that another replica can wait on a stream
+    /// ([`ReadStore::passed`]) without a global order of events. A record
+    /// never goes back. Only shared stores need to keep these.
+    async fn note_passed(&self, _id: &IndexId, _passed: &[(String, u64)]) -> Result<(), ReadStoreError> {
+        Ok(())
+    }
+
+    /// The highest revision of `stream` recorded by [`ReadStore::note_passed`].
+    async fn passed(&self, _id: &IndexId, _stream: &str) -> Result<Option<u64>, ReadStoreError> {
+        Ok(None)
+    }
 }

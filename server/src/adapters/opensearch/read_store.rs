@@ -959,6 +959,35 @@ impl ReadStore for OpenSearchReadStore {
             .collect()
     }
 
+    fn shared(&self) -> bool {
+        true
+    }
+
+    async fn note_passed(&self, id: &IndexId, passed: &[(String, u64)]) -> Result<(), ReadStoreError> {
+        // One mark document per stream, versioned by the revision: a late
+        // or repeated write of an older mark is refused (409, counted done).
+        let items = passed
+            .iter()
+            .map(|(stream, revision)| BulkItem {
+                id: mark_id(stream),
+                version: revision + 1,
+                source: json!({ "kind": "mark", "stream": stream, "revision": revision }),
+            })
+            .collect();
+        self.bulk(&self.index_name(id), items).await
+    }
+
+    async fn passed(&self, id: &IndexId, stream: &str) -> Result<Option<u64>, ReadStoreError> {
+        // A realtime get: sees the mark as soon as its bulk returned.
+        let path = format!("/{}/_doc/{}", self.index_name(id), path_segment(&mark_id(stream)));
+        let reply = self.client.call(Method::Get, &path, &[], None).await?;
+        if reply.status == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let body = reply.ok(&format!("read the mark of {stream:?} in {id}"))?;
+        Ok(body.pointer("/_source/revision").and_then(Value::as_u64))
+    }
+
     async fn get_meta(&self, key: &str) -> Result<Option<String>, ReadStoreError> {
         let Some((source, _)) = self.meta_doc(&format!("m:{key}")).await? else { return Ok(None) };
         Ok(source.get("value").and_then(Value::as_str).map(str::to_string))
@@ -975,6 +1004,17 @@ impl ReadStore for OpenSearchReadStore {
 
 /// The id of a version document: the attempt that wrote it and the key
 /// (hashed when too long for an OpenSearch id).
+/// Id of the document recording how far an index is in `stream`.
+fn mark_id(stream: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let id = format!("s:{stream}");
+    if id.len() <= 500 {
+        return id;
+    }
+    let digest = Sha256::digest(stream.as_bytes());
+    format!("s:#{}", digest.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
 fn version_id(attempt: u64, key: &str) -> String {
     use sha2::{Digest, Sha256};
     let id = format!("d:{attempt}:{key}");

@@ -11,7 +11,10 @@
 
 use std::{
     collections::BTreeMap,
-    sync::{Arc, Mutex, RwLock},
+    sync::{
+        Arc, Mutex, RwLock,
+        atomic::{AtomicBool, Ordering},
+    },
     time::Duration,
 };
 
@@ -34,6 +37,9 @@ use crate::core::{
 
 /// How often a rebuild is checked for having caught up.
 const SWITCH_CHECK: Duration = Duration::from_millis(100);
+/// How often a replica that follows a shared store looks for switched
+/// generations and new projections.
+const FOLLOW_SYNC: Duration = Duration::from_secs(1);
 /// Changes buffered per projection for watchers before slow ones lag (and
 /// read the change log instead).
 const CHANGE_BUFFER: usize = 1024;
@@ -54,6 +60,11 @@ pub enum EngineError {
     Behind { name: String, timeout: Duration },
     #[error("projection {0:?} is defined by a file in the projections folder; change the file instead")]
     FileDefined(String),
+    #[error(
+        "projections are shared by the replicas and run by the one that holds the projections lease; this replica \
+         follows it and cannot change them (try again: another replica may answer)"
+    )]
+    Follower,
     #[error(transparent)]
     Store(#[from] ReadStoreError),
 }
@@ -126,6 +137,9 @@ pub struct EngineDeps {
     pub governance: Arc<Governance>,
     pub routes: Arc<Routes>,
     pub router: watch::Receiver<RouterProgress>,
+    /// Whether this replica runs the projections (holds their lease) when
+    /// the read store is shared; `None`: it always does.
+    pub lead: Option<watch::Receiver<bool>>,
 }
 
 /// Runs the projections. Cheap to share behind an `Arc`.
@@ -133,6 +147,11 @@ pub struct ProjectionEngine {
     deps: EngineDeps,
     slots: RwLock<BTreeMap<String, Arc<Slot>>>,
     shutdown: CancellationToken,
+    /// Runs (folds into) the projections, rather than following a shared
+    /// store that another replica writes.
+    leading: AtomicBool,
+    /// Projections defined by files: `(source, definition)`.
+    files: Vec<(String, ProjectionDefinition)>,
 }
 
 impl ProjectionEngine {
@@ -143,11 +162,32 @@ impl ProjectionEngine {
         files: Vec<(String, ProjectionDefinition)>,
         shutdown: CancellationToken,
     ) -> Result<Arc<Self>, EngineError> {
-        let engine = Arc::new(Self { deps, slots: RwLock::new(BTreeMap::new()), shutdown });
-        let mut wanted: BTreeMap<String, (String, ProjectionDefinition)> = BTreeMap::new();
-        for (source, definition) in files {
-            wanted.insert(definition.name.clone(), (source, definition));
+        let leading = deps.lead.as_ref().is_none_or(|lead| *lead.borrow());
+        let engine = Arc::new(Self {
+            deps,
+            slots: RwLock::new(BTreeMap::new()),
+            shutdown,
+            leading: AtomicBool::new(leading),
+            files,
+        });
+        engine.install_all().await?;
+        if leading {
+            engine.drop_orphans().await?;
         }
+        if let Some(lead) = engine.deps.lead.clone() {
+            tokio::spawn(engine.clone().supervise(lead));
+        }
+        Ok(engine)
+    }
+
+    /// Installs the projections of files and those registered through the
+    /// API (recorded in the read store).
+    async fn install_all(self: &Arc<Self>) -> Result<(), EngineError> {
+        let mut wanted: BTreeMap<String, (String, ProjectionDefinition)> = BTreeMap::new();
+        for (source, definition) in &self.files {
+            wanted.insert(definition.name.clone(), (source.clone(), definition.clone()));
+        }
+        let engine = self;
         for index in engine.deps.store.list_indexes().await? {
             if wanted.contains_key(&index.projection) {
                 continue;
@@ -161,8 +201,111 @@ impl ProjectionEngine {
         for (_, (source, definition)) in wanted {
             engine.install(definition, source).await?;
         }
-        engine.drop_orphans().await?;
-        Ok(engine)
+        Ok(())
+    }
+
+    fn leading(&self) -> bool {
+        self.leading.load(Ordering::SeqCst)
+    }
+
+    /// Runs or follows a generation, as this replica's role says.
+    fn spawn_generation(&self, deps: &Arc<RunnerDeps>, projection: Arc<CompiledProjection>, index: IndexId) -> Runner {
+        if self.leading() {
+            runner::spawn(deps.clone(), projection, index, &self.shutdown)
+        } else {
+            runner::spawn_follower(deps.clone(), projection, index, &self.shutdown)
+        }
+    }
+
+    /// With a shared read store: takes over the projections when this
+    /// replica gains their lease, hands them back when it loses it, and
+    /// meanwhile follows what the replica that runs them switches.
+    async fn supervise(self: Arc<Self>, mut lead: watch::Receiver<bool>) {
+        loop {
+            tokio::select! {
+                changed = lead.changed() => if changed.is_err() { return },
+                _ = tokio::time::sleep(FOLLOW_SYNC) => {}
+                _ = self.shutdown.cancelled() => return,
+            }
+            let wanted = *lead.borrow_and_update();
+            let result = if wanted != self.leading() {
+                self.change_role(wanted).await
+            } else if !wanted {
+                self.follow_switches().await
+            } else {
+                Ok(())
+            };
+            if let Err(e) = result {
+                tracing::warn!(error = %e, leading = wanted, "projections: cannot follow the shared read store");
+            }
+        }
+    }
+
+    /// Starts running the projections (`lead`) or stops and follows them.
+    async fn change_role(self: &Arc<Self>, lead: bool) -> Result<(), EngineError> {
+        if !lead {
+            // Stop writing first: the next holder may start at once.
+            self.leading.store(false, Ordering::SeqCst);
+            self.respawn_all()?;
+            tracing::info!("projections lease lost: following the replica that runs the projections");
+            return Ok(());
+        }
+        // Catch up with what the previous holder switched, then run.
+        self.follow_switches().await?;
+        self.leading.store(true, Ordering::SeqCst);
+        self.respawn_all()?;
+        self.install_all().await?;
+        self.drop_orphans().await?;
+        tracing::info!("projections lease taken: running the projections");
+        Ok(())
+    }
+
+    /// Replaces every serving generation's runner by one of this replica's
+    /// role and stops rebuilds (the holder starts them again).
+    fn respawn_all(&self) -> Result<(), EngineError> {
+        let slots: Vec<Arc<Slot>> = self.slots.read().map_err(|_| poisoned())?.values().cloned().collect();
+        for slot in slots {
+            if let Some(building) = slot.building.lock().map_err(|_| poisoned())?.take() {
+                building.stop();
+            }
+            let mut serving = slot.serving.write().map_err(|_| poisoned())?;
+            let runner = self.spawn_generation(&slot.deps, serving.projection.clone(), serving.index.clone());
+            std::mem::replace(&mut *serving, Arc::new(runner)).stop();
+        }
+        Ok(())
+    }
+
+    /// Follower: serves the generations the recorded bookkeeping names, and
+    /// picks up projections registered on the replica that runs them.
+    async fn follow_switches(self: &Arc<Self>) -> Result<(), EngineError> {
+        let mut names: Vec<String> = self.names();
+        for index in self.deps.store.list_indexes().await? {
+            if !names.contains(&index.projection) {
+                names.push(index.projection);
+            }
+        }
+        for name in names {
+            let Some(meta) = self.meta(&name).await? else { continue };
+            let Ok(slot) = self.slot(&name) else {
+                if meta.source == "api" {
+                    self.install(meta.definition, meta.source).await?;
+                }
+                continue;
+            };
+            if slot.serving_tx.borrow().generation == meta.generation {
+                continue;
+            }
+            let projection = Arc::new(meta.definition.compile()?);
+            let index = IndexId { projection: name.clone(), generation: meta.generation };
+            let runner = self.spawn_generation(&slot.deps, projection, index.clone());
+            {
+                let mut serving = slot.serving.write().map_err(|_| poisoned())?;
+                std::mem::replace(&mut *serving, Arc::new(runner)).stop();
+            }
+            slot.serving_tx.send_replace(index);
+            tracing::info!(projection = %name, generation = meta.generation, "following the switch to a rebuilt generation");
+        }
+        Ok(())
     }
 
     /// Names of the projections.
@@ -202,6 +345,9 @@ impl ProjectionEngine {
 
     /// Registers or replaces a projection through the API.
     pub async fn register(self: &Arc<Self>, definition: ProjectionDefinition) -> Result<ProjectionStatus, EngineError> {
+        if !self.leading() {
+            return Err(EngineError::Follower);
+        }
         if let Ok(slot) = self.slot(&definition.name) {
             let source = slot.source.lock().map(|s| s.clone()).unwrap_or_default();
             if source.starts_with("file:") {
@@ -216,6 +362,9 @@ impl ProjectionEngine {
     /// Rebuilds a projection from the start beside the serving generation.
     pub async fn rebuild(self: &Arc<Self>, name: &str) -> Result<ProjectionStatus, EngineError> {
         let slot = self.slot(name)?;
+        if !self.leading() {
+            return Err(EngineError::Follower);
+        }
         let projection = slot.serving.read().map_err(|_| poisoned())?.projection.clone();
         self.start_building(&slot, projection).await?;
         self.status(name).await
@@ -279,10 +428,26 @@ impl ProjectionEngine {
         let looked_up = tokio::time::timeout_at(deadline, self.last_stream_path_revision(stream, revision));
         let Some(needed) = looked_up.await.map_err(|_| behind())?? else { return Ok(()) };
         loop {
-            let (mut progress, marks) = {
+            let (mut progress, marks, followed) = {
                 let serving = slot.serving.read().map_err(|_| poisoned())?;
-                (serving.progress.clone(), serving.marks.clone())
+                (serving.progress.clone(), serving.marks.clone(), serving.follower.then(|| serving.index.clone()))
             };
+            if let Some(index) = followed {
+                // Another replica runs it: its marks are in the store.
+                loop {
+                    if self.deps.store.passed(&index, stream).await?.is_some_and(|passed| passed >= needed) {
+                        return Ok(());
+                    }
+                    if *slot.serving_tx.borrow() != index {
+                        break;
+                    }
+                    if tokio::time::Instant::now() + runner::FOLLOW_POLL > deadline {
+                        return Err(behind());
+                    }
+                    tokio::time::sleep(runner::FOLLOW_POLL).await;
+                }
+                continue;
+            }
             loop {
                 progress.borrow_and_update();
                 if marks.get(stream).is_some_and(|passed| passed >= needed) {
@@ -435,7 +600,7 @@ impl ProjectionEngine {
                 *s = source;
             }
             let same = slot.serving.read().map_err(|_| poisoned())?.projection.fingerprint == projection.fingerprint;
-            if !same {
+            if !same && self.leading() {
                 self.start_building(&slot, projection).await?;
             }
             return Ok(());
@@ -446,6 +611,7 @@ impl ProjectionEngine {
             governance: self.deps.governance.clone(),
             changes: broadcast::channel(CHANGE_BUFFER).0,
         });
+        let leading = self.leading();
         // Serve the recorded generation with its recorded definition, or
         // generation 1 of this one.
         let (serving_projection, generation) = match &meta {
@@ -456,7 +622,7 @@ impl ProjectionEngine {
             None => (projection.clone(), 1),
         };
         let index = IndexId { projection: name.clone(), generation };
-        if meta.is_none() {
+        if meta.is_none() && leading {
             self.put_meta(&Meta {
                 definition: definition.clone(),
                 source: source.clone(),
@@ -465,7 +631,7 @@ impl ProjectionEngine {
             })
             .await?;
         }
-        let serving = Arc::new(runner::spawn(deps.clone(), serving_projection.clone(), index.clone(), &self.shutdown));
+        let serving = Arc::new(self.spawn_generation(&deps, serving_projection.clone(), index.clone()));
         let slot = Arc::new(Slot {
             name: name.clone(),
             source: Mutex::new(source),
@@ -476,7 +642,7 @@ impl ProjectionEngine {
             deps,
         });
         self.slots.write().map_err(|_| poisoned())?.insert(name, slot.clone());
-        if serving_projection.fingerprint != projection.fingerprint {
+        if serving_projection.fingerprint != projection.fingerprint && leading {
             self.start_building(&slot, projection).await?;
         }
         Ok(())

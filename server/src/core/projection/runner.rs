@@ -26,6 +26,10 @@ const MAX_BATCH: usize = 1000;
 const IDLE_CHECKPOINT: Duration = Duration::from_secs(1);
 /// Documents kept in the runner's cache (it is the only writer of its index).
 const CACHE_DOCS: usize = 50_000;
+/// How often a follower reads a shared store's checkpoint and change log.
+pub(super) const FOLLOW_POLL: Duration = Duration::from_millis(200);
+/// Changes a follower reads per request.
+const FOLLOW_CHANGES: usize = 1000;
 /// Streams one generation of [`StreamMarks`] holds before it is retired.
 const MARKS_PER_GENERATION: usize = 131_072;
 
@@ -125,6 +129,9 @@ pub(super) struct Runner {
     pub progress: watch::Receiver<Progress>,
     /// Noted before `progress` announces the batch that passed them.
     pub marks: Arc<StreamMarks>,
+    /// Follows a generation another replica runs ([`spawn_follower`]):
+    /// `marks` stay empty; the store has them ([`ReadStore::passed`]).
+    pub follower: bool,
     stop: CancellationToken,
 }
 
@@ -163,9 +170,83 @@ pub(super) fn spawn(
         progress: tx,
         marks: marks.clone(),
         cache: HashMap::new(),
+        unsaved_passed: HashMap::new(),
+        stop: stop.clone(),
     };
     tokio::spawn(task.run(stop.clone()));
-    Runner { index, projection, progress: rx, marks, stop }
+    Runner { index, projection, progress: rx, marks, follower: false, stop }
+}
+
+/// Follows a generation that another replica runs in a shared store: reads
+/// its change log and checkpoint every [`FOLLOW_POLL`] and tells watchers
+/// and waiting readers, as a running generation does (changes first, then
+/// the checkpoint that covers them).
+pub(super) fn spawn_follower(
+    deps: Arc<RunnerDeps>,
+    projection: Arc<CompiledProjection>,
+    index: IndexId,
+    shutdown: &CancellationToken,
+) -> Runner {
+    let stop = shutdown.child_token();
+    let (tx, rx) = watch::channel(Progress::default());
+    tokio::spawn(tail(deps, index.clone(), tx, stop.clone()));
+    Runner { index, projection, progress: rx, marks: Arc::new(StreamMarks::default()), follower: true, stop }
+}
+
+async fn tail(deps: Arc<RunnerDeps>, index: IndexId, progress: watch::Sender<Progress>, stop: CancellationToken) {
+    // Watchers read what came before they started from the log themselves.
+    let mut after: Option<u64> = None;
+    loop {
+        if after.is_none() {
+            match deps.store.last_seq(&index).await {
+                Ok(seq) => after = Some(seq),
+                // Not created yet by the replica that runs it.
+                Err(e) => tracing::debug!(projection = %index, error = %e, "following: no change log yet"),
+            }
+        }
+        while let Some(seq) = after {
+            match deps.store.changes(&index, seq, FOLLOW_CHANGES).await {
+                Ok(changes) if changes.is_empty() => break,
+                Ok(changes) => {
+                    let full = changes.len() == FOLLOW_CHANGES;
+                    after = changes.last().map(|c| c.seq);
+                    let _ = deps.changes.send(Arc::new(ChangeBatch { index: index.clone(), changes }));
+                    if !full {
+                        break;
+                    }
+                }
+                // Pruned before we read them: watchers that need them see
+                // the gap and start over with a snapshot.
+                Err(ReadStoreError::ChangeExpired(..)) => {
+                    after = None;
+                    break;
+                }
+                Err(e) => {
+                    tracing::debug!(projection = %index, error = %e, "following: cannot read the change log");
+                    break;
+                }
+            }
+        }
+        match deps.store.checkpoint(&index).await {
+            Ok(Some(checkpoint)) => {
+                progress.send_if_modified(|p| {
+                    let moved = p.position.as_ref() != Some(&checkpoint.position)
+                        || p.events != checkpoint.events
+                        || p.parked != checkpoint.parked;
+                    p.position = Some(checkpoint.position);
+                    p.events = checkpoint.events;
+                    p.parked = checkpoint.parked;
+                    moved
+                });
+            }
+            Ok(None) => {}
+            Err(e) => tracing::debug!(projection = %index, error = %e, "following: cannot read the checkpoint"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(FOLLOW_POLL) => {}
+            _ = stop.cancelled() => return,
+        }
+    }
 }
 
 struct Task {
@@ -176,6 +257,11 @@ struct Task {
     marks: Arc<StreamMarks>,
     /// Current documents by key (`None`: known absent).
     cache: HashMap<String, Option<Value>>,
+    /// Marks of batches that wrote nothing, recorded in a shared store with
+    /// the next apply.
+    unsaved_passed: HashMap<String, u64>,
+    /// The runner's stop: cuts off an apply in flight too.
+    stop: CancellationToken,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -196,6 +282,8 @@ impl Task {
                     tracing::warn!(projection = %self.index, error = %e, "projection failed; resuming from its checkpoint");
                     self.progress.send_modify(|p| p.last_error = Some(e.to_string()));
                     self.cache.clear();
+                    // Their events are read again from the checkpoint.
+                    self.unsaved_passed.clear();
                     tokio::select! {
                         _ = tokio::time::sleep(delay) => {}
                         _ = stop.cancelled() => return,
@@ -241,7 +329,8 @@ impl Task {
                 item = feed.recv() => item,
                 _ = tokio::time::sleep(IDLE_CHECKPOINT), if unapplied > 0 && in_flight.is_none() => {
                     let checkpoint = self.progress.borrow().position.clone();
-                    let flight = self.start_apply(Vec::new(), Vec::new(), checkpoint, None, &mut unapplied);
+                    let passed = std::mem::take(&mut self.unsaved_passed).into_iter().collect();
+                    let flight = self.start_apply(Vec::new(), Vec::new(), checkpoint, None, passed, &mut unapplied);
                     if let Some(mut flight) = flight {
                         let landed = (&mut flight.handle).await;
                         self.land(flight, landed)?;
@@ -282,13 +371,23 @@ impl Task {
             if must_apply || last_apply.elapsed() >= IDLE_CHECKPOINT {
                 let checkpoint = batch.last.clone().or_else(|| self.progress.borrow().position.clone());
                 let announce = batch.last.clone().map(|last| (last, batch.count));
-                in_flight = self.start_apply(batch.writes, batch.parked, checkpoint, announce, &mut unapplied);
-                if let Some(flight) = &mut in_flight {
-                    flight.passed = batch.passed.into_iter().collect();
+                let mut passed = std::mem::take(&mut self.unsaved_passed);
+                for (stream, revision) in batch.passed {
+                    let mark = passed.entry(stream).or_default();
+                    *mark = (*mark).max(revision);
                 }
+                let passed = passed.into_iter().collect();
+                in_flight = self.start_apply(batch.writes, batch.parked, checkpoint, announce, passed, &mut unapplied);
                 last_apply = tokio::time::Instant::now();
             } else if let Some(last) = batch.last {
                 // Nothing to write: the position is reached already.
+                if self.deps.store.shared() {
+                    // Other replicas hear of these with the next apply.
+                    for (stream, revision) in &batch.passed {
+                        let mark = self.unsaved_passed.entry(stream.clone()).or_default();
+                        *mark = (*mark).max(*revision);
+                    }
+                }
                 self.marks.note(batch.passed.into_iter().collect());
                 self.progress.send_modify(|p| {
                     p.position = Some(last);
@@ -392,6 +491,7 @@ impl Task {
         parked: Vec<ParkedEvent>,
         checkpoint: Option<Position>,
         announce: Option<(Position, u64)>,
+        passed: Vec<(String, u64)>,
         unapplied: &mut u64,
     ) -> Option<InFlight> {
         let checkpoint = checkpoint?;
@@ -400,8 +500,23 @@ impl Task {
         *unapplied = 0;
         let store = self.deps.store.clone();
         let index = self.index.clone();
-        let handle = tokio::spawn(async move { store.apply(&index, batch).await });
-        Some(InFlight { handle, announce, parked: parked_count, passed: Vec::new() })
+        let marks = if store.shared() { passed.clone() } else { Vec::new() };
+        let stop = self.stop.clone();
+        let handle = tokio::spawn(async move {
+            // A runner told to stop (shutdown, or its lease lost) sends no
+            // further request: an apply cut off is one that never committed,
+            // which the next apply cleans up.
+            let changes = tokio::select! {
+                changes = store.apply(&index, batch) => changes?,
+                _ = stop.cancelled() => return Err(ReadStoreError::Unavailable("the projection was stopped".into())),
+            };
+            // After the commit: a mark never promises what is not readable.
+            if !marks.is_empty() {
+                store.note_passed(&index, &marks).await?;
+            }
+            Ok(changes)
+        });
+        Some(InFlight { handle, announce, parked: parked_count, passed })
     }
 
     /// A commit has ended: tell watchers and waiting readers, or fail (the

@@ -122,6 +122,9 @@ pub struct SagaCoordinator {
     locks: std::sync::Mutex<HashMap<String, Arc<Mutex<()>>>>,
     /// The cancel signal of every saga a driver runs.
     drivers: std::sync::Mutex<HashMap<String, CancellationToken>>,
+    /// The version of each driven saga this coordinator wrote last: a saga
+    /// found further on, in the same status, is driven by another replica.
+    written: std::sync::Mutex<HashMap<String, u64>>,
     transitions: broadcast::Sender<SagaTransition>,
     shutdown: CancellationToken,
 }
@@ -151,6 +154,7 @@ impl SagaCoordinator {
             definitions: RwLock::new(definitions),
             locks: std::sync::Mutex::new(HashMap::new()),
             drivers: std::sync::Mutex::new(HashMap::new()),
+            written: std::sync::Mutex::new(HashMap::new()),
             transitions,
             shutdown,
         }))
@@ -365,6 +369,46 @@ impl SagaCoordinator {
         })
     }
 
+    /// Drives active sagas that no replica has moved for `quiet` (their
+    /// driver's replica died) until `stop`; checks every `quiet / 4`. Two
+    /// drivers of one saga are safe: each transition is a conditional write
+    /// on the saga's version (the loser reads the saga again) and a step's
+    /// command id is derived from the saga, so a command sent twice takes
+    /// effect once. Run by one replica at a time (the triggers' lease).
+    pub fn start_adopting(self: &Arc<Self>, quiet: Duration, stop: CancellationToken) -> tokio::task::JoinHandle<()> {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let every = (quiet / 4).max(Duration::from_millis(100));
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = stop.cancelled() => return,
+                }
+                match this.adopt_stale(quiet).await {
+                    Ok(0) => {}
+                    Ok(adopted) => tracing::info!(adopted, "adopted sagas whose driver went quiet"),
+                    Err(error) => tracing::warn!(%error, "cannot look for sagas to adopt; retrying"),
+                }
+            }
+        })
+    }
+
+    /// Starts a driver here for every active saga not moved for `quiet`
+    /// and not driven here already; returns how many.
+    pub async fn adopt_stale(self: &Arc<Self>, quiet: Duration) -> Result<usize, SagaError> {
+        let before = now_millis() - i64::try_from(quiet.as_millis()).unwrap_or(i64::MAX);
+        let mut adopted = 0;
+        for saga in self.store.active().await? {
+            let driven = self.drivers.lock().map(|d| d.contains_key(&saga.saga_id)).unwrap_or(true);
+            if saga.updated_at < before && !driven {
+                tracing::info!(saga_id = %saga.saga_id, status = saga.status.as_str(), "adopting saga");
+                self.spawn(&saga.saga_id);
+                adopted += 1;
+            }
+        }
+        Ok(adopted)
+    }
+
     async fn follow_triggers(self: &Arc<Self>, log: &dyn EventStore, stop: &CancellationToken) -> Result<(), String> {
         let mut commits = log.commits();
         let mut from = match self.store.trigger_position().await.map_err(|e| e.to_string())? {
@@ -489,6 +533,9 @@ impl SagaCoordinator {
             if let Ok(mut locks) = this.locks.lock() {
                 locks.remove(&saga_id);
             }
+            if let Ok(mut written) = this.written.lock() {
+                written.remove(&saga_id);
+            }
         });
     }
 
@@ -528,6 +575,9 @@ impl SagaCoordinator {
         };
         match self.store.update(&current, &transition).await {
             Ok(()) => {
+                if let Ok(mut written) = self.written.lock() {
+                    written.insert(current.saga_id.clone(), current.version);
+                }
                 tracing::debug!(
                     saga_id = %current.saga_id,
                     kind = ?transition.kind,
@@ -545,6 +595,7 @@ impl SagaCoordinator {
 
     /// Runs a saga until it reaches a final status or the server stops.
     async fn drive(self: &Arc<Self>, saga_id: &str) {
+        let mut seen = None;
         loop {
             if self.shutdown.is_cancelled() {
                 return;
@@ -558,6 +609,17 @@ impl SagaCoordinator {
                     continue;
                 }
             };
+            // Moved on past what this driver wrote, with no change of status
+            // (a cancel or a retry changes it): another replica drives it
+            // (it adopted the saga, thinking this one dead). Two drivers
+            // would restart each other's steps, so this one leaves; should
+            // the other die too, the saga is adopted again.
+            let wrote = self.written.lock().ok().and_then(|w| w.get(saga_id).copied());
+            if seen == Some((saga.status, saga.cancelled)) && wrote.is_some_and(|v| saga.version > v) {
+                tracing::info!(saga_id, "another replica drives the saga; leaving it to it");
+                return;
+            }
+            seen = Some((saga.status, saga.cancelled));
             let result = match saga.status {
                 SagaStatus::Running => self.advance(&saga).await,
                 SagaStatus::Compensating => self.compensate_next(&saga).await,

@@ -172,3 +172,35 @@ async fn the_alias_follows_the_serving_generation() {
     store.create_index(&IndexSpec { id: three, text_fields: vec![] }).await.expect("create");
     assert_eq!(count(client.clone(), alias.clone()).await, 0, "the alias is on the new, empty generation 3");
 }
+
+/// Stream marks (read-your-writes on other replicas) only move forward,
+/// belong to their index, and never show up as documents.
+#[tokio::test]
+async fn stream_marks_move_forward_and_stay_out_of_reads() {
+    let factory = OnOpenSearch::new();
+    let store = OpenSearchReadStore::connect(&factory.config, 100).await.expect("connect");
+    assert!(store.shared(), "replicas share an OpenSearch store");
+    let (one, two) =
+        (IndexId { projection: "bank".into(), generation: 1 }, IndexId { projection: "bank".into(), generation: 2 });
+    for id in [&one, &two] {
+        store.create_index(&IndexSpec { id: id.clone(), text_fields: vec!["owner".into()] }).await.expect("create");
+    }
+    store.apply(&one, batch(1, vec![upsert("a", json!({ "owner": "s1" }))])).await.expect("apply");
+    let long = "x".repeat(600);
+    store.note_passed(&one, &[("s1".into(), 5), ("s2".into(), 0), (long.clone(), 9)]).await.expect("note");
+    store.note_passed(&one, &[("s1".into(), 3)]).await.expect("an older mark is no error");
+    assert_eq!(store.passed(&one, "s1").await.expect("passed"), Some(5), "a mark never goes back");
+    assert_eq!(store.passed(&one, "s2").await.expect("passed"), Some(0));
+    assert_eq!(store.passed(&one, &long).await.expect("passed"), Some(9), "long stream ids are hashed");
+    assert_eq!(store.passed(&one, "s3").await.expect("passed"), None);
+    assert_eq!(store.passed(&two, "s1").await.expect("passed"), None, "marks belong to their index");
+    store.note_passed(&one, &[("s1".into(), 7)]).await.expect("note");
+    assert_eq!(store.passed(&one, "s1").await.expect("passed"), Some(7));
+
+    let all = SearchQuery { page_size: 100, ..Default::default() };
+    let page = store.search(&one, &all).await.expect("search");
+    assert_eq!((page.total, page.documents.len()), (1, 1), "marks are not documents: {page:?}");
+    let text = SearchQuery { text: Some("s1".into()), page_size: 100, ..Default::default() };
+    assert_eq!(store.search(&one, &text).await.expect("search").total, 1);
+    assert_eq!(store.last_seq(&one).await.expect("seq"), 1, "marks are not changes");
+}
