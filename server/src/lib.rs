@@ -20,6 +20,7 @@ pub mod config;
 pub mod core;
 pub mod domain;
 pub mod governance_cli;
+pub mod health_cli;
 pub mod policy_cli;
 pub mod read_side;
 pub mod schema_cli;

@@ -10,7 +10,7 @@ use nexus_server::{
     auth::jwt::{TokenRequest, mint_hs256, read_secret_file},
     bench,
     config::{AuthMode, Config, LogFormat},
-    governance_cli, policy_cli, schema_cli, server,
+    governance_cli, health_cli, policy_cli, schema_cli, server,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -55,6 +55,9 @@ enum Command {
     /// The Rego policies (policies/).
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Asks a running server's grpc.health.v1 service: prints its status and
+    /// exits 0 when SERVING, 1 otherwise (for container health checks).
+    Health(health_cli::HealthArgs),
     /// AWS resources of a configuration (see docs/AWS.md).
     #[cfg(feature = "aws")]
     #[command(subcommand)]
@@ -317,6 +320,7 @@ fn main() -> anyhow::Result<ExitCode> {
             runtime.block_on(bench::readside::run(args)).map(|()| ExitCode::SUCCESS)
         }
         Command::Policy(PolicyCommand::Test(args)) => Ok(policy_cli::test(args)),
+        Command::Health(args) => Ok(runtime.block_on(health_cli::run(args))),
         Command::Schema(SchemaCommand::Check(args)) => runtime.block_on(schema_cli::check(args)),
         Command::Schema(SchemaCommand::Sync(args)) => runtime.block_on(schema_cli::sync(args)),
         Command::Governance(GovernanceCommand::Check(args)) => governance_cli::check(args),

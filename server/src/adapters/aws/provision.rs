@@ -67,10 +67,12 @@ pub async fn create(clients: &AwsClients, names: &AwsResources, needs: Needs, sh
     if needs.kinesis_stream {
         create_kinesis_stream(clients, &names.kinesis_stream, shards).await?;
     }
-    if needs.topic {
+    if needs.topic && !topic_exists(clients, &names.topic).await? {
         check_topic_name(&names.topic)?;
         // A FIFO topic: the queue path deduplicates publishes by event id
-        // (see adapters::aws::sqs). CreateTopic returns an existing topic.
+        // (see adapters::aws::sqs). An existing topic is left alone: SNS
+        // refuses CreateTopic for a topic whose attributes differ (one
+        // made by deploy/cloudformation carries a KMS key, for instance).
         clients
             .sns
             .create_topic()
@@ -254,25 +256,27 @@ pub async fn check(clients: &AwsClients, names: &AwsResources, needs: Needs) -> 
     }
     if needs.topic {
         let topic = &names.topic;
-        // CreateTopic is idempotent and returns the ARN of an existing topic,
-        // but it would create a missing one: look it up instead.
-        let mut found = false;
-        let mut pages = clients.sns.list_topics().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| {
-                anyhow::anyhow!("cannot list SNS topics to find {topic:?} (aws.resources.topic): {}", error_text(&e))
-            })?;
-            if page.topics().iter().any(|t| t.topic_arn().is_some_and(|arn| arn.rsplit(':').next() == Some(topic))) {
-                found = true;
-                break;
-            }
-        }
-        if !found {
+        if !topic_exists(clients, topic).await? {
             anyhow::bail!("SNS topic {topic:?} (aws.resources.topic) does not exist; {hint}");
         }
         check_topic_name(topic)?;
     }
     Ok(())
+}
+
+/// Whether the topic exists. CreateTopic would return the ARN of an
+/// existing topic, but it would also create a missing one: look it up.
+async fn topic_exists(clients: &AwsClients, topic: &str) -> anyhow::Result<bool> {
+    let mut pages = clients.sns.list_topics().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| {
+            anyhow::anyhow!("cannot list SNS topics to find {topic:?} (aws.resources.topic): {}", error_text(&e))
+        })?;
+        if page.topics().iter().any(|t| t.topic_arn().is_some_and(|arn| arn.rsplit(':').next() == Some(topic))) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn attribute(name: &str, kind: ScalarAttributeType) -> AttributeDefinition {
