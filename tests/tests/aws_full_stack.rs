@@ -24,9 +24,10 @@ use nexus_e2e::{
 use nexus_sdk::{
     json::{json_to_struct, struct_to_json},
     proto::{
-        ExecuteRequest, FieldFilter, GetProjectionStatusRequest, GetSagaRequest, RebuildProjectionRequest, SagaStatus,
-        SearchRequest, StartSagaRequest, WatchDocumentsRequest, WatchDocumentsResponse, field_filter,
-        query_service_client::QueryServiceClient, saga_service_client::SagaServiceClient, watch_event,
+        Consistency, ExecuteRequest, FieldFilter, GetDocumentRequest, GetProjectionStatusRequest, GetSagaRequest,
+        RebuildProjectionRequest, SagaStatus, SearchRequest, StartSagaRequest, WatchDocumentsRequest,
+        WatchDocumentsResponse, field_filter, query_service_client::QueryServiceClient,
+        saga_service_client::SagaServiceClient, watch_event,
     },
 };
 use serde_json::{Value, json};
@@ -309,6 +310,44 @@ async fn every_port_on_aws_services_with_three_replicas_and_a_kill_under_load() 
         .into_inner();
     let settled = wait_for_balances(&nodes[others[1]], &want).await;
     assert_eq!(settled.len(), 6, "{settled:?}");
+
+    // Read-your-writes through every replica, the followers included: a
+    // deposit through one, then a read through the next that names its
+    // position waits until the shared read model has it.
+    for i in 0..3 {
+        let a = &accounts[2];
+        let request = ExecuteRequest {
+            aggregate_type: "account".into(),
+            aggregate_id: a.clone(),
+            command_type: "DepositMoney".into(),
+            payload: json_to_struct(json!({"amount": 1})),
+            ..Default::default()
+        };
+        let response = clients[i].execute_request(request).await.expect("deposit");
+        *want.get_mut(a).expect("account") += 1;
+        let position = response.events.last().and_then(|e| e.position.clone()).expect("a position");
+        let reader = (i + 1) % 3;
+        let doc = QueryServiceClient::new(nodes[reader].channel().await)
+            .get_document(GetDocumentRequest {
+                projection: PROJECTION.into(),
+                key: format!("account-{a}"),
+                consistency: Some(Consistency {
+                    position: Some(position),
+                    timeout: Some(prost_types::Duration { seconds: 30, nanos: 0 }),
+                }),
+            })
+            .await
+            .expect("a read that waits for the write")
+            .into_inner()
+            .document
+            .map(|d| struct_to_json(d.body.unwrap_or_default()));
+        let role = if reader == holder { "runs the projections" } else { "follows" };
+        assert_eq!(
+            doc.map(|d| d["balance"].clone()),
+            Some(json!(want[a])),
+            "replica {reader} ({role}) shows the deposit made through replica {i}"
+        );
+    }
 
     // Deposits through the two replicas that do not run the projections,
     // while the one that does is killed with -9.
