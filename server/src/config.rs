@@ -1002,6 +1002,14 @@ mod tests {
             assert_eq!(config.snapshots.backend, SnapshotsBackend::Dynamodb);
             assert_eq!(config.sagas.backend, SagasBackend::Dynamodb);
             assert_eq!(config.aws.resources.snapshots_table, "snaps");
+            jail.create_file(
+                "nexus.toml",
+                "[schemas]\nbackend = \"glue\"\n[aws.resources]\nschema_registry = \"events\"\n",
+            )?;
+            let config = Config::load(None, Figment::new()).expect("loads");
+            assert_eq!(config.schemas.backend, SchemasBackend::Glue);
+            assert_eq!(config.aws.resources.schema_registry, "events");
+            assert_eq!(Config::default().schemas.backend, SchemasBackend::Embedded);
             jail.set_env("NEXUS_SAGAS__BACKEND", "postgres");
             let error = Config::load(None, Figment::new()).expect_err("unknown backend");
             assert!(error.to_string().contains("postgres"), "{error}");
