@@ -32,12 +32,14 @@ pub struct CheckArgs {
 pub async fn provision(args: ProvisionArgs) -> anyhow::Result<()> {
     let config = Config::load(args.config.as_deref(), Figment::new())?;
     let clients = AwsClients::connect(&config.aws).await;
-    provision::create(&clients, &config.aws.resources, provision::Needs::all(), args.shards)
+    let needs = needs(&config);
+    provision::create(&clients, &config.aws.resources, needs, args.shards)
         .await
         .context("cannot create the AWS resources")?;
     let r = &config.aws.resources;
+    let registry = if needs.schema_registry { format!(", Glue registry {}", r.schema_registry) } else { String::new() };
     println!(
-        "ready: DynamoDB tables {} and {}, Kinesis stream {}, SNS topic {} (region {}{})",
+        "ready: DynamoDB tables {} and {}, Kinesis stream {}, SNS topic {}{registry} (region {}{})",
         r.events_table,
         r.coordination_table,
         r.kinesis_stream,
@@ -48,11 +50,20 @@ pub async fn provision(args: ProvisionArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Every resource, and the Glue registry when `[schemas] backend = "glue"`
+/// (a deployment keeping its schemas embedded needs no Glue permissions).
+fn needs(config: &Config) -> provision::Needs {
+    provision::Needs {
+        schema_registry: config.schemas.backend == crate::config::SchemasBackend::Glue,
+        ..provision::Needs::all()
+    }
+}
+
 /// Checks that every resource exists and answers.
 pub async fn check(args: CheckArgs) -> anyhow::Result<()> {
     let config = Config::load(args.config.as_deref(), Figment::new())?;
     let clients = AwsClients::connect(&config.aws).await;
-    provision::check(&clients, &config.aws.resources, provision::Needs::all()).await?;
+    provision::check(&clients, &config.aws.resources, needs(&config)).await?;
     println!("every AWS resource of the configuration answers");
     Ok(())
 }

@@ -81,6 +81,7 @@ fn uses_aws(config: &Config) -> bool {
         || config.coordination.backend == CoordinationBackend::Dynamodb
         || snapshots_on_dynamodb(config)
         || config.sagas.backend == crate::config::SagasBackend::Dynamodb
+        || config.schemas.backend == crate::config::SchemasBackend::Glue
 }
 
 fn snapshots_on_dynamodb(config: &Config) -> bool {
@@ -266,14 +267,16 @@ async fn open_aws(config: &Config) -> anyhow::Result<crate::adapters::aws::AwsCl
     let needs = provision::Needs {
         events_table: config.event_store.backend == EventStoreBackend::Dynamodb,
         // Kinesis keeps its consumer groups' checkpoints there, SNS→SQS its
-        // publish ledger.
+        // publish ledger, the Glue registry its index.
         coordination_table: config.coordination.backend == CoordinationBackend::Dynamodb
             || config.stream_bus.backend == StreamBusBackend::Kinesis
-            || config.queue_bus.backend == QueueBusBackend::Sqs,
+            || config.queue_bus.backend == QueueBusBackend::Sqs
+            || config.schemas.backend == crate::config::SchemasBackend::Glue,
         kinesis_stream: config.stream_bus.backend == StreamBusBackend::Kinesis,
         topic: config.queue_bus.backend == QueueBusBackend::Sqs,
         snapshots_table: snapshots_on_dynamodb(config),
         sagas_table: config.sagas.backend == crate::config::SagasBackend::Dynamodb,
+        schema_registry: config.schemas.backend == crate::config::SchemasBackend::Glue,
     };
     provision::check(&clients, &config.aws.resources, needs).await.context("an AWS resource is missing")?;
     tracing::info!(region = %config.aws.region, endpoint = ?config.aws.endpoint_url, "AWS resources found");

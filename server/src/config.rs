@@ -196,6 +196,7 @@ pub struct AwsEndpoints {
     pub kinesis: Option<String>,
     pub sns: Option<String>,
     pub sqs: Option<String>,
+    pub glue: Option<String>,
 }
 
 /// Resource names, with their defaults.
@@ -224,6 +225,14 @@ pub struct AwsResources {
     /// Sagas, their transitions and definitions (`[sagas] backend =
     /// "dynamodb"`).
     pub sagas_table: String,
+    /// The Glue Schema Registry registry holding this deployment's schemas
+    /// (`[schemas] backend = "glue"`): one Glue schema per subject. Its index
+    /// (subjects, version numbers, status) lives in `coordination_table`.
+    pub schema_registry: String,
+    /// Prepended to every Glue schema name, so that several deployments can
+    /// share one registry (Glue limits registries per account). Letters,
+    /// digits and `-_$#.` only.
+    pub schema_name_prefix: String,
 }
 
 impl Default for AwsResources {
@@ -236,6 +245,8 @@ impl Default for AwsResources {
             queue_prefix: "nexus-".into(),
             snapshots_table: "nexus-snapshots".into(),
             sagas_table: "nexus-sagas".into(),
+            schema_registry: "nexus".into(),
+            schema_name_prefix: String::new(),
         }
     }
 }
@@ -390,6 +401,8 @@ impl Default for CommandsConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SchemasConfig {
+    /// Where subjects and versions are kept.
+    pub backend: SchemasBackend,
     /// The schema catalog (one folder per event type) registered at start.
     /// A missing folder is skipped with a warning; an incompatible change in
     /// it stops the server from starting.
@@ -409,12 +422,26 @@ pub struct SchemasConfig {
 impl Default for SchemasConfig {
     fn default() -> Self {
         Self {
+            backend: SchemasBackend::default(),
             dir: Some(PathBuf::from("schemas")),
             allow_unregistered: false,
             default_compatibility: Compatibility::Backward,
             cache_ttl: Duration::from_secs(5),
         }
     }
+}
+
+/// The schema registry's backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SchemasBackend {
+    /// SQLite in `<data_dir>/registry.db`; per replica.
+    #[default]
+    Embedded,
+    /// AWS Glue Schema Registry (`aws.resources.schema_registry`), indexed
+    /// and sequenced in the DynamoDB table `aws.resources.coordination_table`;
+    /// shared by every replica (see docs/AWS.md, "Schemas on Glue").
+    Glue,
 }
 
 /// Rego policies, evaluated in-process (see docs/POLICIES.md).
@@ -985,6 +1012,14 @@ mod tests {
             assert_eq!(config.snapshots.backend, SnapshotsBackend::Dynamodb);
             assert_eq!(config.sagas.backend, SagasBackend::Dynamodb);
             assert_eq!(config.aws.resources.snapshots_table, "snaps");
+            jail.create_file(
+                "nexus.toml",
+                "[schemas]\nbackend = \"glue\"\n[aws.resources]\nschema_registry = \"events\"\n",
+            )?;
+            let config = Config::load(None, Figment::new()).expect("loads");
+            assert_eq!(config.schemas.backend, SchemasBackend::Glue);
+            assert_eq!(config.aws.resources.schema_registry, "events");
+            assert_eq!(Config::default().schemas.backend, SchemasBackend::Embedded);
             jail.set_env("NEXUS_SAGAS__BACKEND", "postgres");
             let error = Config::load(None, Figment::new()).expect_err("unknown backend");
             assert!(error.to_string().contains("postgres"), "{error}");

@@ -10,6 +10,7 @@ pub(crate) mod lease_store;
 pub(crate) mod stream_bus;
 
 pub(crate) mod read_store;
+pub(crate) mod registry;
 
 pub(crate) mod saga_store;
 pub(crate) mod snapshot_store;

@@ -45,6 +45,11 @@ pub struct SyncArgs {
     /// The server to register the catalog in.
     #[arg(long, default_value = "http://127.0.0.1:50051", value_name = "URL")]
     pub server: String,
+    /// Report what the sync would change (subjects to create or update,
+    /// versions to register) and change nothing; exit 1 on drift or an
+    /// incompatible version, as the sync itself would.
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub auth: ClientAuthArgs,
 }
@@ -97,19 +102,36 @@ pub async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn sync(args: SyncArgs) -> anyhow::Result<ExitCode> {
-    // The server's default mode is unknown here; the server checks again.
-    let Some(subjects) = load_checked(&args.dir, Compatibility::None) else { return Ok(ExitCode::FAILURE) };
     let mut client = connect(&args.server, &args.auth).await?;
+    // A dry run checks the catalog's own chain of versions under the
+    // server's default mode, as registering would; a real sync leaves that
+    // to the server, which checks every version it registers.
+    let default_mode = if args.dry_run {
+        let response = client
+            .get_compatibility(proto::GetCompatibilityRequest { subject: String::new() })
+            .await
+            .map_err(|s| anyhow::anyhow!("{}: {}", args.server, s.message()))?
+            .into_inner();
+        crate::api::schema::compatibility_from(response.effective_compatibility, "compatibility")
+            .map_err(|s| anyhow::anyhow!("{}: {}", args.server, s.message()))?
+            .unwrap_or(Compatibility::Backward)
+    } else {
+        Compatibility::None
+    };
+    let Some(subjects) = load_checked(&args.dir, default_mode) else { return Ok(ExitCode::FAILURE) };
     // Compare every file with what is registered under its number before
     // registering anything: registered versions are immutable.
     let mut present = std::collections::HashSet::new();
     let mut drift = Vec::new();
+    let mut registered_subjects = std::collections::HashMap::new();
     for subject in &subjects {
-        let last_version = match client.get_subject(proto::GetSubjectRequest { name: subject.name.clone() }).await {
-            Ok(response) => response.into_inner().subject.map_or(0, |s| s.last_version),
-            Err(status) if status.code() == tonic::Code::NotFound => 0,
+        let registered = match client.get_subject(proto::GetSubjectRequest { name: subject.name.clone() }).await {
+            Ok(response) => response.into_inner().subject,
+            Err(status) if status.code() == tonic::Code::NotFound => None,
             Err(status) => anyhow::bail!("{}: {}", args.server, status.message()),
         };
+        let last_version = registered.as_ref().map_or(0, |s| s.last_version);
+        registered_subjects.insert(subject.name.clone(), registered);
         for version in &subject.versions {
             match registered_definition(&mut client, &subject.name, version.number).await? {
                 Some(definition) if same_definition(subject.format, &definition, &version.definition) => {
@@ -138,6 +160,9 @@ pub async fn sync(args: SyncArgs) -> anyhow::Result<ExitCode> {
             eprintln!("  {line}");
         }
         return Ok(ExitCode::FAILURE);
+    }
+    if args.dry_run {
+        return dry_run(&mut client, &args, &subjects, &registered_subjects, &present).await;
     }
     let (mut registered, mut unchanged) = (0, 0);
     for subject in &subjects {
@@ -190,6 +215,115 @@ pub async fn sync(args: SyncArgs) -> anyhow::Result<ExitCode> {
         "synced {} subjects to {}: {registered} versions registered, {unchanged} already there",
         subjects.len(),
         args.server
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sync --dry-run` after the drift check: what would be created, updated
+/// and registered, each new version checked by the server's
+/// CheckCompatibility (against what is registered now, under the subject's
+/// mode on the server).
+async fn dry_run(
+    client: &mut SchemaServiceClient<AuthedChannel>,
+    args: &SyncArgs,
+    subjects: &[CatalogSubject],
+    registered: &std::collections::HashMap<String, Option<proto::Subject>>,
+    present: &std::collections::HashSet<(String, u32)>,
+) -> anyhow::Result<ExitCode> {
+    let (mut plan, mut problems) = (Vec::new(), Vec::new());
+    let mut unchanged = 0;
+    for subject in subjects {
+        let wanted =
+            subject_settings_to(subject.name.clone(), subject.format, subject.compatibility, subject.config.clone());
+        let current = registered.get(&subject.name).cloned().flatten();
+        let last_version = current.as_ref().map_or(0, |s| s.last_version);
+        match current {
+            None => plan.push(format!("create subject {}", subject.name)),
+            Some(current) => {
+                let comparable =
+                    proto::Subject { effective_compatibility: 0, last_version: 0, latest_version: 0, ..current };
+                if comparable != wanted {
+                    plan.push(format!(
+                        "update subject {} from {}",
+                        subject.name,
+                        subject.dir.join(catalog::SUBJECT_FILE).display()
+                    ));
+                }
+            }
+        }
+        let mut next = last_version;
+        let mut first_new = true;
+        for version in &subject.versions {
+            if present.contains(&(subject.name.clone(), version.number)) {
+                unchanged += 1;
+                continue;
+            }
+            next += 1;
+            if version.number != next {
+                problems.push(format!(
+                    "{}: would be registered as version {next} of {}, not {}: the server and the catalog disagree",
+                    version.path.display(),
+                    subject.name,
+                    version.number
+                ));
+                continue;
+            }
+            // The first new version is checked against the server; the ones
+            // after it against the catalog's versions before them (done by
+            // the catalog check above).
+            if first_new {
+                first_new = false;
+                let request = proto::CheckCompatibilityRequest {
+                    subject: subject.name.clone(),
+                    data_format: data_format_to(subject.format) as i32,
+                    definition: version.definition.clone(),
+                };
+                let report = client
+                    .check_compatibility(request)
+                    .await
+                    .map_err(|s| anyhow::anyhow!("{}: {}", version.path.display(), s.message()))?
+                    .into_inner();
+                if !report.compatible {
+                    let mut line = format!(
+                        "{}: incompatible with version {} of {} registered in {} under {:?}",
+                        version.path.display(),
+                        last_version,
+                        subject.name,
+                        args.server,
+                        proto::Compatibility::try_from(report.compatibility).unwrap_or_default()
+                    );
+                    for change in &report.breaking_changes {
+                        line.push_str(&format!(
+                            "\n    {} against version {}: {} {}",
+                            change.direction, change.version, change.kind, change.detail
+                        ));
+                    }
+                    problems.push(line);
+                    continue;
+                }
+            }
+            plan.push(format!("register {} version {} from {}", subject.name, version.number, version.path.display()));
+        }
+    }
+    for line in &plan {
+        println!("would {line}");
+    }
+    if !problems.is_empty() {
+        eprintln!(
+            "schema catalog {}: {} problem(s); nothing was registered (dry run)",
+            args.dir.display(),
+            problems.len()
+        );
+        for line in problems {
+            eprintln!("  {line}");
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    println!(
+        "dry run against {}: {} subjects, {} change(s), {unchanged} versions already there; nothing was changed",
+        args.server,
+        subjects.len(),
+        plan.len()
     );
     Ok(ExitCode::SUCCESS)
 }

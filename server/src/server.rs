@@ -23,7 +23,7 @@ use crate::{
     },
     auth::{AuthLayer, Authenticator},
     backends::{Backends, SAGA_TRIGGERS_LEASE},
-    config::{AuthMode, Config, SagasBackend, SnapshotsBackend},
+    config::{AuthMode, Config, SagasBackend, SchemasBackend, SnapshotsBackend},
     core::{
         aggregate::HandlerRegistry,
         audit::AuditLog,
@@ -33,7 +33,7 @@ use crate::{
         rate_limit::RateLimits,
         saga::{SagaStore, coordinator::SagaCoordinator, definition as saga_definition},
         schema::{
-            catalog,
+            SchemaRegistry, catalog,
             governance::{Governance, GovernanceSettings},
         },
         snapshot::{
@@ -150,14 +150,46 @@ fn saga_store(config: &Config, backends: &Backends) -> anyhow::Result<Arc<dyn Sa
     }
 }
 
+/// The schema registry `[schemas] backend` names.
+fn schema_registry(config: &Config, backends: &Backends) -> anyhow::Result<Arc<dyn SchemaRegistry>> {
+    match config.schemas.backend {
+        SchemasBackend::Embedded => {
+            let path = config.data_dir.join("registry.db");
+            let registry = SqliteSchemaRegistry::open(&path, config.schemas.default_compatibility)
+                .with_context(|| format!("cannot open the embedded schema registry at {}", path.display()))?;
+            tracing::info!(path = %path.display(), "embedded schema registry open");
+            Ok(Arc::new(registry))
+        }
+        #[cfg(feature = "aws")]
+        SchemasBackend::Glue => {
+            let clients = backends.aws.as_ref().context("AWS clients")?;
+            let resources = &config.aws.resources;
+            let registry = crate::adapters::aws::glue::GlueSchemaRegistry::new(
+                clients,
+                crate::adapters::aws::glue::GlueNames::of(resources),
+                config.schemas.default_compatibility,
+            );
+            tracing::info!(
+                registry = %resources.schema_registry,
+                index = %resources.coordination_table,
+                "Glue schema registry open"
+            );
+            Ok(Arc::new(registry))
+        }
+        #[cfg(not(feature = "aws"))]
+        SchemasBackend::Glue => {
+            let _ = backends;
+            anyhow::bail!("schemas.backend = \"glue\" needs the `aws` cargo feature; this nexus was built without it")
+        }
+    }
+}
+
 /// Opens the schema registry the configuration names, and registers the
 /// schema catalog (`schemas.dir`) in it.
-pub async fn open_governance(config: &Config) -> anyhow::Result<Arc<Governance>> {
-    let path = config.data_dir.join("registry.db");
-    let registry = SqliteSchemaRegistry::open(&path, config.schemas.default_compatibility)
-        .with_context(|| format!("cannot open the embedded schema registry at {}", path.display()))?;
+pub async fn open_governance(config: &Config, backends: &Backends) -> anyhow::Result<Arc<Governance>> {
+    let registry = schema_registry(config, backends)?;
     let governance = Arc::new(Governance::new(
-        Arc::new(registry),
+        registry,
         GovernanceSettings {
             allow_unregistered: config.schemas.allow_unregistered,
             cache_ttl: config.schemas.cache_ttl,
@@ -293,7 +325,7 @@ pub async fn serve_on(
     let backends = Arc::new(Backends::open(&config).await?);
     let store = backends.store.clone();
 
-    let governance = open_governance(&config).await?;
+    let governance = open_governance(&config, &backends).await?;
     let policies = open_policies(&config)?;
     let audit = AuditLog::new(backends.audit.clone());
     let queue_bus = backends.queue_bus.clone();

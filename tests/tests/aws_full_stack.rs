@@ -1,7 +1,8 @@
 //! The whole pipeline on AWS services: three replicas of `nexus serve` with
 //! events on DynamoDB (+ Streams), the stream path on Kinesis, the queue
-//! path on SNS→SQS, leases, checkpoints, snapshots and sagas on DynamoDB
-//! (moto) and read models on OpenSearch (osmem-server). The bank example
+//! path on SNS→SQS, leases, checkpoints, snapshots and sagas on DynamoDB,
+//! schemas on Glue Schema Registry (moto) and read models on OpenSearch
+//! (osmem-server). The bank example
 //! runs end to end: commands through every replica, the account-search
 //! projection, a watcher and the transfer saga; the replica that runs the
 //! projections is killed with -9 under load, and afterwards nothing
@@ -263,6 +264,11 @@ async fn every_port_on_aws_services_with_three_replicas_and_a_kill_under_load() 
     env.extend(opensearch_env(&opensearch_url()));
     env.push(("NEXUS_SNAPSHOTS__BACKEND".into(), "dynamodb".into()));
     env.push(("NEXUS_SAGAS__BACKEND".into(), "dynamodb".into()));
+    // Schemas on Glue: one registry for the tests (moto allows ten per
+    // region), a schema-name prefix of this test's own.
+    env.push(("NEXUS_SCHEMAS__BACKEND".into(), "glue".into()));
+    env.push(("NEXUS_AWS__RESOURCES__SCHEMA_REGISTRY".into(), "nexus-e2e".into()));
+    env.push(("NEXUS_AWS__RESOURCES__SCHEMA_NAME_PREFIX".into(), format!("{}.", unique("fs"))));
     aws_provision(&env);
     let mut nodes = Vec::new();
     for _ in 0..3 {

@@ -66,6 +66,13 @@ fn cfn_stack(args: &[&str]) -> Value {
 
 /// Runs `nexus aws <command> --config <file>` and returns its output.
 fn nexus_aws(command: &str, config: &std::path::Path) -> String {
+    let (ok, text) = nexus_aws_output(command, config);
+    assert!(ok, "nexus aws {command} failed: {text}");
+    text
+}
+
+/// Runs `nexus aws <command>`: whether it succeeded, and what it printed.
+fn nexus_aws_output(command: &str, config: &std::path::Path) -> (bool, String) {
     let mut run = Command::new(find_binary());
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("NEXUS_") {
@@ -81,8 +88,7 @@ fn nexus_aws(command: &str, config: &std::path::Path) -> String {
         .output()
         .expect("run nexus aws");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "nexus aws {command} failed: {text}");
-    text
+    (out.status.success(), text)
 }
 
 /// The next message of a Consume stream, within [`PATIENCE`].
@@ -190,6 +196,9 @@ backend = "dynamodb"
 [sagas]
 backend = "dynamodb"
 
+[schemas]
+backend = "glue"
+
 [aws]
 region = "{region}"
 endpoint_url = "{moto}"
@@ -202,6 +211,7 @@ topic = "{topic}"
 queue_prefix = "{queue_prefix}"
 snapshots_table = "{snapshots}"
 sagas_table = "{sagas}"
+schema_registry = "{registry}"
 "#,
         region = output("Region"),
         events = output("EventsTable"),
@@ -211,11 +221,15 @@ sagas_table = "{sagas}"
         queue_prefix = output("QueuePrefix"),
         snapshots = output("SnapshotsTable"),
         sagas = output("SagasTable"),
+        registry = output("SchemaRegistry"),
     );
     std::fs::write(&config, toml).expect("write nexus.toml");
 
-    // The stack alone passes the server's start-up check.
-    nexus_aws("check", &config);
+    // moto's CloudFormation skips AWS::Glue::Registry: the start-up check
+    // names it, and provision creates it.
+    let missing = nexus_aws_output("check", &config);
+    assert!(!missing.0, "the check passed without the Glue registry: {}", missing.1);
+    assert!(missing.1.contains(&output("SchemaRegistry")), "the check names the registry: {}", missing.1);
     // Provision creates only what is missing: moto's CloudFormation does
     // not apply TimeToLiveSpecification, so it turns TTL on; the tables
     // themselves are the stack's, untouched.
@@ -228,6 +242,7 @@ sagas_table = "{sagas}"
     }
     assert_eq!(table(&after, "CoordinationTable")["ttl"], json!("expires_at"));
     assert_eq!(table(&after, "SnapshotsTable")["ttl"], json!("expires_at"));
+    nexus_aws("check", &config);
 
     let nexus = NexusProcess::start_with(
         ServerOptions::default()
@@ -236,7 +251,7 @@ sagas_table = "{sagas}"
             .env("AWS_SECRET_ACCESS_KEY", "test"),
     )
     .await;
-    for file in ["events.db", "bus.db", "snapshots.db", "sagas.db"] {
+    for file in ["events.db", "bus.db", "snapshots.db", "sagas.db", "registry.db"] {
         assert!(!nexus.data_dir().join(file).exists(), "{file}: a port is not on AWS");
     }
     let channel = nexus.channel().await;

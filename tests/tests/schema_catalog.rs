@@ -340,3 +340,86 @@ async fn sync_registers_the_catalog_idempotently_and_check_detects_drift() {
     let status = get(&evolved, 3).await.expect_err("the edited v1 must not be registered as a new version");
     assert_eq!(status.code(), tonic::Code::NotFound, "{status:?}");
 }
+
+#[tokio::test]
+async fn sync_dry_run_reports_the_changes_and_registers_nothing() {
+    let nexus_server = NexusProcess::start().await;
+    let endpoint = nexus_server.endpoint();
+    let schemas = nexus_server.client().await.schemas();
+    let (_tmp, catalog) = catalog_copy();
+    let subject = unique("CatalogDryRun");
+    let v1 = json!({
+        "type": "object",
+        "properties": { "id": { "type": "string" } },
+        "required": ["id"],
+        "additionalProperties": false
+    });
+    write(&catalog.join(&subject).join("v1.json"), &json_text(v1));
+    let dir = catalog.display().to_string();
+    let dry_run = args(&["schema", "sync", "--dry-run", "--server", &endpoint, "--dir", &dir]);
+    let subject_exists = |name: String| {
+        let mut schemas = schemas.clone();
+        async move { schemas.get_subject(GetSubjectRequest { name }).await.is_ok() }
+    };
+
+    // A new subject: the plan names it and its version; nothing is created.
+    let run = nexus(dry_run.clone()).await;
+    run.assert_success("a dry run with a new subject");
+    assert!(run.stdout.contains(&format!("would create subject {subject}")), "{run:#?}");
+    assert!(run.stdout.contains(&format!("would register {subject} version 1")), "{run:#?}");
+    assert!(run.stdout.contains("nothing was changed"), "{run:#?}");
+    assert!(!subject_exists(subject.clone()).await, "a dry run must not create the subject");
+
+    nexus(args(&["schema", "sync", "--server", &endpoint, "--dir", &dir])).await.assert_success("the real sync");
+    let run = nexus(dry_run.clone()).await;
+    run.assert_success("a dry run after the sync");
+    assert!(run.stdout.contains("0 change(s)"), "nothing left to do: {run:#?}");
+
+    // A compatible v2 and a settings change: reported, not applied.
+    write(
+        &catalog.join(&subject).join("v2.json"),
+        &json_text(json!({
+            "type": "object",
+            "properties": { "id": { "type": "string" }, "note": { "type": "string" } },
+            "required": ["id"],
+            "additionalProperties": false
+        })),
+    );
+    write(&catalog.join(&subject).join("subject.toml"), "description = \"Dry-run subject.\"\n");
+    let run = nexus(dry_run.clone()).await;
+    run.assert_success("a dry run with a compatible v2");
+    assert!(run.stdout.contains(&format!("would update subject {subject}")), "{run:#?}");
+    assert!(run.stdout.contains(&format!("would register {subject} version 2")), "{run:#?}");
+    let get_v2 = GetSchemaVersionRequest {
+        selector: Some(Selector::SubjectVersion(SubjectVersion { subject: subject.clone(), version: 2 })),
+    };
+    let status = schemas.clone().get_schema_version(get_v2.clone()).await.expect_err("v2 must not be registered");
+    assert_eq!(status.code(), tonic::Code::NotFound, "{status:?}");
+
+    // A v2 that breaks BACKWARD (a new required field): exit 1, the file
+    // named, nothing registered.
+    write(
+        &catalog.join(&subject).join("v2.json"),
+        &json_text(json!({
+            "type": "object",
+            "properties": { "id": { "type": "string" }, "amount": { "type": "integer" } },
+            "required": ["id", "amount"],
+            "additionalProperties": false
+        })),
+    );
+    let run = nexus(dry_run.clone()).await;
+    run.assert_problem("a dry run with an incompatible v2");
+    assert!(run.stderr.contains(&format!("{subject}/v2.json")), "the file is named: {run:#?}");
+    let status = schemas.clone().get_schema_version(get_v2).await.expect_err("v2 must not be registered");
+    assert_eq!(status.code(), tonic::Code::NotFound, "{status:?}");
+
+    // Drift (an edited registered version) fails the dry run too.
+    write(
+        &catalog.join(&subject).join("v1.json"),
+        &json_text(json!({"type": "object", "properties": { "id": { "type": "integer" } }})),
+    );
+    std::fs::remove_file(catalog.join(&subject).join("v2.json")).expect("remove v2");
+    let run = nexus(dry_run).await;
+    run.assert_problem("a dry run with drift");
+    assert!(run.stderr.contains("differs from version 1"), "{run:#?}");
+}

@@ -55,7 +55,7 @@ pub fn data_format_to(format: DataFormat) -> proto::DataFormat {
     }
 }
 
-fn compatibility_from(value: i32, field: &str) -> Result<Option<Compatibility>, Status> {
+pub(crate) fn compatibility_from(value: i32, field: &str) -> Result<Option<Compatibility>, Status> {
     use proto::Compatibility as P;
     Ok(Some(match P::try_from(value) {
         Ok(P::Unspecified) => return Ok(None),

@@ -1,7 +1,9 @@
 //! The AWS adapters: the ports on DynamoDB (events, checkpoints, leases,
 //! snapshots, sagas),
 //! DynamoDB Streams (the change feed), Kinesis (the stream path) and SNS→SQS
-//! (the queue path). Compiled with the `aws` cargo feature (on by default).
+//! (the queue path) and Glue Schema Registry (the schema registry, indexed
+//! in the coordination table). Compiled with the `aws` cargo feature (on by
+//! default).
 //!
 //! Every adapter takes its clients from one [`AwsClients`], built from the
 //! `[aws]` configuration: one HTTP stack (hyper 1 + rustls with ring, the
@@ -13,6 +15,7 @@
 
 pub mod coordination;
 pub mod events;
+pub mod glue;
 mod item;
 pub mod kinesis;
 pub mod leases;
@@ -40,6 +43,7 @@ pub struct AwsClients {
     pub kinesis: aws_sdk_kinesis::Client,
     pub sns: aws_sdk_sns::Client,
     pub sqs: aws_sdk_sqs::Client,
+    pub glue: aws_sdk_glue::Client,
 }
 
 impl AwsClients {
@@ -95,7 +99,14 @@ impl AwsClients {
             }
             aws_sdk_sqs::Client::from_conf(b.build())
         };
-        Self { dynamodb, dynamodb_streams, kinesis, sns, sqs }
+        let glue = {
+            let mut b = aws_sdk_glue::config::Builder::from(sdk);
+            if let Some(url) = &endpoints.glue {
+                b = b.endpoint_url(url);
+            }
+            aws_sdk_glue::Client::from_conf(b.build())
+        };
+        Self { dynamodb, dynamodb_streams, kinesis, sns, sqs, glue }
     }
 }
 

@@ -29,6 +29,9 @@ pub struct Needs {
     pub snapshots_table: bool,
     /// Sagas, their transitions and definitions.
     pub sagas_table: bool,
+    /// The Glue Schema Registry registry (its index lives in the
+    /// coordination table, which is then needed too).
+    pub schema_registry: bool,
 }
 
 impl Needs {
@@ -40,6 +43,7 @@ impl Needs {
             topic: true,
             snapshots_table: true,
             sagas_table: true,
+            schema_registry: true,
         }
     }
 }
@@ -67,6 +71,11 @@ pub async fn create(clients: &AwsClients, names: &AwsResources, needs: Needs, sh
     if needs.kinesis_stream {
         create_kinesis_stream(clients, &names.kinesis_stream, shards).await?;
     }
+    if needs.schema_registry {
+        // CloudFormation under moto skips AWS::Glue::Registry, and a
+        // template may leave it out: create it here unless it exists.
+        create_schema_registry(clients, &names.schema_registry).await?;
+    }
     if needs.topic && !topic_exists(clients, &names.topic).await? {
         check_topic_name(&names.topic)?;
         // A FIFO topic: the queue path deduplicates publishes by event id
@@ -84,6 +93,31 @@ pub async fn create(clients: &AwsClients, names: &AwsResources, needs: Needs, sh
             .map_err(|e| anyhow::anyhow!("cannot create SNS topic {}: {}", names.topic, error_text(&e)))?;
     }
     Ok(())
+}
+
+/// Creates the Glue registry unless it exists; an existing one is left as
+/// it is.
+async fn create_schema_registry(clients: &AwsClients, name: &str) -> anyhow::Result<()> {
+    use aws_sdk_glue::{error::ProvideErrorMetadata, types::RegistryId};
+    let id = RegistryId::builder().registry_name(name).build();
+    match clients.glue.get_registry().registry_id(id).send().await {
+        Ok(_) => return Ok(()),
+        Err(e) if e.code() == Some("EntityNotFoundException") => {}
+        Err(e) => anyhow::bail!("cannot look up Glue registry {name}: {}", error_text(&e)),
+    }
+    match clients
+        .glue
+        .create_registry()
+        .registry_name(name)
+        .description("Nexus event schemas: one schema per subject (event type); see docs/AWS.md")
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        // Another provision created it at this moment.
+        Err(e) if e.code() == Some("AlreadyExistsException") => Ok(()),
+        Err(e) => anyhow::bail!("cannot create Glue registry {name}: {}", error_text(&e)),
+    }
 }
 
 /// Turns on TTL on `expires_at` unless it is on already.
@@ -244,6 +278,17 @@ pub async fn check(clients: &AwsClients, names: &AwsResources, needs: Needs) -> 
                 "DynamoDB table {table:?} ({setting}) must have the string keys `pk` (partition) and `sk` (sort); {hint}"
             );
         }
+    }
+    if needs.schema_registry {
+        let registry = &names.schema_registry;
+        let id = aws_sdk_glue::types::RegistryId::builder().registry_name(registry).build();
+        clients.glue.get_registry().registry_id(id).send().await.map_err(|e| {
+            anyhow::anyhow!(
+                "Glue registry {registry:?} (aws.resources.schema_registry) is not usable: {}; {hint}",
+                error_text(&e)
+            )
+        })?;
+        crate::adapters::aws::glue::check_schema_name_prefix(&names.schema_name_prefix)?;
     }
     if needs.kinesis_stream {
         let stream = &names.kinesis_stream;

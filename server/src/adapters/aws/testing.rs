@@ -38,6 +38,10 @@ pub fn moto_config() -> AwsConfig {
             queue_prefix: format!("t{id}-"),
             snapshots_table: format!("t-snapshots-{id}"),
             sagas_table: format!("t-sagas-{id}"),
+            // moto allows ten registries per region: tests share one and
+            // stay apart by a schema name prefix.
+            schema_registry: "nexus-tests".into(),
+            schema_name_prefix: format!("t{id}."),
         },
         ..AwsConfig::default()
     }
@@ -53,6 +57,34 @@ pub async fn moto_deployment(needs: provision::Needs, shards: i32) -> (AwsConfig
     let config = moto_config();
     let clients = moto_clients(&config).await;
     provision::create(&clients, &config.resources, needs, shards).await.unwrap_or_else(|e| {
+        panic!("cannot create resources on moto at {}: {e:#}", config.endpoint_url.as_deref().unwrap_or_default())
+    });
+    (config, clients)
+}
+
+/// A fresh deployment for the Glue schema registry (coordination table and
+/// registry) in a region picked at random: moto caps schemas and versions
+/// per region at a thousand, and tests that fail leave theirs behind.
+pub async fn moto_glue_deployment() -> (AwsConfig, AwsClients) {
+    const REGIONS: [&str; 12] = [
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-central-1",
+        "eu-north-1",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-northeast-1",
+        "ca-central-1",
+    ];
+    let mut config = moto_config();
+    config.region = REGIONS[rand::random_range(0..REGIONS.len())].to_string();
+    let clients = moto_clients(&config).await;
+    let needs = provision::Needs { coordination_table: true, schema_registry: true, ..provision::Needs::default() };
+    provision::create(&clients, &config.resources, needs, 1).await.unwrap_or_else(|e| {
         panic!("cannot create resources on moto at {}: {e:#}", config.endpoint_url.as_deref().unwrap_or_default())
     });
     (config, clients)

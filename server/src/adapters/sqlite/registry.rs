@@ -406,80 +406,30 @@ impl SchemaRegistry for SqliteSchemaRegistry {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::path::PathBuf;
 
-    fn subject(name: &str) -> Subject {
-        Subject {
-            name: name.into(),
-            format: DataFormat::Json,
-            compatibility: None,
-            config: SubjectConfig::default(),
-            last_version: 0,
-            created_at_micros: 1,
+    use super::*;
+    use crate::conformance::registry::{RegistryFactory, registry_conformance};
+
+    struct Factory {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    }
+
+    impl Factory {
+        fn new() -> Self {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join("registry.db");
+            Self { _dir: dir, path }
         }
     }
 
-    async fn open() -> (tempfile::TempDir, SqliteSchemaRegistry) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let registry =
-            SqliteSchemaRegistry::open(dir.path().join("registry.db"), Compatibility::Backward).expect("open");
-        (dir, registry)
+    #[async_trait]
+    impl RegistryFactory for Factory {
+        async fn open(&self, configured_default: Compatibility) -> Arc<dyn SchemaRegistry> {
+            Arc::new(SqliteSchemaRegistry::open(&self.path, configured_default).expect("open"))
+        }
     }
 
-    #[tokio::test]
-    async fn versions_are_numbered_and_guarded_by_the_expected_last_version() {
-        let (_dir, registry) = open().await;
-        registry.create_subject(subject("S")).await.expect("create");
-        let v1 = registry.add_version("S", 0, "{}", BTreeMap::new()).await.expect("v1");
-        assert_eq!(v1.version, 1);
-        // A writer that read the subject before v1 was added loses.
-        assert_eq!(
-            registry.add_version("S", 0, r#"{"type":"object"}"#, BTreeMap::new()).await,
-            Err(RegistryError::Conflict("S".into()))
-        );
-        let v2 = registry.add_version("S", 1, r#"{"type":"object"}"#, BTreeMap::new()).await.expect("v2");
-        assert_eq!(v2.version, 2);
-        assert_ne!(v1.id, v2.id);
-        assert_eq!(registry.get_version_by_id(v2.id).await.expect("by id"), Some(v2.clone()));
-        assert_eq!(registry.get_subject("S").await.expect("get").map(|s| s.last_version), Some(2));
-        assert_eq!(
-            registry.add_version("T", 0, "{}", BTreeMap::new()).await,
-            Err(RegistryError::SubjectNotFound("T".into()))
-        );
-    }
-
-    #[tokio::test]
-    async fn deleted_versions_cannot_be_marked_and_used_ones_cannot_be_removed() {
-        let (_dir, registry) = open().await;
-        registry.create_subject(subject("S")).await.expect("create");
-        registry.add_version("S", 0, "{}", BTreeMap::new()).await.expect("v1");
-        registry.add_version("S", 1, "true", BTreeMap::new()).await.expect("v2");
-        assert!(registry.mark_in_use("S", 1).await.expect("mark"));
-        registry.soft_delete_version("S", 1).await.expect("soft delete");
-        registry.soft_delete_version("S", 2).await.expect("soft delete");
-        assert!(!registry.mark_in_use("S", 2).await.expect("mark"), "a deleted version is not marked");
-        assert_eq!(
-            registry.hard_delete_version("S", 1).await,
-            Err(RegistryError::InUse { subject: "S".into(), version: 1 })
-        );
-        registry.hard_delete_version("S", 2).await.expect("unused version removed");
-        assert_eq!(registry.get_version("S", 2).await.expect("get"), None);
-        let listed = registry.list_versions("S", None, 10, true).await.expect("list");
-        assert_eq!(listed.iter().map(|v| (v.version, v.status)).collect::<Vec<_>>(), vec![(1, VersionStatus::Deleted)]);
-        assert_eq!(registry.list_versions("S", None, 10, false).await.expect("list"), vec![]);
-        // Numbers are never reused.
-        assert_eq!(registry.add_version("S", 2, "{}", BTreeMap::new()).await.expect("v3").version, 3);
-    }
-
-    #[tokio::test]
-    async fn the_default_mode_is_the_configured_one_until_set_and_survives_reopening() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("registry.db");
-        let registry = SqliteSchemaRegistry::open(&path, Compatibility::Backward).expect("open");
-        assert_eq!(registry.default_compatibility().await, Ok(Compatibility::Backward));
-        registry.set_default_compatibility(Compatibility::FullAll).await.expect("set");
-        drop(registry);
-        let reopened = SqliteSchemaRegistry::open(&path, Compatibility::Backward).expect("reopen");
-        assert_eq!(reopened.default_compatibility().await, Ok(Compatibility::FullAll));
-    }
+    registry_conformance!(Factory::new());
 }

@@ -42,7 +42,7 @@ use super::BreakingChange;
 
 #[cfg(test)]
 #[path = "json_conformance.rs"]
-mod conformance;
+pub(crate) mod conformance;
 
 /// Deepest nesting of schema comparisons before the check stops (reported as breaking).
 const MAX_DEPTH: usize = 128;

@@ -9,14 +9,14 @@ use serde_json::Value;
 use super::backward_changes;
 
 /// The JSON Schema case files of the conformance data.
-const FILES: [&str; 4] = [
+pub(crate) const FILES: [&str; 4] = [
     "jsonschema-diff-schema-examples.json",
     "jsonschema-diff-schema-examples-2020-12.json",
     "jsonschema-diff-combined-schema-examples.json",
     "jsonschema-diff-combined-schema-examples-2020-12.json",
 ];
 
-fn conformance_dir() -> PathBuf {
+pub(crate) fn conformance_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/confluent-compat")
 }
 
@@ -47,7 +47,8 @@ fn strip_trailing_commas(text: &str) -> String {
     out
 }
 
-fn read_cases(file: &str) -> Vec<Value> {
+/// The cases of one file (the files are JSON with stray trailing commas).
+pub(crate) fn read_cases(file: &str) -> Vec<Value> {
     let path = conformance_dir().join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&strip_trailing_commas(&text))

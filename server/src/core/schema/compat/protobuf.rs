@@ -33,7 +33,7 @@ use super::BreakingChange;
 
 #[cfg(test)]
 #[path = "protobuf_conformance.rs"]
-mod conformance;
+pub(crate) mod conformance;
 
 /// The name under which the schema's own source is compiled; error messages refer to it.
 const SCHEMA_FILE: &str = "schema.proto";

@@ -15,17 +15,18 @@ use serde_json::Value;
 use super::{ProtoSchema, all_changes, backward_changes};
 
 /// The case files, all of which must be present.
-const FILES: [&str; 2] = ["protobuf-diff-schema-examples.json", "protobuf-diff-schema-examples-with-meta.json"];
+pub(crate) const FILES: [&str; 2] =
+    ["protobuf-diff-schema-examples.json", "protobuf-diff-schema-examples-with-meta.json"];
 
 /// The share of cases that must agree with Confluent.
-const REQUIRED_AGREEMENT: f64 = 0.95;
+pub(crate) const REQUIRED_AGREEMENT: f64 = 0.95;
 
-fn conformance_dir() -> PathBuf {
+pub(crate) fn conformance_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/confluent-compat")
 }
 
 /// Reads one case file, failing the test with where it looked when it is missing or malformed.
-fn load_cases(dir: &Path, file: &str) -> Vec<Value> {
+pub(crate) fn load_cases(dir: &Path, file: &str) -> Vec<Value> {
     let path = dir.join(file);
     let text = fs::read_to_string(&path).unwrap_or_else(|err| {
         panic!(
