@@ -320,7 +320,7 @@ async fn every_port_on_aws_services_with_three_replicas_and_a_kill_under_load() 
     // Read-your-writes through every replica, the followers included: a
     // deposit through one, then a read through the next that names its
     // position waits until the shared read model has it.
-    for i in 0..3 {
+    for (i, client) in clients.iter_mut().enumerate() {
         let a = &accounts[2];
         let request = ExecuteRequest {
             aggregate_type: "account".into(),
@@ -329,7 +329,7 @@ async fn every_port_on_aws_services_with_three_replicas_and_a_kill_under_load() 
             payload: json_to_struct(json!({"amount": 1})),
             ..Default::default()
         };
-        let response = clients[i].execute_request(request).await.expect("deposit");
+        let response = client.execute_request(request).await.expect("deposit");
         *want.get_mut(a).expect("account") += 1;
         let position = response.events.last().and_then(|e| e.position.clone()).expect("a position");
         let reader = (i + 1) % 3;
