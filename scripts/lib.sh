@@ -152,3 +152,23 @@ setup_python_tools() {
     echo "$stamp" >"$stamp_file"
   fi
 }
+
+# Installs the Node tools (buf) from scripts/tools/package-lock.json into
+# scripts/tools/node_modules when they changed, and sets BUF.
+setup_buf() {
+  local tools_dir="$NEXUS_ROOT/scripts/tools"
+  require_cmd node "install Node.js 20 or newer (e.g. apt-get install nodejs npm)"
+  require_cmd npm "install npm (e.g. apt-get install npm)"
+  local npm_stamp_file="$tools_dir/node_modules/.nexus-tools-stamp" npm_stamp
+  npm_stamp="$(stamp_of "$tools_dir/package.json" "$tools_dir/package-lock.json" -- "node $(node --version)")"
+  BUF="$tools_dir/node_modules/.bin/buf"
+  if [[ -x "$BUF" && -f "$npm_stamp_file" && "$(cat "$npm_stamp_file")" == "$npm_stamp" ]]; then
+    echo "node tools up to date" >&2
+  else
+    npm ci --prefix "$tools_dir" --no-audit --no-fund >&2
+    [[ -x "$BUF" ]] || die "npm ci did not install buf at $BUF"
+    echo "$npm_stamp" >"$npm_stamp_file"
+  fi
+  "$BUF" --version >/dev/null || die "buf at $BUF does not run; delete scripts/tools/node_modules and run again"
+  export BUF
+}
