@@ -47,6 +47,9 @@ pub struct Config {
     pub auth: AuthConfig,
     /// TLS on the gRPC listener; off unless a certificate is given.
     pub tls: TlsConfig,
+    /// gRPC-Web on the same listener, for browsers, and which origins may
+    /// call it (CORS).
+    pub grpc_web: GrpcWebConfig,
     /// The read side: projections and the two event paths.
     pub projections: ProjectionsConfig,
     /// Snapshots of aggregates (see docs/SNAPSHOTS.md).
@@ -82,6 +85,7 @@ impl Default for Config {
             shutdown_grace: Duration::from_secs(10),
             auth: AuthConfig::default(),
             tls: TlsConfig::default(),
+            grpc_web: GrpcWebConfig::default(),
             projections: ProjectionsConfig::default(),
             snapshots: SnapshotsConfig::default(),
             temporal: TemporalConfig::default(),
@@ -759,6 +763,54 @@ impl TlsConfig {
     }
 }
 
+/// gRPC-Web (the protocol browsers can speak) on the gRPC listener. Browsers
+/// send gRPC-Web over HTTP/1.1 or HTTP/2; native clients are unaffected.
+/// A page served from another origin may call only if its origin is listed
+/// (CORS); the list is empty by default, so only same-origin pages and
+/// non-browser gRPC-Web clients can use it until origins are configured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GrpcWebConfig {
+    /// Accept gRPC-Web requests (and HTTP/1.1 connections for them).
+    pub enabled: bool,
+    /// Origins (`scheme://host[:port]`) whose pages may call Nexus, or
+    /// `["*"]` for any origin (browsers then send no cookies; bearer tokens
+    /// still work, as they travel in a header).
+    pub allowed_origins: Vec<String>,
+    /// How long a browser may cache the answer to a CORS preflight.
+    #[serde(with = "humantime_serde")]
+    pub max_age: Duration,
+}
+
+impl Default for GrpcWebConfig {
+    fn default() -> Self {
+        Self { enabled: true, allowed_origins: Vec::new(), max_age: Duration::from_secs(600) }
+    }
+}
+
+impl GrpcWebConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let wildcard = self.allowed_origins.iter().any(|o| o == "*");
+        if wildcard && self.allowed_origins.len() > 1 {
+            return Err(ConfigError::Invalid(
+                "grpc_web.allowed_origins: \"*\" (any origin) cannot be combined with other origins".into(),
+            ));
+        }
+        for origin in self.allowed_origins.iter().filter(|o| *o != "*") {
+            let valid = (origin.starts_with("http://") || origin.starts_with("https://"))
+                && !origin.ends_with('/')
+                && http::HeaderValue::from_str(origin).is_ok()
+                && origin.split("://").nth(1).is_some_and(|rest| !rest.is_empty() && !rest.contains('/'));
+            if !valid {
+                return Err(ConfigError::Invalid(format!(
+                    "grpc_web.allowed_origins: {origin:?} is not an origin (scheme://host[:port], no path, e.g. \"http://localhost:5173\")"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Top-level keys, so that unrelated `NEXUS_*` variables are not mistaken
 /// for configuration.
 const TOP_LEVEL_KEYS: &[&str] = &[
@@ -773,6 +825,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "shutdown_grace",
     "auth",
     "tls",
+    "grpc_web",
     "projections",
     "snapshots",
     "temporal",
@@ -856,6 +909,7 @@ impl Config {
         if self.projections.backend == ProjectionsBackend::Opensearch {
             self.opensearch.validate()?;
         }
+        self.grpc_web.validate()?;
         self.validate_auth()?;
         self.validate_tls()
     }

@@ -422,9 +422,18 @@ pub async fn serve_on(
     if let Some(tls) = tls {
         builder = builder.tls_config(tls).context("invalid TLS configuration")?;
     }
+    let grpc_web = config.grpc_web.enabled.then(|| {
+        tracing::info!(allowed_origins = ?config.grpc_web.allowed_origins, "gRPC-Web enabled");
+        tower::ServiceBuilder::new().layer(cors_layer(&config.grpc_web)).layer(tonic_web::GrpcWebLayer::new())
+    });
     let server = builder
         .tcp_nodelay(true)
         .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
+        // gRPC-Web arrives over HTTP/1.1 as well as HTTP/2.
+        .accept_http1(config.grpc_web.enabled)
+        // CORS (preflights answered before authentication), then gRPC-Web
+        // translated to gRPC, so every service and the auth layer see gRPC.
+        .layer(tower::util::option_layer(grpc_web))
         .layer(AuthLayer::new(authenticator))
         .add_service(health_service)
         .add_service(reflection_v1)
@@ -580,4 +589,36 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
             let _ = tokio::signal::ctrl_c().await;
         }
     }
+}
+
+/// CORS for gRPC-Web: only the configured origins, only POST, the request
+/// headers gRPC-Web clients and Nexus use, and the gRPC trailers a browser
+/// must be allowed to read (status, message and the google.rpc details).
+fn cors_layer(config: &crate::config::GrpcWebConfig) -> tower_http::cors::CorsLayer {
+    use http::{HeaderName, HeaderValue, Method};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origin = if config.allowed_origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        // Validated when the configuration was loaded.
+        AllowOrigin::list(config.allowed_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    let request_headers = [
+        "content-type",
+        "x-grpc-web",
+        "x-user-agent",
+        "grpc-timeout",
+        "authorization",
+        "x-correlation-id",
+        "x-causation-id",
+        "traceparent",
+        "tracestate",
+    ];
+    let exposed_headers = ["grpc-status", "grpc-message", "grpc-status-details-bin"];
+    CorsLayer::new()
+        .allow_origin(origin)
+        .allow_methods([Method::POST])
+        .allow_headers(request_headers.map(HeaderName::from_static))
+        .expose_headers(exposed_headers.map(HeaderName::from_static))
+        .max_age(config.max_age)
 }
