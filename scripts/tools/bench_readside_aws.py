@@ -121,6 +121,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--nexus", required=True)
     parser.add_argument("--osmem", required=True)
+    # The binary that runs `nexus bench read-side` (the load and the
+    # watchers); the server is always --nexus. Default: --nexus.
+    parser.add_argument("--bench-client")
     parser.add_argument("--duration", default="20s")
     parser.add_argument("--concurrency", default="8")
     parser.add_argument("--streams", default="200")
@@ -204,7 +207,7 @@ def main() -> None:
 
         def bench(duration: str, rebuild: bool) -> dict:
             out = subprocess.run(
-                [args.nexus, "bench", "read-side", "--server", address, "--concurrency", args.concurrency,
+                [args.bench_client or args.nexus, "bench", "read-side", "--server", address, "--concurrency", args.concurrency,
                  "--streams", args.streams, "--watchers", args.watchers, "--duration", duration, "--json",
                  *([] if rebuild else ["--no-rebuild"])],
                 capture_output=True, text=True, cwd=work,

@@ -73,11 +73,21 @@ const PROJECTION: &str = "account-balance";
 /// How long receipts may trail the end of the load before they count as missing.
 const DRAIN: Duration = Duration::from_secs(3);
 
-/// Acknowledgement times by position token (tokens name events on every
-/// backend; DynamoDB positions have no global number).
+/// Acknowledgement times by event, named `<stream>@<revision>`: on
+/// DynamoDB an append's reply carries a position of the stream, while the
+/// change feed (subscriptions, projections) names the same event by its
+/// place in the feed, so positions cannot pair an ack with a receipt.
 type Acks = Arc<Mutex<HashMap<String, Instant>>>;
-/// Receipt times by position token.
+/// Receipt times by event (`<stream>@<revision>`), or, for watchers, by the
+/// deposit's unique `balance` value: a document change names the position
+/// of its event in the projection's source, not the event itself, and the
+/// document of `account-balance` shows the balance of the last deposit
+/// folded into it.
 type Receipts = Arc<Mutex<HashMap<String, Instant>>>;
+
+fn event_key(stream: &str, revision: u64) -> String {
+    format!("{stream}@{revision}")
+}
 
 #[derive(Debug, Serialize)]
 struct Report {
@@ -131,6 +141,7 @@ pub async fn run(args: ReadSideBenchArgs) -> anyhow::Result<()> {
     let acks: Acks = Arc::default();
     let subscribed: Receipts = Arc::default();
     let watched: Receipts = Arc::default();
+    let value_acks: Acks = Arc::default();
     let mut readers = JoinSet::new();
 
     // 1. SubscribeAll from now on, only this run's deposits.
@@ -149,10 +160,9 @@ pub async fn run(args: ReadSideBenchArgs) -> anyhow::Result<()> {
         readers.spawn(async move {
             while let Ok(Some(message)) = stream.message().await {
                 if let Some(subscribe_all_response::Content::Event(event)) = message.content
-                    && let Some(token) = event.position.map(|p| p.token)
                     && let Ok(mut r) = receipts.lock()
                 {
-                    r.entry(token).or_insert_with(Instant::now);
+                    r.entry(event_key(&event.stream_id, event.stream_revision)).or_insert_with(Instant::now);
                 }
             }
         });
@@ -180,10 +190,14 @@ pub async fn run(args: ReadSideBenchArgs) -> anyhow::Result<()> {
                         }
                     }
                     Some(watch_event::Kind::Change(change)) => {
-                        if let Some(token) = change.position.map(|p| p.token)
+                        let balance = change
+                            .document
+                            .and_then(|d| d.body)
+                            .and_then(|b| b.fields.get("balance").and_then(|v| v.kind.clone()));
+                        if let Some(prost_types::value::Kind::NumberValue(balance)) = balance
                             && let Ok(mut r) = receipts.lock()
                         {
-                            r.entry(token).or_insert_with(Instant::now);
+                            r.entry(format!("{}", balance as u64)).or_insert_with(Instant::now);
                         }
                     }
                     _ => {}
@@ -203,18 +217,22 @@ pub async fn run(args: ReadSideBenchArgs) -> anyhow::Result<()> {
     let measure_from = start + args.warmup;
     let end = measure_from + args.duration;
     let mut load = JoinSet::new();
+    // Each deposit's balance is unique across the run, so the document a
+    // watcher sees names the deposit it shows.
+    let deposits = Arc::new(std::sync::atomic::AtomicU64::new(1_000_000));
     for c in 0..args.concurrency {
         let mut client = EventStoreServiceClient::new(channels[c % channels.len()].clone());
         let streams = streams.clone();
         let acks = acks.clone();
+        let value_acks = value_acks.clone();
+        let deposits = deposits.clone();
         load.spawn(async move {
             let mut rng = SmallRng::from_rng(&mut rand::rng());
             let mut latencies = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).ok();
             let mut count = 0u64;
-            let mut balance = 0u64;
             while Instant::now() < end {
                 let stream = &streams[rng.random_range(0..streams.len())];
-                balance += 1;
+                let balance = deposits.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let data = serde_json::json!({"amount": 1, "balance": balance});
                 let sent = Instant::now();
                 let Ok(result) =
@@ -225,10 +243,11 @@ pub async fn run(args: ReadSideBenchArgs) -> anyhow::Result<()> {
                 };
                 let done = Instant::now();
                 if let Ok(response) = result
-                    && let Some(token) = response.into_inner().last_position.map(|p| p.token)
                     && sent >= measure_from
                 {
-                    acks.lock().map(|mut a| a.insert(token, done)).ok();
+                    let key = event_key(stream, response.into_inner().current_revision);
+                    acks.lock().map(|mut a| a.insert(key, done)).ok();
+                    value_acks.lock().map(|mut a| a.insert(balance.to_string(), done)).ok();
                     count += 1;
                     if let Some(h) = latencies.as_mut() {
                         let _ = h.record(u64::try_from((done - sent).as_micros()).unwrap_or(u64::MAX));
@@ -252,7 +271,10 @@ pub async fn run(args: ReadSideBenchArgs) -> anyhow::Result<()> {
 
     let acks = acks.lock().map(|a| a.clone()).unwrap_or_default();
     let subscribe_all = latency(&acks, &subscribed);
-    let watch_documents = latency(&acks, &watched);
+    // A deposit that a later one on the same account overtook before a
+    // watcher saw it counts as missing.
+    let value_acks = value_acks.lock().map(|a| a.clone()).unwrap_or_default();
+    let watch_documents = latency(&value_acks, &watched);
 
     let rebuild = if args.no_rebuild { None } else { Some(rebuild(channels[0].clone()).await?) };
     let report = Report {
@@ -314,6 +336,10 @@ async fn rebuild(channel: AuthedChannel) -> anyhow::Result<Rebuild> {
         .status
         .context("no status")?;
     let new_generation = status.rebuilding.map(|r| r.generation).context("the rebuild did not start")?;
+    // The events the new generation folded: what it reported while it was
+    // being built (a replica may restart its runner when it switches
+    // generations, and count afresh) or once serving, whichever is more.
+    let mut folded = 0u64;
     loop {
         tokio::time::sleep(Duration::from_millis(50)).await;
         let status = client
@@ -322,15 +348,15 @@ async fn rebuild(channel: AuthedChannel) -> anyhow::Result<Rebuild> {
             .into_inner()
             .status
             .context("no status")?;
+        if let Some(building) = status.rebuilding.as_ref().filter(|b| b.generation == new_generation) {
+            folded = folded.max(building.events_processed);
+        }
         if let Some(serving) = status.serving
             && serving.generation == new_generation
         {
             let seconds = started.elapsed().as_secs_f64();
-            return Ok(Rebuild {
-                events: serving.events_processed,
-                seconds,
-                events_per_second: serving.events_processed as f64 / seconds,
-            });
+            let events = folded.max(serving.events_processed);
+            return Ok(Rebuild { events, seconds, events_per_second: events as f64 / seconds });
         }
         if started.elapsed() > Duration::from_secs(600) {
             bail!("the rebuild did not finish within 10 minutes");

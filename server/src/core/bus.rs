@@ -83,6 +83,14 @@ pub trait StreamBus: Send + Sync + 'static {
     /// The last position published, if any.
     fn published(&self) -> Option<Position>;
 
+    /// Whether a subscriber at `reached` has every event up to `target`
+    /// (both positions of this bus); `None` when the positions cannot be
+    /// compared. By global number, for buses that number their events;
+    /// a bus whose positions have no global number compares its own tokens.
+    fn covers(&self, reached: &Position, target: &Position) -> Option<bool> {
+        Some(reached.global? >= target.global?)
+    }
+
     /// The checkpoint of a durable consumer group (`None`: never committed).
     async fn checkpoint(&self, group: &str) -> Result<Option<Position>, BusError>;
 

@@ -342,6 +342,14 @@ impl StreamBus for KinesisStreamBus {
         rx
     }
 
+    /// Per shard: `reached` is at or past `target`'s record (whole, or as
+    /// many of its events), or has read the shard to its end.
+    fn covers(&self, reached: &Position, target: &Position) -> Option<bool> {
+        let reached = decode_token(&self.inner.stream, &reached.token).ok()?;
+        let target = decode_token(&self.inner.stream, &target.token).ok()?;
+        Some(marks_cover(&reached, &target))
+    }
+
     fn published(&self) -> Option<Position> {
         let published = self.inner.published.lock().ok()?;
         if published.is_empty() {
@@ -742,6 +750,31 @@ struct TokenIn {
 fn encode_token(stream: &str, marks: &BTreeMap<String, ShardMark>) -> String {
     let json = serde_json::to_vec(&TokenOut { s: stream, p: marks }).expect("strings and numbers serialize");
     format!("{TOKEN_PREFIX}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
+}
+
+/// Whether shard marks `reached` are at or past `target` on every shard.
+fn marks_cover(reached: &BTreeMap<String, ShardMark>, target: &BTreeMap<String, ShardMark>) -> bool {
+    target.iter().all(|(shard, t)| {
+        let Some(t_seq) = t.seq.as_deref() else { return true };
+        let Some(r) = reached.get(shard) else { return false };
+        if r.finished {
+            return true;
+        }
+        let Some(r_seq) = r.seq.as_deref() else { return false };
+        match compare_sequence_numbers(r_seq, t_seq) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Less => false,
+            // The same record: all of it, or at least as many of its events.
+            std::cmp::Ordering::Equal => r.delivered == 0 || (t.delivered != 0 && r.delivered >= t.delivered),
+        }
+    })
+}
+
+/// Kinesis sequence numbers are decimal strings of up to 128 bits, growing
+/// within a shard: compared as numbers.
+fn compare_sequence_numbers(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
 /// The shard marks of a token this bus issued for `stream`.
@@ -1239,6 +1272,30 @@ mod tests {
         config::AwsConfig,
         conformance::stream_bus::{StreamBusFactory, StreamBusHarness, stream_bus_conformance},
     };
+
+    fn mark(seq: &str, delivered: u32, finished: bool) -> ShardMark {
+        ShardMark { seq: Some(seq.to_owned()), delivered, finished }
+    }
+
+    #[test]
+    fn a_position_covers_another_shard_by_shard_by_sequence_number() {
+        let marks = |m: &[(&str, ShardMark)]| -> BTreeMap<String, ShardMark> {
+            m.iter().map(|(s, k)| (s.to_string(), k.clone())).collect()
+        };
+        let target = marks(&[("a", mark("9", 0, false)), ("b", mark("100", 0, false))]);
+        // Numbers, not strings: "100" is past "99".
+        assert!(marks_cover(&marks(&[("a", mark("10", 0, false)), ("b", mark("100", 0, false))]), &target));
+        assert!(!marks_cover(&marks(&[("a", mark("10", 0, false)), ("b", mark("99", 0, false))]), &target));
+        // A shard not read yet covers nothing; a finished one covers all of it.
+        assert!(!marks_cover(&marks(&[("a", mark("10", 0, false))]), &target));
+        assert!(marks_cover(&marks(&[("a", mark("1", 0, true)), ("b", mark("200", 0, false))]), &target));
+        // Part of the target's record is not all of it.
+        assert!(!marks_cover(&marks(&[("a", mark("9", 2, false)), ("b", mark("100", 0, false))]), &target));
+        let partial = marks(&[("a", mark("9", 2, false))]);
+        assert!(marks_cover(&marks(&[("a", mark("9", 3, false))]), &partial));
+        assert!(!marks_cover(&marks(&[("a", mark("9", 1, false))]), &partial));
+        assert_eq!(compare_sequence_numbers("0042", "42"), std::cmp::Ordering::Equal);
+    }
 
     /// Short intervals: moto has no read limits.
     fn test_settings() -> KinesisSettings {

@@ -693,13 +693,15 @@ impl ProjectionEngine {
             if progress.stopped {
                 continue;
             }
-            let published = self.deps.bus.published().and_then(|p| p.global);
-            let reached = progress.position.as_ref().and_then(|p| p.global);
-            let caught_up = match (published, reached) {
-                (None, _) => true,
-                (Some(p), Some(r)) => r >= p,
-                (Some(_), None) => false,
-            };
+            // Caught up: past what this replica published and past where
+            // the serving generation is, so reads never go back in time.
+            // Positions are compared by the bus (Kinesis positions have no
+            // global number); positions it cannot compare mean "not yet".
+            let serving_at = slot.serving.read().ok().and_then(|s| s.progress.borrow().position.clone());
+            let targets: Vec<Position> = self.deps.bus.published().into_iter().chain(serving_at).collect();
+            let caught_up = targets.iter().all(|target| {
+                progress.position.as_ref().is_some_and(|reached| self.deps.bus.covers(reached, target) == Some(true))
+            });
             if caught_up {
                 if let Err(e) = self.switch(&slot, &runner).await {
                     tracing::error!(projection = %slot.name, error = %e, "switching to the rebuilt generation failed");
