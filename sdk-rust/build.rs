@@ -19,6 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "nexus/v1/queue.proto",
         "nexus/v1/snapshot.proto",
         "nexus/v1/saga.proto",
+        "nexus/v1/handler.proto",
     ];
     let mut compiler = protox::Compiler::new([&proto_root])?;
     compiler.include_imports(true).include_source_info(true).open_files(files)?;

@@ -393,11 +393,27 @@ pub struct CommandsConfig {
     pub max_conflict_retries: u32,
     /// Serve the example bank-account domain (aggregate type `account`).
     pub example_domain: bool,
+    /// Remote command handlers (HandlerService): how long one instance may
+    /// take to decide before the command goes to another instance.
+    #[serde(with = "humantime_serde")]
+    pub remote_decide_timeout: Duration,
+    /// How often a remote handler instance must be heard from; one silent
+    /// for three intervals is dropped and its commands go elsewhere.
+    #[serde(with = "humantime_serde")]
+    pub remote_heartbeat_interval: Duration,
+    /// Instances a command is offered to before it fails UNAVAILABLE.
+    pub remote_max_attempts: u32,
 }
 
 impl Default for CommandsConfig {
     fn default() -> Self {
-        Self { max_conflict_retries: 8, example_domain: true }
+        Self {
+            max_conflict_retries: 8,
+            example_domain: true,
+            remote_decide_timeout: Duration::from_secs(10),
+            remote_heartbeat_interval: Duration::from_secs(5),
+            remote_max_attempts: 3,
+        }
     }
 }
 
@@ -897,6 +913,14 @@ impl Config {
         }
         if let Some(p) = problems.first() {
             return Err(ConfigError::Invalid(format!("{}: {}", p.field, p.description)));
+        }
+        if self.commands.remote_max_attempts == 0
+            || self.commands.remote_decide_timeout.is_zero()
+            || self.commands.remote_heartbeat_interval.is_zero()
+        {
+            return invalid(
+                "commands.remote_max_attempts, remote_decide_timeout and remote_heartbeat_interval must be positive",
+            );
         }
         if self.temporal.per_minute == 0 {
             return invalid("temporal.per_minute must be at least 1");

@@ -54,6 +54,7 @@ async fn rig(extra: Vec<SagaDefinition>) -> Rig {
             governance,
             policy: policies,
             handlers: domain::handlers(),
+            remote: Arc::new(crate::core::remote::RemoteHandlers::new(&domain::handlers(), Default::default())),
             loader,
             snapshotter: None,
         },

@@ -338,6 +338,7 @@ pub async fn serve_on(
             store: store.clone(),
             governance: governance.clone(),
             policy: policies.clone(),
+            remote: Arc::new(crate::core::remote::RemoteHandlers::new(&handlers, remote_config(&config))),
             handlers,
             loader,
             snapshotter: snapshotter.clone(),
@@ -393,6 +394,12 @@ pub async fn serve_on(
         .max_decoding_message_size(max_message)
         .max_encoding_message_size(max_message);
 
+    let handler_service = nexus_sdk::proto::handler_service_server::HandlerServiceServer::new(
+        crate::api::handler::HandlerApi::new(state.clone()),
+    )
+    .max_decoding_message_size(max_message)
+    .max_encoding_message_size(max_message);
+
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<CommandServiceServer<CommandApi>>().await;
     health.set_serving::<EventStoreServiceServer<EventStoreApi>>().await;
@@ -403,6 +410,12 @@ pub async fn serve_on(
     health.set_serving::<SnapshotServiceServer<SnapshotApi>>().await;
     health.set_serving::<TemporalQueryServiceServer<TemporalApi>>().await;
     health.set_serving::<SagaServiceServer<SagaApi>>().await;
+    health
+        .set_service_status(
+            nexus_sdk::proto::handler_service_server::SERVICE_NAME,
+            tonic_health::ServingStatus::Serving,
+        )
+        .await;
     let health_watch =
         tokio::spawn(follow_backend_health(backends.clone(), config.clone(), health.clone(), shutdown.clone()));
     let reflection_v1 = reflection().build_v1()?;
@@ -447,6 +460,7 @@ pub async fn serve_on(
         .add_service(snapshot_service)
         .add_service(temporal_service)
         .add_service(saga_service)
+        .add_service(handler_service)
         .serve_with_incoming_shutdown(
             tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
             stopping,
@@ -621,4 +635,12 @@ fn cors_layer(config: &crate::config::GrpcWebConfig) -> tower_http::cors::CorsLa
         .allow_headers(request_headers.map(HeaderName::from_static))
         .expose_headers(exposed_headers.map(HeaderName::from_static))
         .max_age(config.max_age)
+}
+
+fn remote_config(config: &Config) -> crate::core::remote::RemoteConfig {
+    crate::core::remote::RemoteConfig {
+        decide_timeout: config.commands.remote_decide_timeout,
+        heartbeat_interval: config.commands.remote_heartbeat_interval,
+        max_attempts: config.commands.remote_max_attempts,
+    }
 }

@@ -67,6 +67,7 @@ async fn rig(policy: SnapshotPolicy) -> Rig {
             store: store.clone(),
             governance,
             policy: policies,
+            remote: Arc::new(crate::core::remote::RemoteHandlers::new(&handlers, Default::default())),
             handlers,
             loader: loader.clone(),
             snapshotter: Some(snapshotter.clone()),

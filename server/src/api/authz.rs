@@ -35,6 +35,7 @@ pub mod service {
     pub const QUEUE: &str = "nexus.v1.QueueService";
     pub const SNAPSHOT: &str = "nexus.v1.SnapshotService";
     pub const SAGA: &str = "nexus.v1.SagaService";
+    pub const HANDLER: &str = "nexus.v1.HandlerService";
 }
 
 /// What one call is about.

@@ -90,9 +90,8 @@ impl proto::command_service_server::CommandService for CommandApi {
         request: Request<proto::ListAggregateTypesRequest>,
     ) -> Result<Response<proto::ListAggregateTypesResponse>, Status> {
         let _ = self.state.guard.authorize(&Call::new(&request, COMMAND, "ListAggregateTypes")).await?;
-        let aggregate_types = self
-            .state
-            .commands
+        let commands = &self.state.commands;
+        let mut aggregate_types: Vec<proto::AggregateTypeInfo> = commands
             .handlers()
             .iter()
             .map(|h| proto::AggregateTypeInfo {
@@ -101,6 +100,15 @@ impl proto::command_service_server::CommandService for CommandApi {
                 event_types: h.event_types(),
             })
             .collect();
+        // Remote handlers' types, known once an instance registered.
+        aggregate_types.extend(commands.remote().describe().into_iter().map(
+            |(aggregate_type, command_types, event_types, _)| proto::AggregateTypeInfo {
+                aggregate_type,
+                command_types,
+                event_types,
+            },
+        ));
+        aggregate_types.sort_by(|a, b| a.aggregate_type.cmp(&b.aggregate_type));
         Ok(Response::new(proto::ListAggregateTypesResponse { aggregate_types }))
     }
 }

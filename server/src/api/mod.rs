@@ -4,6 +4,7 @@ pub mod authz;
 pub mod command;
 pub mod convert;
 pub mod event_store;
+pub mod handler;
 pub mod policy;
 pub mod query;
 pub mod queue;

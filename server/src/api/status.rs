@@ -147,6 +147,20 @@ impl From<NexusError> for Status {
                 tracing::error!(detail, "stored history cannot be applied");
                 status(Code::Internal, message, "CORRUPT_HISTORY", HashMap::new(), &[])
             }
+            NexusError::HandlerRejected { reason, metadata, .. } => {
+                status(Code::FailedPrecondition, message, &reason, metadata.into_iter().collect(), &[])
+            }
+            NexusError::HandlerUnavailable { aggregate_type, .. } => status(
+                Code::Unavailable,
+                message,
+                "HANDLER_UNAVAILABLE",
+                meta([("aggregate_type", aggregate_type)]),
+                &[],
+            ),
+            NexusError::HandlerFailed(detail) => {
+                tracing::warn!(detail, "remote handler failed");
+                status(Code::Internal, message, "HANDLER_FAILED", HashMap::new(), &[])
+            }
             NexusError::Internal(detail) => {
                 tracing::error!(detail, "internal error");
                 status(Code::Internal, message, "INTERNAL", HashMap::new(), &[])

@@ -80,6 +80,11 @@ pub trait CommandHandler: Send + Sync {
     /// JSON). A snapshot that does not deserialize is an error, never a
     /// default state.
     fn restore(&self, snapshot: Option<&[u8]>) -> Result<Box<dyn AggregateState>, NexusError>;
+    /// For a handler in another process: decides through it (the bus sends
+    /// it the aggregate's events). `None` for in-process handlers.
+    fn remote(&self) -> Option<super::remote::RemoteDecider> {
+        None
+    }
 }
 
 /// One aggregate's state, type-erased: folded from events, asked to decide.
@@ -92,6 +97,10 @@ pub trait AggregateState: Send {
     fn serialize(&self) -> Result<Vec<u8>, NexusError>;
     /// The state as a JSON value (temporal queries).
     fn to_json(&self) -> Result<Value, NexusError>;
+    /// The events folded, for a state that keeps them (remote handlers).
+    fn history(&self) -> Option<&[RecordedEvent]> {
+        None
+    }
 }
 
 /// The [`CommandHandler`] of a Rust [`Aggregate`].

@@ -14,6 +14,7 @@ use super::{
     policy::PolicyEngine,
     ports::{EventStore, StoreError},
     principal::Principal,
+    remote::{DecideInput, RemoteHandlers},
     schema::governance::Governance,
     snapshot::{loader::AggregateLoader, snapshotter::Snapshotter},
     validate,
@@ -71,6 +72,8 @@ pub struct CommandBus {
     governance: Arc<Governance>,
     policy: Arc<PolicyEngine>,
     handlers: HandlerRegistry,
+    /// Handlers in other processes (HandlerService), by aggregate type.
+    remote: Arc<RemoteHandlers>,
     loader: Arc<AggregateLoader>,
     snapshotter: Option<Arc<Snapshotter>>,
     config: CommandBusConfig,
@@ -82,6 +85,8 @@ pub struct CommandBusParts {
     pub governance: Arc<Governance>,
     pub policy: Arc<PolicyEngine>,
     pub handlers: HandlerRegistry,
+    /// Remote handlers (see [`RemoteHandlers`]).
+    pub remote: Arc<RemoteHandlers>,
     /// Loads aggregates (from snapshots when it has a snapshot store).
     pub loader: Arc<AggregateLoader>,
     /// Takes snapshots after appends; none: no automatic snapshots.
@@ -90,8 +95,8 @@ pub struct CommandBusParts {
 
 impl CommandBus {
     pub fn new(parts: CommandBusParts, config: CommandBusConfig) -> Self {
-        let CommandBusParts { store, governance, policy, handlers, loader, snapshotter } = parts;
-        Self { store, governance, policy, handlers, loader, snapshotter, config }
+        let CommandBusParts { store, governance, policy, handlers, remote, loader, snapshotter } = parts;
+        Self { store, governance, policy, handlers, remote, loader, snapshotter, config }
     }
 
     pub fn loader(&self) -> &Arc<AggregateLoader> {
@@ -100,6 +105,10 @@ impl CommandBus {
 
     pub fn handlers(&self) -> &HandlerRegistry {
         &self.handlers
+    }
+
+    pub fn remote(&self) -> &Arc<RemoteHandlers> {
+        &self.remote
     }
 
     /// The stream holding an aggregate's events: `<type>-<id>`, inside the
@@ -146,7 +155,22 @@ impl CommandBus {
             if let Some(expected) = request.expected {
                 check_expected(&stream_id, expected, revision)?;
             }
-            let new_events = loaded.state.decide(&request.command_type, request.payload.clone())?;
+            let new_events = match handler.remote() {
+                Some(remote) => {
+                    let input = DecideInput {
+                        aggregate_type: request.aggregate_type.clone(),
+                        aggregate_id: request.aggregate_id.clone(),
+                        stream_id: stream_id.clone(),
+                        command_type: request.command_type.clone(),
+                        payload: request.payload.clone(),
+                        events: loaded.state.history().map(<[RecordedEvent]>::to_vec).unwrap_or_default(),
+                        command_id: command_id.clone(),
+                        correlation_id: correlation_id.clone(),
+                    };
+                    remote.decide(input).await?
+                }
+                None => loaded.state.decide(&request.command_type, request.payload.clone())?,
+            };
             if new_events.is_empty() {
                 return Ok(outcome(Vec::new(), revision, false));
             }
@@ -166,7 +190,9 @@ impl CommandBus {
             match self.store.append(&stream_id, append_expected, proposed).await {
                 Ok(appended) => {
                     let events = self.read_back(&stream_id, appended.first_revision, count).await?;
-                    if let (Some(snapshotter), false) = (&self.snapshotter, appended.already_appended) {
+                    if let (Some(snapshotter), false, None) =
+                        (&self.snapshotter, appended.already_appended, handler.remote())
+                    {
                         // Off the command's path: the snapshotter folds and writes later.
                         snapshotter.after_append(handler.as_ref(), &stream_id, loaded, &events);
                     }
@@ -185,7 +211,7 @@ impl CommandBus {
         }
     }
 
-    fn validate(&self, request: &CommandRequest) -> Result<&Arc<dyn super::aggregate::CommandHandler>, NexusError> {
+    fn validate(&self, request: &CommandRequest) -> Result<Arc<dyn super::aggregate::CommandHandler>, NexusError> {
         let mut violations = Vec::new();
         validate::aggregate_id("aggregate_id", &request.aggregate_id, &mut violations);
         for (field, value) in [
@@ -209,10 +235,16 @@ impl CommandBus {
         if !violations.is_empty() {
             return Err(NexusError::InvalidArgument(violations));
         }
-        let handler = self.handlers.get(&request.aggregate_type).ok_or_else(|| NexusError::UnknownAggregateType {
-            given: request.aggregate_type.clone(),
-            valid: self.handlers.aggregate_types(),
-        })?;
+        let handler = self
+            .handlers
+            .get(&request.aggregate_type)
+            .cloned()
+            .or_else(|| self.remote.handler(&request.aggregate_type))
+            .ok_or_else(|| {
+                let mut valid = self.handlers.aggregate_types();
+                valid.extend(self.remote.describe().into_iter().map(|(t, ..)| t));
+                NexusError::UnknownAggregateType { given: request.aggregate_type.clone(), valid }
+            })?;
         let valid = handler.command_types();
         if !valid.iter().any(|c| c == &request.command_type) {
             return Err(NexusError::UnknownCommandType {

@@ -96,6 +96,15 @@ pub enum NexusError {
     /// A policy denied the events of a write (nothing was written).
     #[error("{} denied the events: {}", .0.policy, .0.reasons.join("; "))]
     PolicyDenied(super::policy::Decision),
+    /// A remote handler refused the command by a business rule.
+    #[error("{message}")]
+    HandlerRejected { reason: String, message: String, metadata: BTreeMap<String, String> },
+    /// No remote handler instance decided the command in time.
+    #[error("no handler of {aggregate_type:?} decided the command: {detail}")]
+    HandlerUnavailable { aggregate_type: String, detail: String },
+    /// A remote handler answered something Nexus cannot store.
+    #[error("remote handler failed: {0}")]
+    HandlerFailed(String),
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -17,6 +17,7 @@ pub mod principal;
 pub mod projection;
 pub mod rate_limit;
 pub mod read_store;
+pub mod remote;
 pub mod router;
 pub mod saga;
 pub mod schema;
