@@ -70,3 +70,22 @@ setup_sdk_buf() {
   setup_buf
   SDK_BUF="$BUF"
 }
+
+# Chromium for the TypeScript SDK's browser test (a Debian package): used
+# from CHROMIUM_BIN or PATH; installed with apt-get when missing and this
+# runs as root (as CI does); otherwise a clear error.
+setup_sdk_chromium() {
+  if [[ -n "${CHROMIUM_BIN:-}" ]]; then
+    [[ -x "$CHROMIUM_BIN" ]] || die "CHROMIUM_BIN=$CHROMIUM_BIN is not an executable"
+    return 0
+  fi
+  command -v chromium >/dev/null 2>&1 && return 0
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing chromium (Debian package) for the browser test" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 \
+      && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2 \
+      || die "apt-get could not install chromium; install it (apt-get install chromium) or set CHROMIUM_BIN"
+    return 0
+  fi
+  die "the browser test needs Chromium: apt-get install chromium (or set CHROMIUM_BIN)"
+}
