@@ -4,7 +4,7 @@
 //! state the command already loaded.
 
 use std::{
-    collections::{BTreeMap, HashSet},
+    collections::{BTreeMap, HashMap, HashSet},
     sync::{Arc, Mutex, PoisonError, RwLock},
     time::{Duration, Instant},
 };
@@ -115,6 +115,9 @@ struct Trigger {
 
 /// Takes snapshots: after appends (count and size triggers), in a sweep
 /// (age trigger, TTL) and on request.
+/// Streams whose last queued snapshot revision is remembered.
+const RECENT_STREAMS: usize = 100_000;
+
 pub struct Snapshotter {
     store: Arc<dyn SnapshotStore>,
     events: Arc<dyn EventStore>,
@@ -126,6 +129,10 @@ pub struct Snapshotter {
     overrides: RwLock<BTreeMap<String, SnapshotPolicy>>,
     /// Streams with a snapshot being written.
     in_flight: Mutex<HashSet<String>>,
+    /// The revision of the last snapshot this replica queued per stream:
+    /// the next command may load before that snapshot is stored, and must
+    /// not count the events under it again (which would snapshot twice).
+    recent: Mutex<HashMap<String, u64>>,
     queue: mpsc::Sender<Trigger>,
     receiver: Mutex<Option<mpsc::Receiver<Trigger>>>,
 }
@@ -164,6 +171,7 @@ impl Snapshotter {
             default_policy: config.default_policy,
             overrides: RwLock::new(overrides),
             in_flight: Mutex::new(HashSet::new()),
+            recent: Mutex::new(HashMap::new()),
             queue,
             receiver: Mutex::new(Some(receiver)),
         })
@@ -214,7 +222,13 @@ impl Snapshotter {
         if first_appended.revision != loaded.revision.map_or(0, |r| r + 1) {
             return;
         }
-        let since = loaded.replayed + appended.len() as u64;
+        let last = appended.last().map_or(first_appended.revision, |e| e.revision);
+        let mut since = loaded.replayed + appended.len() as u64;
+        if let Some(queued) = self.recent.lock().unwrap_or_else(PoisonError::into_inner).get(stream_id)
+            && *queued < last
+        {
+            since = since.min(last - queued);
+        }
         let count_fired = policy.every_events().is_some_and(|n| since >= n);
         if !count_fired && policy.max_state_bytes().is_none() {
             return;
@@ -231,12 +245,22 @@ impl Snapshotter {
             count_fired,
             min_bytes: policy.max_state_bytes(),
         };
-        if let Err(e) = self.queue.try_send(trigger) {
-            let trigger = match e {
-                mpsc::error::TrySendError::Full(t) | mpsc::error::TrySendError::Closed(t) => t,
-            };
-            self.release(&trigger.stream_id);
-            self.stats().skipped(aggregate_type);
+        match self.queue.try_send(trigger) {
+            Ok(()) => {
+                let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+                if recent.len() >= RECENT_STREAMS {
+                    // Forgetting only costs a possible extra snapshot.
+                    recent.clear();
+                }
+                recent.insert(stream_id.to_string(), last);
+            }
+            Err(e) => {
+                let trigger = match e {
+                    mpsc::error::TrySendError::Full(t) | mpsc::error::TrySendError::Closed(t) => t,
+                };
+                self.release(&trigger.stream_id);
+                self.stats().skipped(aggregate_type);
+            }
         }
     }
 
