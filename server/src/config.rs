@@ -410,7 +410,7 @@ impl Default for CommandsConfig {
         Self {
             max_conflict_retries: 8,
             example_domain: true,
-            remote_decide_timeout: Duration::from_secs(10),
+            remote_decide_timeout: Duration::from_secs(5),
             remote_heartbeat_interval: Duration::from_secs(5),
             remote_max_attempts: 3,
         }

@@ -29,6 +29,9 @@ use super::{
     model::{JSON_CONTENT_TYPE, RecordedEvent},
 };
 
+/// How long a command waits for an instance when none is connected.
+const NO_INSTANCE_WAIT: Duration = Duration::from_secs(2);
+
 /// Settings of remote handlers.
 #[derive(Debug, Clone)]
 pub struct RemoteConfig {
@@ -42,7 +45,7 @@ pub struct RemoteConfig {
 
 impl Default for RemoteConfig {
     fn default() -> Self {
-        Self { decide_timeout: Duration::from_secs(10), heartbeat_interval: Duration::from_secs(5), max_attempts: 3 }
+        Self { decide_timeout: Duration::from_secs(5), heartbeat_interval: Duration::from_secs(5), max_attempts: 3 }
     }
 }
 
@@ -137,22 +140,20 @@ struct RemoteType {
 }
 
 impl RemoteType {
-    /// The instance with the fewest requests in flight that has room.
-    fn pick(&self, exclude: &[String]) -> Option<Arc<Instance>> {
+    /// The instance with the fewest requests in flight that has room,
+    /// preferring ones not tried yet; ties are broken in turn, so idle
+    /// instances share sequential commands too.
+    fn pick(&self, exclude: &[String], turn: u64) -> Option<Arc<Instance>> {
         let instances = self.instances.lock().ok()?;
-        instances
-            .iter()
-            .filter(|i| !exclude.contains(&i.id) && i.in_flight.load(Ordering::Relaxed) < i.max_in_flight)
-            .min_by_key(|i| i.in_flight.load(Ordering::Relaxed))
-            .cloned()
-            .or_else(|| {
-                // Every instance was tried: any with room again.
-                instances
-                    .iter()
-                    .filter(|i| i.in_flight.load(Ordering::Relaxed) < i.max_in_flight)
-                    .min_by_key(|i| i.in_flight.load(Ordering::Relaxed))
-                    .cloned()
-            })
+        let with_room = |i: &&Arc<Instance>| i.in_flight.load(Ordering::Relaxed) < i.max_in_flight;
+        let fresh: Vec<&Arc<Instance>> =
+            instances.iter().filter(with_room).filter(|i| !exclude.contains(&i.id)).collect();
+        // Every instance was tried: any with room again.
+        let candidates = if fresh.is_empty() { instances.iter().filter(with_room).collect() } else { fresh };
+        let least = candidates.iter().map(|i| i.in_flight.load(Ordering::Relaxed)).min()?;
+        let tied: Vec<&&Arc<Instance>> =
+            candidates.iter().filter(|i| i.in_flight.load(Ordering::Relaxed) == least).collect();
+        tied.get((turn % tied.len() as u64) as usize).map(|i| Arc::clone(i))
     }
 
     fn has_instances(&self) -> bool {
@@ -364,10 +365,20 @@ impl RemoteHandlers {
         let deadline = tokio::time::Instant::now() + self.config.decide_timeout;
         loop {
             let changed = remote.changed.notified();
-            if let Some(instance) = remote.pick(tried) {
+            if let Some(instance) = remote.pick(tried, self.next.fetch_add(1, Ordering::Relaxed)) {
                 return Some(instance);
             }
-            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+            // With no instance connected at all, wait only briefly (one may
+            // be reconnecting): the caller gets UNAVAILABLE and retries.
+            let wait_until = if remote.has_instances() {
+                deadline
+            } else {
+                deadline.min(tokio::time::Instant::now() + NO_INSTANCE_WAIT)
+            };
+            if tokio::time::timeout_at(wait_until, changed).await.is_err() {
+                if remote.has_instances() && tokio::time::Instant::now() < deadline {
+                    continue;
+                }
                 return None;
             }
         }
