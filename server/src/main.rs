@@ -210,6 +210,9 @@ enum BenchCommand {
     /// Execute latency on an aggregate with a long history (100,000 events),
     /// with and without snapshots, against a fresh aggregate's.
     Snapshots(bench::snapshots::SnapshotBenchArgs),
+    /// Closed-loop Execute calls for any aggregate type, in-process or
+    /// remote (HandlerService): commands/s and latency percentiles.
+    Commands(bench::commands::CommandBenchArgs),
     /// Completed transfer sagas per second and saga duration percentiles,
     /// with N sagas running at once (32 by default).
     Sagas(bench::sagas::SagaBenchArgs),
@@ -306,6 +309,9 @@ fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::Validate(args)) => bench::validate::run_validate(args).map(|()| ExitCode::SUCCESS),
         Command::Bench(BenchCommand::Policy(args)) => bench::policy::run_policy(args).map(|()| ExitCode::SUCCESS),
+        Command::Bench(BenchCommand::Commands(args)) => {
+            runtime.block_on(bench::commands::run(args)).map(|()| ExitCode::SUCCESS)
+        }
         Command::Bench(BenchCommand::Sagas(args)) => {
             runtime.block_on(bench::sagas::run(args)).map(|()| ExitCode::SUCCESS)
         }

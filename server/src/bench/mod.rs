@@ -30,6 +30,7 @@ use tonic::transport::Endpoint;
 use crate::auth::client::{AuthedChannel, ClientAuthArgs};
 use tonic::{Code, Status};
 
+pub mod commands;
 #[cfg(feature = "aws")]
 pub mod paths;
 pub mod payload;
