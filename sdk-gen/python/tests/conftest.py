@@ -185,6 +185,79 @@ def start_server(nexus_bin, nexus_root):
         srv.cleanup()
 
 
+class HandlerProcess:
+    """One instance of a remote command handler: a Python subprocess (for
+    example examples/inventory/handler.py) with its output in a log file."""
+
+    def __init__(self, script: Path, target: str, name: str, workdir: Path, args: list[str] | None = None):
+        self.name = name
+        self.log_path = workdir / f"handler-{name}.log"
+        src = str(Path(__file__).resolve().parents[1] / "src")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
+        args = [sys.executable, "-u", str(script), "--server", target, "--name", name, *(args or [])]
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log().splitlines()[-lines:]) or "(empty log)"
+
+    def wait_for_log(self, text: str, count: int = 1, timeout: float = READY_TIMEOUT) -> None:
+        """Waits until ``text`` appears ``count`` times in the log."""
+        deadline = time.monotonic() + timeout
+        while self.log().count(text) < count:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"handler {self.name} exited with {self.proc.returncode}\n{self.log_tail()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"handler {self.name}: no {text!r} in its log within {timeout:.0f} s\n{self.log_tail()}")
+            time.sleep(0.05)
+
+    def pause(self) -> None:
+        """SIGSTOP: the instance hangs with its requests (kill() still works)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGSTOP)
+
+    def kill(self) -> None:
+        """SIGKILL: the instance vanishes without a goodbye."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=STOP_TIMEOUT)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def start_handler(nexus_root):
+    """Starts handler instances (start_handler(target, name, script=...));
+    waits until each has registered; kills them at the end."""
+    workdir = Path(tempfile.mkdtemp(prefix="nexus-sdk-py-handlers-"))
+    handlers: list[HandlerProcess] = []
+
+    def start(target: str, name: str, script: Path | None = None, args: list[str] | None = None) -> HandlerProcess:
+        script = script or nexus_root / "examples" / "inventory" / "handler.py"
+        handler = HandlerProcess(script, target, name, workdir, args)
+        handlers.append(handler)
+        handler.wait_for_log("registered")
+        return handler
+
+    start.handlers = handlers
+    yield start
+    for handler in handlers:
+        handler.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
 def run(coro, timeout: float = TEST_TIMEOUT):
     """Runs an async test body with an upper bound on its duration."""
     return asyncio.run(asyncio.wait_for(coro, timeout))
@@ -202,3 +275,6 @@ def pytest_runtest_makereport(item, call):
             servers += getattr(value, "started", [])
         for srv in servers or _running:
             report.sections.append((f"nexus log tail ({srv.target})", srv.log_tail()))
+        for value in getattr(item, "funcargs", {}).values():
+            for handler in getattr(value, "handlers", []):
+                report.sections.append((f"handler log tail ({handler.name})", handler.log_tail()))

@@ -3,7 +3,8 @@
 It adds what every caller would otherwise write: connecting (plaintext or
 TLS, bearer token), default deadlines, command and event ids, correlation
 and causation ids, typed errors, safe retries, and subscriptions and
-watches that resume after a disconnect. See README.md.
+watches that resume after a disconnect; and :class:`Handler`, remote
+command handlers. See README.md.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from google.protobuf import json_format, struct_pb2
 
 from .client import ANY, DEFAULT_TIMEOUT, NO_STREAM, STREAM_EXISTS, Client, connect, event, expected_revision
 from .errors import FieldViolation, NexusError
+from .handler import DEFAULT_HANDLER_RECONNECT, HANDLER_ERROR, Handler, Rejected
 from .retry import DEFAULT_RECONNECT, DEFAULT_RETRY, NO_RETRY, RetryPolicy, is_retryable
 from .streams import AllSubscription, DocumentWatch, QueryWatch, StreamSubscription
 
 __all__ = [
     "ANY",
+    "DEFAULT_HANDLER_RECONNECT",
     "DEFAULT_RECONNECT",
     "DEFAULT_RETRY",
     "DEFAULT_TIMEOUT",
@@ -30,8 +33,11 @@ __all__ = [
     "Client",
     "DocumentWatch",
     "FieldViolation",
+    "HANDLER_ERROR",
+    "Handler",
     "NexusError",
     "QueryWatch",
+    "Rejected",
     "RetryPolicy",
     "StreamSubscription",
     "connect",
