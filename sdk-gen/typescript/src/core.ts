@@ -35,3 +35,17 @@ export type { ExecuteResponse } from "./gen/nexus/v1/command_pb.js";
 export type { Position, RecordedEvent } from "./gen/nexus/v1/event_pb.js";
 export type { AppendToStreamResponse, ReadAllResponse, ReadStreamResponse } from "./gen/nexus/v1/event_store_pb.js";
 export { WatchEvent_Change_Kind, type Document, type WatchEvent } from "./gen/nexus/v1/query_pb.js";
+export {
+  DEFAULT_HANDLER_RECONNECT,
+  HANDLER_ERROR,
+  Handler,
+  Rejected,
+  type DecideFn,
+  type DecideOutcome,
+  type Decided,
+  type EvolveFn,
+  type HandlerLogger,
+  type HandlerOptions,
+  type RunOptions,
+} from "./handler.js";
+export type { DecideRequest, DecideResult } from "./gen/nexus/v1/handler_pb.js";
