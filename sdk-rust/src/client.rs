@@ -89,6 +89,7 @@ pub struct Client {
     commands: CommandServiceClient<Channel>,
     events: EventStoreServiceClient<Channel>,
     schemas: SchemaServiceClient<Channel>,
+    channel: Channel,
     token: BearerToken,
 }
 
@@ -103,12 +104,25 @@ impl Client {
         Ok(Self::from_channel(channel))
     }
 
+    /// Like [`Client::connect`], but connects on first use and does not
+    /// fail when the server is not up yet: a long-running worker
+    /// ([`crate::HandlerWorker`], [`crate::ProjectionWorker`]) started
+    /// before the server then simply retries.
+    pub fn connect_lazy(endpoint: impl Into<String>) -> Result<Self, Error> {
+        let channel = Channel::from_shared(endpoint.into())
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?
+            .tcp_nodelay(true)
+            .connect_lazy();
+        Ok(Self::from_channel(channel))
+    }
+
     /// Wraps an existing channel.
     pub fn from_channel(channel: Channel) -> Self {
         Self {
             commands: CommandServiceClient::new(channel.clone()).max_decoding_message_size(64 * 1024 * 1024),
             events: EventStoreServiceClient::new(channel.clone()).max_decoding_message_size(64 * 1024 * 1024),
-            schemas: SchemaServiceClient::new(channel).max_decoding_message_size(64 * 1024 * 1024),
+            schemas: SchemaServiceClient::new(channel.clone()).max_decoding_message_size(64 * 1024 * 1024),
+            channel,
             token: BearerToken::none(),
         }
     }
@@ -122,7 +136,17 @@ impl Client {
         self
     }
 
-    fn request<T>(&self, message: T) -> tonic::Request<T> {
+    /// The underlying channel (shared by every clone).
+    pub fn channel(&self) -> Channel {
+        self.channel.clone()
+    }
+
+    /// The token this client sends (see [`Client::with_token`]).
+    pub fn token(&self) -> &BearerToken {
+        &self.token
+    }
+
+    pub(crate) fn request<T>(&self, message: T) -> tonic::Request<T> {
         let mut request = tonic::Request::new(message);
         self.token.apply(request.metadata_mut());
         request
@@ -235,7 +259,7 @@ impl Client {
     }
 }
 
-fn from_token(after: Option<String>) -> AllFrom {
+pub(crate) fn from_token(after: Option<String>) -> AllFrom {
     let kind = match after {
         Some(token) => all_from::Kind::After(token),
         None => all_from::Kind::Start(()),

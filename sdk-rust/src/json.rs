@@ -63,6 +63,11 @@ fn number_to_json(n: f64) -> Json {
     }
 }
 
+/// Decodes the JSON data of a recorded event (empty data decodes as `null`).
+pub fn event_data<T: serde::de::DeserializeOwned>(event: &crate::proto::RecordedEvent) -> Result<T, serde_json::Error> {
+    if event.data.is_empty() { serde_json::from_value(Json::Null) } else { serde_json::from_slice(&event.data) }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

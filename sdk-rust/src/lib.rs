@@ -12,13 +12,27 @@
 //! println!("account at revision {:?}", outcome.revision);
 //! # Ok(()) }
 //! ```
+//!
+//! Two long-running workers build on it:
+//!
+//! - [`handler::HandlerWorker`] serves remote command handlers
+//!   (`HandlerService.Serve`): it folds each aggregate's events into your
+//!   state type and calls your decide function per command;
+//! - [`projection::ProjectionWorker`] applies the global log to a read model
+//!   with a checkpoint, resuming after restarts and disconnects.
 
 pub mod auth;
+mod backoff;
 mod client;
+pub mod handler;
 pub mod json;
+pub mod projection;
 
 pub use auth::BearerToken;
+pub use backoff::Backoff;
 pub use client::{Client, Error, EventToAppend};
+pub use handler::{Handler, HandlerWorker, NewEvent, Rejection};
+pub use projection::{CheckpointStore, FileCheckpoint, InMemoryCheckpoint, ProjectionWorker};
 
 /// Generated `nexus.v1` messages and gRPC stubs.
 #[allow(clippy::all, missing_docs)]
