@@ -94,6 +94,28 @@ fn check_args(dir: &Path) -> Vec<String> {
 
 /// A copy of the repository's schemas/ folder in a temporary directory;
 /// returns the directory and the catalog path inside it.
+/// The repository catalog's subjects and versions (folders with a
+/// `subject.toml`, and their `v<N>.*` files), so the expectations follow it.
+fn repository_catalog() -> (usize, usize) {
+    let mut subjects = 0;
+    let mut versions = 0;
+    for entry in std::fs::read_dir(workspace_root().join("schemas")).expect("schemas/") {
+        let path = entry.expect("dir entry").path();
+        if !path.join("subject.toml").is_file() {
+            continue;
+        }
+        subjects += 1;
+        versions += std::fs::read_dir(&path)
+            .expect("subject dir")
+            .filter(|f| {
+                let name = f.as_ref().expect("file").file_name().to_string_lossy().into_owned();
+                name.starts_with('v') && name[1..].split('.').next().is_some_and(|n| n.parse::<u32>().is_ok())
+            })
+            .count();
+    }
+    (subjects, versions)
+}
+
 fn catalog_copy() -> (TempDir, PathBuf) {
     let tmp = tempfile::Builder::new().prefix("nexus-catalog-").tempdir().expect("tempdir");
     let catalog = tmp.path().join("schemas");
@@ -128,7 +150,12 @@ async fn check_accepts_the_repository_catalog() {
     let (_tmp, catalog) = catalog_copy();
     let run = nexus(check_args(&catalog)).await;
     run.assert_success("nexus schema check on the repository catalog");
-    assert!(run.stdout.contains("4 subjects") && run.stdout.contains("all compatible"), "{run:#?}");
+    let (subjects, versions) = repository_catalog();
+    assert!(
+        run.stdout.contains(&format!("{subjects} subjects, {versions} versions"))
+            && run.stdout.contains("all compatible"),
+        "{run:#?}"
+    );
 }
 
 /// Needs the JSON Schema compatibility checker (compat/json.rs).
@@ -263,18 +290,20 @@ async fn sync_registers_the_catalog_idempotently_and_check_detects_drift() {
 
     let run = nexus(args(&["schema", "sync", "--server", &endpoint, "--dir", &dir])).await;
     run.assert_success("the first sync");
-    // The server registered the repository catalog (4 versions) at start.
+    // The server registered the repository catalog at start; the test added
+    // two subjects with three versions.
+    let (subjects, versions) = repository_catalog();
     assert!(
-        run.stdout.contains("6 subjects")
+        run.stdout.contains(&format!("{} subjects", subjects + 2))
             && run.stdout.contains("3 versions registered")
-            && run.stdout.contains("4 already there"),
+            && run.stdout.contains(&format!("{versions} already there")),
         "first sync summary: {run:#?}"
     );
 
     let run = nexus(args(&["schema", "sync", "--server", &endpoint, "--dir", &dir])).await;
     run.assert_success("the second sync");
     assert!(
-        run.stdout.contains("0 versions registered") && run.stdout.contains("7 already there"),
+        run.stdout.contains("0 versions registered") && run.stdout.contains(&format!("{} already there", versions + 3)),
         "a second sync must change nothing: {run:#?}"
     );
 
