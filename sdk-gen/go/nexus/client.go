@@ -217,3 +217,15 @@ func streamInterceptor(token string) grpc.StreamClientInterceptor {
 		return streamer(outgoing(ctx, token), desc, cc, method, opts...)
 	}
 }
+
+// Invoke and NewStream make a Client a grpc.ClientConnInterface (with its
+// token, default deadline and correlation headers), so generated clients
+// and [Handler.Run] accept it directly.
+func (c *Client) Invoke(ctx context.Context, method string, args, reply any, opts ...grpc.CallOption) error {
+	return c.conn.Invoke(ctx, method, args, reply, opts...)
+}
+
+// NewStream: see Invoke.
+func (c *Client) NewStream(ctx context.Context, desc *grpc.StreamDesc, method string, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	return c.conn.NewStream(ctx, desc, method, opts...)
+}
