@@ -134,6 +134,8 @@ impl Backends {
             #[cfg(not(feature = "aws"))]
             EventStoreBackend::Dynamodb => anyhow::bail!("the DynamoDB event store needs the `aws` cargo feature"),
         };
+        // Spans and metrics of every append, whichever the backend.
+        let store = crate::core::observed_store::ObservedEventStore::wrap(store);
 
         // The embedded queue file also holds the embedded checkpoints.
         let needs_embedded_queue = config.queue_bus.backend == QueueBusBackend::Embedded

@@ -69,6 +69,13 @@ pub struct Config {
     /// The OpenSearch cluster, when `projections.backend` is `opensearch`
     /// (see docs/OPENSEARCH.md).
     pub opensearch: OpenSearchConfig,
+    /// Traces and metrics over OTLP (see docs/OBSERVABILITY.md).
+    pub telemetry: TelemetryConfig,
+    /// The admin HTTP listener: Prometheus metrics and a liveness probe.
+    pub admin: AdminConfig,
+    /// Overload protection of the gRPC listener: concurrency limit, load
+    /// shedding, per-principal rate limits.
+    pub overload: OverloadConfig,
 }
 
 impl Default for Config {
@@ -95,6 +102,98 @@ impl Default for Config {
             coordination: CoordinationConfig::default(),
             aws: AwsConfig::default(),
             opensearch: OpenSearchConfig::default(),
+            telemetry: TelemetryConfig::default(),
+            admin: AdminConfig::default(),
+            overload: OverloadConfig::default(),
+        }
+    }
+}
+
+/// Traces and metrics over OTLP/gRPC. The standard `OTEL_*` variables
+/// apply (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_SERVICE_NAME`,
+/// `OTEL_TRACES_SAMPLER`, `OTEL_METRIC_EXPORT_INTERVAL`, ...); these keys
+/// are for a configuration file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// The OTLP/gRPC collector, e.g. `http://127.0.0.1:4317`. Unset (and no
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT`): nothing is exported over OTLP; the
+    /// Prometheus endpoint still serves metrics.
+    pub otlp_endpoint: Option<String>,
+    /// Which spans are exported, as a tracing filter. The default takes
+    /// the calls' spans (INFO) and the consumers' per-event spans (DEBUG:
+    /// routing, projection apply, watch push, saga steps); `info` leaves
+    /// the per-event ones out. Log events reach traces at WARN and above.
+    pub trace_filter: String,
+    /// Share of new traces sampled, 0.0 to 1.0, when `OTEL_TRACES_SAMPLER`
+    /// is not set; a caller's sampling decision (traceparent) is followed.
+    pub sample_ratio: f64,
+    /// How often metrics are pushed over OTLP (when `OTEL_METRIC_EXPORT_INTERVAL` is not set).
+    #[serde(with = "humantime_serde")]
+    pub metrics_interval: Duration,
+    /// How often gauges that need a query (projection lag, dead letters,
+    /// sagas by status) are sampled.
+    #[serde(with = "humantime_serde")]
+    pub gauge_interval: Duration,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        Self {
+            otlp_endpoint: None,
+            trace_filter: "nexus_server=debug,info".into(),
+            sample_ratio: 1.0,
+            metrics_interval: Duration::from_secs(60),
+            gauge_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+/// The admin HTTP listener (`GET /metrics`, `GET /healthz`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminConfig {
+    pub enabled: bool,
+    /// Loopback by default: metrics are for the machine's scraper, not the world.
+    pub listen: SocketAddr,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        Self { enabled: true, listen: SocketAddr::from(([127, 0, 0, 1], 9464)) }
+    }
+}
+
+/// Overload protection (see docs/OPERATIONS.md#overload). Health checks
+/// are never limited.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OverloadConfig {
+    /// Calls in progress at once, across all connections; 0 = no limit.
+    pub max_concurrent_requests: usize,
+    /// Calls that may wait for a free slot; beyond that they are shed at
+    /// once with UNAVAILABLE and RetryInfo.
+    pub max_queued_requests: usize,
+    /// How long a call waits for a slot (never beyond its own deadline)
+    /// before it is shed.
+    #[serde(with = "humantime_serde")]
+    pub max_queue_wait: Duration,
+    /// Calls per minute per principal; 0 = no limit. Over it:
+    /// RESOURCE_EXHAUSTED with RetryInfo.
+    pub per_principal_per_minute: u32,
+    /// Overrides of `per_principal_per_minute` per role (the most generous
+    /// of a principal's roles applies).
+    pub roles: std::collections::BTreeMap<String, u32>,
+}
+
+impl Default for OverloadConfig {
+    fn default() -> Self {
+        Self {
+            max_concurrent_requests: 512,
+            max_queued_requests: 1024,
+            max_queue_wait: Duration::from_millis(250),
+            per_principal_per_minute: 0,
+            roles: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -851,6 +950,9 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "coordination",
     "aws",
     "opensearch",
+    "telemetry",
+    "admin",
+    "overload",
 ];
 
 /// Errors of loading configuration.
@@ -932,6 +1034,20 @@ impl Config {
         }
         if self.projections.backend == ProjectionsBackend::Opensearch {
             self.opensearch.validate()?;
+        }
+        if !(0.0..=1.0).contains(&self.telemetry.sample_ratio) {
+            return invalid("telemetry.sample_ratio must be between 0.0 and 1.0");
+        }
+        if self.telemetry.metrics_interval.is_zero() || self.telemetry.gauge_interval.is_zero() {
+            return invalid("telemetry.metrics_interval and telemetry.gauge_interval must be positive");
+        }
+        if let Some(endpoint) = &self.telemetry.otlp_endpoint
+            && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+        {
+            return invalid("telemetry.otlp_endpoint must start with http:// or https://");
+        }
+        if let Some((role, _)) = self.overload.roles.iter().find(|(_, n)| **n == 0) {
+            return Err(ConfigError::Invalid(format!("overload.roles.{role} must be at least 1")));
         }
         self.grpc_web.validate()?;
         self.validate_auth()?;

@@ -10,6 +10,7 @@
 //! - [`server`] and [`config`]: wiring and configuration.
 
 pub mod adapters;
+pub mod admin;
 pub mod api;
 pub mod auth;
 #[cfg(feature = "aws")]
@@ -25,6 +26,7 @@ pub mod policy_cli;
 pub mod read_side;
 pub mod schema_cli;
 pub mod server;
+pub mod telemetry;
 
 #[cfg(test)]
 pub(crate) mod conformance;

@@ -10,9 +10,8 @@ use nexus_server::{
     auth::jwt::{TokenRequest, mint_hs256, read_secret_file},
     bench,
     config::{AuthMode, Config, LogFormat},
-    governance_cli, health_cli, policy_cli, schema_cli, server,
+    governance_cli, health_cli, policy_cli, schema_cli, server, telemetry,
 };
-use tracing_subscriber::EnvFilter;
 
 /// mimalloc instead of the system allocator: parsing event payloads and
 /// protobuf messages allocates many small objects, and mimalloc makes those
@@ -185,6 +184,10 @@ struct ServeArgs {
     /// PEM CA certificate: require client certificates signed by it (mutual TLS).
     #[arg(long, value_name = "FILE")]
     tls_client_ca: Option<PathBuf>,
+    /// Address of the admin HTTP listener (GET /metrics, GET /healthz)
+    /// [default: 127.0.0.1:9464].
+    #[arg(long, value_name = "ADDR")]
+    admin_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -233,6 +236,9 @@ impl ServeArgs {
         if let Some(dir) = &self.data_dir {
             figment = figment.merge(Serialized::default("data_dir", dir));
         }
+        if let Some(listen) = self.admin_listen {
+            figment = figment.merge(Serialized::default("admin.listen", listen));
+        }
         if let Some(durability) = self.durability {
             let durability = match durability {
                 DurabilityArg::Full => Durability::Full,
@@ -274,20 +280,6 @@ impl ServeArgs {
     }
 }
 
-fn init_logging(format: LogFormat, filter: &str) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(filter));
-    // Colours only for a terminal: a log file or pipeline gets plain text.
-    use std::io::IsTerminal;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal());
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
-}
-
 fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let runtime =
@@ -295,12 +287,14 @@ fn main() -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => {
             let config = Config::load(args.config.as_deref(), args.overrides())?;
-            init_logging(config.log.format, &config.log.filter);
             runtime
                 .block_on(async {
                     // Before anything starts: a signal during start-up still shuts down cleanly.
                     let signal = server::shutdown_signal();
-                    server::serve(config, signal).await
+                    let telemetry = telemetry::init(&config.log, &config.telemetry)?;
+                    let served = server::serve(config, signal, telemetry.prometheus().clone()).await;
+                    telemetry.shutdown().await;
+                    served
                 })
                 .map(|()| ExitCode::SUCCESS)
         }

@@ -282,11 +282,18 @@ pub fn open_policies(config: &Config) -> anyhow::Result<Arc<PolicyEngine>> {
 /// Runs the server until `signal` resolves, then shuts down gracefully:
 /// no new connections, open subscriptions end with UNAVAILABLE, in-flight
 /// requests finish (up to `shutdown_grace`), and the store flushes.
-pub async fn serve(config: Config, signal: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+///
+/// `metrics` is the registry the admin listener serves as `/metrics`
+/// (see [`crate::telemetry::init`]).
+pub async fn serve(
+    config: Config,
+    signal: impl Future<Output = ()> + Send + 'static,
+    metrics: prometheus::Registry,
+) -> anyhow::Result<()> {
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {} (set --listen or NEXUS_LISTEN)", config.listen))?;
-    serve_on(listener, config, signal).await
+    serve_on(listener, config, signal, metrics).await
 }
 
 /// Like [`serve`] on an already bound listener.
@@ -294,6 +301,7 @@ pub async fn serve_on(
     listener: TcpListener,
     config: Config,
     signal: impl Future<Output = ()> + Send + 'static,
+    metrics: prometheus::Registry,
 ) -> anyhow::Result<()> {
     let local_addr: SocketAddr = listener.local_addr()?;
     match config.auth.mode {
@@ -347,6 +355,21 @@ pub async fn serve_on(
     ));
     let sagas = open_sagas(&config, &backends, &commands, &shutdown).await?;
     let read_side = ReadSide::start(&config, &backends, governance.clone(), shutdown.clone()).await?;
+    let gauges = crate::telemetry::gauges::start(
+        crate::telemetry::gauges::GaugeSources {
+            projections: read_side.projections.clone(),
+            queue: queue_bus.clone(),
+            sagas: sagas.store().clone(),
+        },
+        config.telemetry.gauge_interval,
+        shutdown.clone(),
+    );
+    let admin = match config.admin.enabled {
+        true => crate::admin::bind(config.admin.listen)
+            .await
+            .map(|listener| tokio::spawn(crate::admin::serve(listener, metrics, shutdown.clone()))),
+        false => None,
+    };
     let state = Arc::new(ApiState {
         store: store.clone(),
         commands,
@@ -447,7 +470,14 @@ pub async fn serve_on(
         // CORS (preflights answered before authentication), then gRPC-Web
         // translated to gRPC, so every service and the auth layer see gRPC.
         .layer(tower::util::option_layer(grpc_web))
+        // One span and one rpc.server.call.duration per call, around
+        // everything after it.
+        .layer(crate::telemetry::rpc::RpcLayer)
         .layer(AuthLayer::new(authenticator))
+        // Rate limits need the principal: after authentication.
+        .layer(crate::api::overload::OverloadLayer::new(Arc::new(crate::api::overload::Overload::new(
+            &config.overload,
+        ))))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
@@ -477,6 +507,12 @@ pub async fn serve_on(
     health.set_not_serving::<CommandServiceServer<CommandApi>>().await;
     shutdown.cancel();
     let _ = health_watch.await;
+    let _ = gauges.await;
+    if let Some(admin) = admin
+        && let Ok(Err(e)) = admin.await
+    {
+        tracing::warn!(error = %e, "admin listener stopped with an error");
+    }
     if let Some(watcher) = watcher {
         let _ = watcher.await;
     }

@@ -107,6 +107,8 @@ pub struct NexusProcess {
     data_dir: PathBuf,
     log_path: PathBuf,
     addr: SocketAddr,
+    /// The admin listener (`/metrics`, `/healthz`).
+    admin_addr: SocketAddr,
     child: Option<Child>,
     starts: u32,
     /// Set once the log tail has been printed by [`NexusProcess::fail`], so
@@ -165,6 +167,7 @@ impl NexusProcess {
             data_dir,
             log_path,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            admin_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             child: None,
             starts: 0,
             log_shown: std::cell::Cell::new(false),
@@ -177,6 +180,18 @@ impl NexusProcess {
     /// `127.0.0.1:<port>` of the running server (for grpcurl).
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// `127.0.0.1:<port>` of the server's admin listener (`GET /metrics`).
+    pub fn admin_addr(&self) -> SocketAddr {
+        self.admin_addr
+    }
+
+    /// The server's `/metrics` page (Prometheus text format).
+    pub async fn metrics_text(&self) -> String {
+        let (status, body) = http_get(self.admin_addr, "/metrics").await;
+        assert_eq!(status, 200, "GET /metrics answered {status}: {body}");
+        body
     }
 
     /// `http://127.0.0.1:<port>` of the running server (`https://` with TLS).
@@ -294,6 +309,7 @@ impl NexusProcess {
         // the server binding it: retry a few times on "address in use".
         for attempt in 0..3 {
             self.addr = free_port();
+            self.admin_addr = free_port();
             self.starts += 1;
             let child = self.spawn();
             self.child = Some(child);
@@ -347,6 +363,8 @@ impl NexusProcess {
             .arg(workspace_root().join("projections"))
             .arg("--sagas-dir")
             .arg(workspace_root().join("sagas"))
+            .arg("--admin-listen")
+            .arg(self.admin_addr.to_string())
             .args(&self.options.args)
             .envs(self.options.env.iter().map(|(k, v)| (k, v)))
             // Keep configuration files of the caller's directory out of the test.
@@ -402,6 +420,44 @@ fn new_work_dir() -> TempDir {
         .prefix("nexus-e2e-")
         .tempdir()
         .unwrap_or_else(|e| panic!("cannot create a temporary directory: {e}"))
+}
+
+/// A plain HTTP/1.1 GET (the admin listener's pages): status and body.
+pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let exchange = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await?;
+        Ok::<_, std::io::Error>(response)
+    };
+    let response = tokio::time::timeout(Duration::from_secs(30), exchange)
+        .await
+        .unwrap_or_else(|_| panic!("GET http://{addr}{path} did not answer within 30 s"))
+        .unwrap_or_else(|e| panic!("GET http://{addr}{path}: {e}"));
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    // The admin listener answers small pages; a chunked body is unchunked
+    // by dropping the size lines.
+    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        let mut out = String::new();
+        let mut rest = body;
+        while let Some((size, after)) = rest.split_once("\r\n") {
+            let Ok(n) = usize::from_str_radix(size.trim(), 16) else { break };
+            if n == 0 || after.len() < n {
+                break;
+            }
+            out.push_str(&after[..n]);
+            rest = after[n..].trim_start_matches("\r\n");
+        }
+        out
+    } else {
+        body.to_string()
+    };
+    (status, body)
 }
 
 fn free_port() -> SocketAddr {

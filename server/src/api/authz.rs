@@ -166,7 +166,11 @@ impl Guard {
             resource: call.resource.clone(),
             correlation_id: call.correlation_id.clone(),
         };
-        let decision = self.engine.authorize(&input);
+        let decision = tracing::info_span!("policy.authorize", allow = tracing::field::Empty).in_scope(|| {
+            let decision = self.engine.authorize(&input);
+            tracing::Span::current().record("allow", decision.allow);
+            decision
+        });
         let mut record = call.record();
         record.push(outcome(&decision));
         if !decision.allow {
@@ -221,8 +225,12 @@ impl Guard {
         events: &[ProposedEvent],
         governed: Vec<Governed>,
     ) -> Result<Permit, Status> {
-        let input = events_input(principal, stream, events, governed, self.engine.payload_routes());
-        let decision = self.engine.check_events(&input);
+        let decision = tracing::info_span!("policy.events", allow = tracing::field::Empty).in_scope(|| {
+            let input = events_input(principal, stream, events, governed, self.engine.payload_routes());
+            let decision = self.engine.check_events(&input);
+            tracing::Span::current().record("allow", decision.allow);
+            decision
+        });
         if !decision.allow {
             return Err(permit.deny(&decision).await);
         }

@@ -5,6 +5,9 @@ use std::{pin::Pin, sync::Arc};
 use futures::Stream;
 use nexus_sdk::proto;
 use tokio_stream::{StreamExt, wrappers::ReceiverStream};
+use tracing::Instrument;
+
+use crate::core::metrics::OpenStream;
 use tonic::{Request, Response, Status};
 
 use super::{
@@ -92,10 +95,20 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         validate::stream_id("stream_id", &request.stream_id, &mut violations);
         let mut events = convert::proposed_events(request.events, &principal, &self.state.limits, &mut violations);
         check(violations)?;
+        // Consumers' spans hang under this call's span.
+        for event in &mut events {
+            crate::core::trace_context::inject_current(&mut event.metadata.custom);
+        }
         let guard = &self.state.guard;
         guard.refuse_system_stream(&call, &request.stream_id).await?;
         let permit = guard.authorize(&call.stream(&request.stream_id)).await?;
-        let governed = self.state.governance.govern("events", &mut events).await?;
+        let event_count = events.len();
+        let governed = self
+            .state
+            .governance
+            .govern("events", &mut events)
+            .instrument(tracing::info_span!("schema.validate", event_count))
+            .await?;
         let permit = guard.check_events(permit, &principal, &request.stream_id, &events, governed).await?;
         let expected = convert::expected_revision(request.expected_revision);
         let store = &self.state.store;
@@ -184,7 +197,9 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
         }
         let rx =
             subscription::subscribe_all(self.state.store.clone(), from, filter, heartbeat, self.state.shutdown.clone());
-        let stream = self.presented(rx, request.as_stored).map(|item| {
+        let open = OpenStream::open("subscribe");
+        let stream = self.presented(rx, request.as_stored).map(move |item| {
+            let _counted = &open;
             let content = match item? {
                 SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(*event)),
                 SubscriptionMessage::CaughtUp(position) => {
@@ -224,7 +239,9 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
             return Err(crate::core::ports::StoreError::StreamTombstoned(request.stream_id).into());
         }
         let rx = subscription::subscribe_stream(store, request.stream_id, from, heartbeat, self.state.shutdown.clone());
-        let stream = self.presented(rx, request.as_stored).map(|item| {
+        let open = OpenStream::open("subscribe");
+        let stream = self.presented(rx, request.as_stored).map(move |item| {
+            let _counted = &open;
             let content = match item? {
                 SubscriptionMessage::Event(event) => Content::Event(convert::recorded_event(*event)),
                 SubscriptionMessage::CaughtUp(position) => {

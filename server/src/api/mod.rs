@@ -5,6 +5,7 @@ pub mod command;
 pub mod convert;
 pub mod event_store;
 pub mod handler;
+pub mod overload;
 pub mod policy;
 pub mod query;
 pub mod queue;

@@ -357,7 +357,11 @@ impl QueryApi {
     ) -> Result<impl Stream<Item = Result<proto::WatchEvent, Status>> + use<>, WatchError> {
         let feed = watch::Feed::of(&self.engine, &request.projection)?;
         let rx = watch::start(feed, request, self.state.shutdown.clone()).await?;
-        Ok(ReceiverStream::new(rx).map(|item| item.map(watch_event).map_err(Status::from)))
+        let open = crate::core::metrics::OpenStream::open("watch");
+        Ok(ReceiverStream::new(rx).map(move |item| {
+            let _counted = &open;
+            item.map(watch_event).map_err(Status::from)
+        }))
     }
 }
 

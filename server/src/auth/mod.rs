@@ -154,6 +154,14 @@ where
         }
         match self.authenticator.authenticate(request.headers()) {
             Ok(principal) => {
+                // On the call's span (telemetry::rpc), so every log line of
+                // the call names its caller.
+                let span = tracing::Span::current();
+                if principal.tenant.is_empty() {
+                    span.record("principal", principal.subject.as_str());
+                } else {
+                    span.record("principal", format!("{}/{}", principal.tenant, principal.subject).as_str());
+                }
                 request.extensions_mut().insert(principal);
                 Either::Right(self.inner.call(request))
             }

@@ -4,12 +4,14 @@
 use std::{sync::Arc, time::Duration};
 
 use bytes::Bytes;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::{
     aggregate::{HandlerRegistry, NewEvent},
     error::{FieldViolation, NexusError},
     event_policy::events_input,
+    metrics::metrics,
     model::{Direction, EventMetadata, ExpectedRevision, ProposedEvent, ReadStreamQuery, RecordedEvent},
     policy::PolicyEngine,
     ports::{EventStore, StoreError},
@@ -17,7 +19,7 @@ use super::{
     remote::{DecideInput, RemoteHandlers},
     schema::governance::Governance,
     snapshot::{loader::AggregateLoader, snapshotter::Snapshotter},
-    validate,
+    trace_context, validate,
 };
 
 /// Namespace of the event ids derived from command ids (UUIDv5).
@@ -122,12 +124,58 @@ impl CommandBus {
         }
     }
 
+    /// Executes one command: a `command` span around load, decide, govern
+    /// and append, and one `nexus.command.duration` observation.
     pub async fn execute(&self, request: CommandRequest) -> Result<CommandOutcome, NexusError> {
+        let started = std::time::Instant::now();
+        let span = tracing::info_span!(
+            "command",
+            otel.name = %format_args!("command {}", request.command_type),
+            aggregate_type = %request.aggregate_type,
+            command = %request.command_type,
+            stream = tracing::field::Empty,
+            revision = tracing::field::Empty,
+            event_count = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+            correlation_id = tracing::field::Empty,
+        );
+        let (aggregate_type, command_type) = (request.aggregate_type.clone(), request.command_type.clone());
+        let result = self.run(request).instrument(span.clone()).await;
+        let outcome = outcome_of(&result);
+        span.record("outcome", outcome);
+        if let Ok(done) = &result {
+            span.record("stream", done.stream_id.as_str());
+            span.record("event_count", done.events.len());
+            if let Some(revision) = done.revision {
+                span.record("revision", revision);
+            }
+        }
+        // Names the client chose are labels only once they proved to be
+        // real ones: an unknown type must not mint a metric series.
+        let known = self
+            .handlers
+            .get(&aggregate_type)
+            .cloned()
+            .or_else(|| self.remote.handler(&aggregate_type))
+            .map(|handler| handler.command_types().iter().any(|c| *c == command_type));
+        let (aggregate_type, command_type) = match known {
+            Some(true) => (aggregate_type.as_str(), command_type.as_str()),
+            Some(false) => (aggregate_type.as_str(), "unknown"),
+            None => ("unknown", "unknown"),
+        };
+        metrics().command(aggregate_type, command_type, outcome, started.elapsed().as_secs_f64());
+        result
+    }
+
+    async fn run(&self, mut request: CommandRequest) -> Result<CommandOutcome, NexusError> {
         let handler = self.validate(&request)?;
+        // The events carry this command's span as their trace parent.
+        trace_context::inject_current(&mut request.custom_metadata);
         let stream_id = Self::stream_id(&request.principal.tenant, &request.aggregate_type, &request.aggregate_id);
         let command_id = request.command_id.clone().unwrap_or_else(|| Uuid::new_v4().to_string());
         let correlation_id = request.correlation_id.clone().unwrap_or_else(|| command_id.clone());
         let causation_id = request.causation_id.clone().unwrap_or_else(|| command_id.clone());
+        tracing::Span::current().record("correlation_id", correlation_id.as_str());
         let metadata = EventMetadata {
             correlation_id: correlation_id.clone(),
             causation_id,
@@ -150,7 +198,11 @@ impl CommandBus {
                 let revision = previous.last().map(|e| e.revision);
                 return Ok(outcome(previous, revision, true));
             }
-            let loaded = self.loader.load(handler.as_ref(), &stream_id, None).await?;
+            let loaded = self
+                .loader
+                .load(handler.as_ref(), &stream_id, None)
+                .instrument(tracing::info_span!("aggregate.load", stream = %stream_id, attempt))
+                .await?;
             let revision = loaded.stream_revision;
             if let Some(expected) = request.expected {
                 check_expected(&stream_id, expected, revision)?;
@@ -167,18 +219,29 @@ impl CommandBus {
                         command_id: command_id.clone(),
                         correlation_id: correlation_id.clone(),
                     };
-                    remote.decide(input).await?
+                    remote.decide(input).instrument(tracing::info_span!("handler.decide", remote = true)).await?
                 }
-                None => loaded.state.decide(&request.command_type, request.payload.clone())?,
+                None => tracing::info_span!("handler.decide", remote = false)
+                    .in_scope(|| loaded.state.decide(&request.command_type, request.payload.clone()))?,
             };
             if new_events.is_empty() {
                 return Ok(outcome(Vec::new(), revision, false));
             }
             let mut proposed = to_proposed(&stream_id, &command_id, new_events, &metadata);
             // Born governed: events a handler decides are checked like any other.
-            let governed = self.governance.govern("events", &mut proposed).await?;
-            let input = events_input(&request.principal, &stream_id, &proposed, governed, self.policy.payload_routes());
-            let decision = self.policy.check_events(&input);
+            let event_count = proposed.len();
+            let governed = self
+                .governance
+                .govern("events", &mut proposed)
+                .instrument(tracing::info_span!("schema.validate", event_count))
+                .await?;
+            let decision = tracing::info_span!("policy.events", allow = tracing::field::Empty).in_scope(|| {
+                let input =
+                    events_input(&request.principal, &stream_id, &proposed, governed, self.policy.payload_routes());
+                let decision = self.policy.check_events(&input);
+                tracing::Span::current().record("allow", decision.allow);
+                decision
+            });
             if !decision.allow {
                 return Err(NexusError::PolicyDenied(decision));
             }
@@ -298,6 +361,34 @@ impl CommandBus {
             limit: count,
         };
         Ok(self.store.read_stream(query).await?.events)
+    }
+}
+
+/// The `outcome` label of a command: `ok`; the caller's or the domain's
+/// doing (`invalid`, `rejected`, `conflict`, `denied`); or the server's
+/// (`unavailable`, `error`), which the error-rate alert counts.
+fn outcome_of(result: &Result<CommandOutcome, NexusError>) -> &'static str {
+    match result {
+        Ok(_) => "ok",
+        Err(error) => match error {
+            NexusError::InvalidArgument(_)
+            | NexusError::UnknownAggregateType { .. }
+            | NexusError::UnknownCommandType { .. }
+            | NexusError::SchemaViolation(_)
+            | NexusError::InvalidSchema { .. }
+            | NexusError::Domain(super::error::DomainError::Invalid(_)) => "invalid",
+            NexusError::Domain(_) | NexusError::HandlerRejected { .. } => "rejected",
+            NexusError::PolicyDenied(_) => "denied",
+            NexusError::Store(StoreError::WrongExpectedVersion { .. } | StoreError::EventIdConflict { .. }) => {
+                "conflict"
+            }
+            NexusError::Store(
+                StoreError::StreamNotFound(_) | StoreError::StreamTombstoned(_) | StoreError::LimitExceeded { .. },
+            ) => "invalid",
+            NexusError::Store(StoreError::Unavailable(_) | StoreError::ShuttingDown)
+            | NexusError::HandlerUnavailable { .. } => "unavailable",
+            _ => "error",
+        },
     }
 }
 

@@ -24,15 +24,18 @@ use std::{
     time::{Duration, Instant},
 };
 
+use opentelemetry::KeyValue;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::{
     bus::{BusError, Checkpoints, QueueBus, StreamBus},
+    metrics::metrics,
     model::{AllFrom, EventFilter, Position, RecordedEvent, is_system_stream},
     ports::EventStore,
     schema::{Route, governance::Governance},
     subscription::{self, SubscriptionError, SubscriptionMessage},
+    trace_context,
 };
 
 /// Name of the router's checkpoint.
@@ -216,12 +219,34 @@ impl Router {
             }
         }
         let (core_count, secondary_count) = (core.len() as u64, secondary.len() as u64);
+        // One `route` span per traced event, a child of the span that stored
+        // it, open while its batch is published.
+        let spans: Vec<tracing::Span> = core
+            .iter()
+            .map(|e| (e, "stream"))
+            .chain(secondary.iter().map(|e| (e, "queue")))
+            .filter(|(event, _)| event.metadata.custom.contains_key(trace_context::TRACEPARENT))
+            .map(|(event, path)| {
+                let span = tracing::debug_span!(
+                    "route",
+                    otel.kind = "producer",
+                    path,
+                    stream = %event.stream_id,
+                    revision = event.revision
+                );
+                trace_context::follow(&span, &event.metadata.custom);
+                span
+            })
+            .collect();
         if !secondary.is_empty() {
             self.queue_bus.publish(&secondary).await?;
+            metrics().routed.add(secondary_count, &[KeyValue::new("path", "queue")]);
         }
         if !core.is_empty() {
             self.stream_bus.publish(core).await?;
+            metrics().routed.add(core_count, &[KeyValue::new("path", "stream")]);
         }
+        drop(spans);
         self.progress.send_modify(|p| {
             p.routed = last;
             p.core_events += core_count;

@@ -369,6 +369,7 @@ impl Writer {
             Ok(()) => {
                 self.next_position = next_position;
                 self.next_audit = next_audit;
+                crate::core::metrics::metrics().commit_batch.record(requests as u64, &[]);
             }
             Err(e) => {
                 tracing::error!(error = %e, "event store commit failed; the batch is rejected");

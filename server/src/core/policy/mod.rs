@@ -396,6 +396,28 @@ impl PolicySet {
     }
 }
 
+/// Counts a denying decision in `nexus.policy.denials` by policy and
+/// rule: `deny` (a deny rule fired), `no_allow` (no rule allowed the call)
+/// or `error` (the policy is missing or failed to evaluate). Rego deny
+/// messages carry no rule name, and their text often holds ids, so it
+/// would make an unbounded label.
+fn count_denial(decision: &Decision, failed: bool) {
+    if decision.allow {
+        return;
+    }
+    let rule = if failed {
+        "error"
+    } else if decision.reasons.len() == 1 && decision.reasons[0].starts_with("no rule in ") {
+        "no_allow"
+    } else {
+        "deny"
+    };
+    crate::core::metrics::metrics().policy_denials.add(
+        1,
+        &[opentelemetry::KeyValue::new("policy", decision.policy.clone()), opentelemetry::KeyValue::new("rule", rule)],
+    );
+}
+
 /// The messages of a `deny` set (strings as they are, other values as JSON).
 fn messages(deny: &Value) -> Result<Vec<String>, String> {
     let text = |v: &Value| match v {
@@ -537,6 +559,7 @@ impl PolicyEngine {
         if let Some(key) = &key
             && let Some(hit) = set.authz_cache.lock().unwrap_or_else(PoisonError::into_inner).get(key)
         {
+            count_denial(hit, false);
             return hit.clone();
         }
         let decided = match input.to_rego() {
@@ -545,8 +568,12 @@ impl PolicyEngine {
         };
         let decision = match decided {
             Ok(decision) => decision,
-            Err(failed) => return failed,
+            Err(failed) => {
+                count_denial(&failed, true);
+                return failed;
+            }
         };
+        count_denial(&decision, false);
         if let Some(key) = key {
             let mut cache = set.authz_cache.lock().unwrap_or_else(PoisonError::into_inner);
             if cache.len() >= AUTHZ_CACHE_ENTRIES {
@@ -566,9 +593,19 @@ impl PolicyEngine {
     /// Never fails: a missing package or an evaluation error denies.
     pub fn check_events(&self, input: &EventsInput) -> Decision {
         let set = self.current();
-        match input.to_rego() {
-            Ok(value) => set.decide(EVENTS_PACKAGE, value, false, String::new),
-            Err(error) => Decision::deny(EVENTS_PACKAGE, error),
+        let decided = match input.to_rego() {
+            Ok(value) => set.try_decide(EVENTS_PACKAGE, value, false, String::new),
+            Err(error) => Err(Decision::deny(EVENTS_PACKAGE, error)),
+        };
+        match decided {
+            Ok(decision) => {
+                count_denial(&decision, false);
+                decision
+            }
+            Err(failed) => {
+                count_denial(&failed, true);
+                failed
+            }
         }
     }
 

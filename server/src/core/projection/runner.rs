@@ -8,9 +8,12 @@ use std::{
     time::Duration,
 };
 
+use opentelemetry::trace::TraceContextExt;
 use serde_json::Value;
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::{CompiledProjection, Folded, OnError, event_input};
 use crate::core::{
@@ -18,6 +21,7 @@ use crate::core::{
     model::{Position, RecordedEvent, now_micros},
     read_store::{ApplyBatch, DocumentChange, DocumentWrite, IndexId, ParkedEvent, ReadStore, ReadStoreError},
     schema::governance::Governance,
+    trace_context,
 };
 
 /// Most events folded into one apply.
@@ -85,6 +89,9 @@ pub struct Progress {
 pub struct ChangeBatch {
     pub index: IndexId,
     pub changes: Vec<DocumentChange>,
+    /// The `projection.apply` span of each traced event of the batch, by
+    /// its position token: a watcher's push of the change hangs under it.
+    pub traces: Vec<(String, opentelemetry::Context)>,
 }
 
 /// What folding a batch of events asks to write.
@@ -100,6 +107,8 @@ struct FoldedBatch {
     halted: bool,
     /// Each stream's last revision in the batch.
     passed: HashMap<String, u64>,
+    /// See [`ChangeBatch::traces`].
+    traces: Vec<(String, opentelemetry::Context)>,
 }
 
 /// A batch being committed.
@@ -110,6 +119,7 @@ struct InFlight {
     parked: u64,
     /// Each stream's last revision in the batch, noted once it committed.
     passed: Vec<(String, u64)>,
+    traces: Vec<(String, opentelemetry::Context)>,
 }
 
 /// Resolves when the batch in flight has committed; never without one.
@@ -210,7 +220,8 @@ async fn tail(deps: Arc<RunnerDeps>, index: IndexId, progress: watch::Sender<Pro
                 Ok(changes) => {
                     let full = changes.len() == FOLLOW_CHANGES;
                     after = changes.last().map(|c| c.seq);
-                    let _ = deps.changes.send(Arc::new(ChangeBatch { index: index.clone(), changes }));
+                    let _ =
+                        deps.changes.send(Arc::new(ChangeBatch { index: index.clone(), changes, traces: Vec::new() }));
                     if !full {
                         break;
                     }
@@ -330,7 +341,8 @@ impl Task {
                 _ = tokio::time::sleep(IDLE_CHECKPOINT), if unapplied > 0 && in_flight.is_none() => {
                     let checkpoint = self.progress.borrow().position.clone();
                     let passed = std::mem::take(&mut self.unsaved_passed).into_iter().collect();
-                    let flight = self.start_apply(Vec::new(), Vec::new(), checkpoint, None, passed, &mut unapplied);
+                    let flight =
+                        self.start_apply(Vec::new(), Vec::new(), checkpoint, None, passed, Vec::new(), &mut unapplied);
                     if let Some(mut flight) = flight {
                         let landed = (&mut flight.handle).await;
                         self.land(flight, landed)?;
@@ -377,7 +389,15 @@ impl Task {
                     *mark = (*mark).max(revision);
                 }
                 let passed = passed.into_iter().collect();
-                in_flight = self.start_apply(batch.writes, batch.parked, checkpoint, announce, passed, &mut unapplied);
+                in_flight = self.start_apply(
+                    batch.writes,
+                    batch.parked,
+                    checkpoint,
+                    announce,
+                    passed,
+                    batch.traces,
+                    &mut unapplied,
+                );
                 last_apply = tokio::time::Instant::now();
             } else if let Some(last) = batch.last {
                 // Nothing to write: the position is reached already.
@@ -410,7 +430,27 @@ impl Task {
         let mut batch = FoldedBatch::default();
         for event in events {
             if self.projection.consumes(event) {
-                match self.fold_one(event).await? {
+                // A traced event's fold is a child of the span that stored it.
+                let traced = event.metadata.custom.contains_key(trace_context::TRACEPARENT);
+                let folded = if traced {
+                    let span = tracing::debug_span!(
+                        "projection.apply",
+                        otel.kind = "consumer",
+                        projection = %self.index,
+                        stream = %event.stream_id,
+                        revision = event.revision,
+                    );
+                    trace_context::follow(&span, &event.metadata.custom);
+                    let folded = self.fold_one(event).instrument(span.clone()).await?;
+                    let context = span.context();
+                    if context.span().span_context().is_valid() {
+                        batch.traces.push((event.position.token.clone(), context));
+                    }
+                    folded
+                } else {
+                    self.fold_one(event).await?
+                };
+                match folded {
                     Ok(write) => {
                         if let Some(write) = write {
                             batch.writes.push((write, event.position.clone()));
@@ -485,6 +525,9 @@ impl Task {
 
     /// Starts committing a batch on a blocking thread (`None` before the
     /// first event, when there is no checkpoint to write).
+    // What one apply carries, named one by one; a struct would only be
+    // taken apart again at once.
+    #[allow(clippy::too_many_arguments)]
     fn start_apply(
         &mut self,
         writes: Vec<(DocumentWrite, Position)>,
@@ -492,6 +535,7 @@ impl Task {
         checkpoint: Option<Position>,
         announce: Option<(Position, u64)>,
         passed: Vec<(String, u64)>,
+        traces: Vec<(String, opentelemetry::Context)>,
         unapplied: &mut u64,
     ) -> Option<InFlight> {
         let checkpoint = checkpoint?;
@@ -516,7 +560,7 @@ impl Task {
             }
             Ok(changes)
         });
-        Some(InFlight { handle, announce, parked: parked_count, passed })
+        Some(InFlight { handle, announce, parked: parked_count, passed, traces })
     }
 
     /// A commit has ended: tell watchers and waiting readers, or fail (the
@@ -532,7 +576,11 @@ impl Task {
             Err(e) => return Err(ReadStoreError::Internal(format!("apply task failed: {e}")).into()),
         };
         if !changes.is_empty() {
-            let _ = self.deps.changes.send(Arc::new(ChangeBatch { index: self.index.clone(), changes }));
+            let _ = self.deps.changes.send(Arc::new(ChangeBatch {
+                index: self.index.clone(),
+                changes,
+                traces: flight.traces,
+            }));
         }
         self.marks.note(flight.passed);
         self.progress.send_modify(|p| {

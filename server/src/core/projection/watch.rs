@@ -74,6 +74,8 @@ use std::{
 use serde_json::Value;
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::{
     ChangeBatch,
@@ -390,7 +392,16 @@ impl Watcher {
             Some(first) if first.seq <= self.last + 1 => {
                 for change in &batch.changes {
                     if change.seq == self.last + 1 {
-                        self.on_change(change).await?;
+                        let traced = batch.traces.iter().find(|(token, _)| *token == change.position.token);
+                        match traced {
+                            // The push hangs under the event's projection.apply span.
+                            Some((_, parent)) => {
+                                let span = tracing::debug_span!("watch.push", key = %change.key, seq = change.seq);
+                                let _ = span.set_parent(parent.clone());
+                                self.on_change(change).instrument(span).await?;
+                            }
+                            None => self.on_change(change).await?,
+                        }
                     }
                 }
                 Ok(Outcome::Continue)
@@ -863,7 +874,7 @@ mod tests {
             let events = writes.len() as u64;
             let batch = ApplyBatch { writes, parked: Vec::new(), checkpoint, events };
             let changes = self.store.apply(&self.index, batch).await.expect("apply");
-            Arc::new(ChangeBatch { index: self.index.clone(), changes })
+            Arc::new(ChangeBatch { index: self.index.clone(), changes, traces: Vec::new() })
         }
 
         async fn apply(&mut self, writes: Vec<DocumentWrite>) {

@@ -21,6 +21,7 @@ use std::{
 use serde_json::Value;
 use tokio::sync::{Mutex, RwLock, broadcast};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::{
@@ -34,7 +35,7 @@ use crate::core::{
     model::{AllFrom, Direction, EventFilter, ReadAllQuery, RecordedEvent},
     ports::{EventStore, StoreError, head_position},
     principal::Principal,
-    validate,
+    trace_context, validate,
 };
 
 /// Namespace of the command ids derived from saga ids (UUIDv5).
@@ -162,6 +163,11 @@ impl SagaCoordinator {
 
     /// Starts a driver for every RUNNING or COMPENSATING saga; returns how
     /// many.
+    /// The saga store (for the saga gauges).
+    pub fn store(&self) -> &Arc<dyn SagaStore> {
+        &self.store
+    }
+
     pub async fn resume(self: &Arc<Self>) -> Result<usize, SagaError> {
         let active = self.store.active().await?;
         for saga in &active {
@@ -453,7 +459,14 @@ impl SagaCoordinator {
                 let slice = log.read_all(query).await.map_err(|e| e.to_string())?;
                 for event in &slice.events {
                     for (_, definition) in triggers.iter().filter(|(t, _)| *t == event.event_type) {
-                        self.start_for_event(definition, event).await.map_err(|e| e.to_string())?;
+                        let span = tracing::debug_span!(
+                            "saga.trigger",
+                            definition = %definition.name,
+                            event_type = %event.event_type,
+                            stream = %event.stream_id,
+                        );
+                        trace_context::follow(&span, &event.metadata.custom);
+                        self.start_for_event(definition, event).instrument(span).await.map_err(|e| e.to_string())?;
                     }
                 }
                 if let Some(next) = slice.next {
@@ -525,8 +538,11 @@ impl SagaCoordinator {
         drop(drivers);
         let this = self.clone();
         let saga_id = saga_id.to_owned();
+        // The driver's spans hang under whatever started the saga (the
+        // StartSaga call, or the triggering event's producer).
+        let span = tracing::debug_span!("saga", saga_id = %saga_id);
         tokio::spawn(async move {
-            this.drive(&saga_id).await;
+            this.drive(&saga_id).instrument(span).await;
             if let Ok(mut drivers) = this.drivers.lock() {
                 drivers.remove(&saga_id);
             }
@@ -585,6 +601,12 @@ impl SagaCoordinator {
                     step = ?transition.step,
                     "saga transition"
                 );
+                if current.status != saga.status && current.status.is_terminal() {
+                    let status = current.status.as_str().to_ascii_lowercase();
+                    crate::core::metrics::metrics()
+                        .sagas_finished
+                        .add(1, &[opentelemetry::KeyValue::new("status", status)]);
+                }
                 let _ = self.transitions.send(transition);
                 Ok(Some(current))
             }
@@ -736,6 +758,12 @@ impl SagaCoordinator {
     /// Runs a step's command (or its compensation) with its delay, retries
     /// and timeout; records each retry. Returns the outcome and the saga as
     /// last stored (`None` if it moved on meanwhile).
+    #[tracing::instrument(
+        level = "debug",
+        name = "saga.step",
+        skip_all,
+        fields(saga_id = %saga.saga_id, step = index, phase = ?phase)
+    )]
     async fn run_step(
         &self,
         saga: &Saga,
@@ -784,7 +812,7 @@ impl SagaCoordinator {
             let commands = self.commands.clone();
             let execution = tokio::spawn({
                 let request = request.clone();
-                async move { commands.execute(request).await }
+                async move { commands.execute(request).await }.in_current_span()
             });
             tokio::pin!(execution);
             let result = tokio::select! {

@@ -171,6 +171,9 @@ impl Governance {
                     governed.push(Governed::default());
                     continue;
                 }
+                crate::core::metrics::metrics()
+                    .schema_failures
+                    .add(1, &[opentelemetry::KeyValue::new("subject", event.event_type.clone())]);
                 violations.push(FieldViolation::new(
                     field("event_type"),
                     format!(
@@ -212,6 +215,9 @@ impl Governance {
                 compiled.parsed.validate(&event.content_type, &event.data)
             };
             if let Err(errors) = checked {
+                crate::core::metrics::metrics()
+                    .schema_failures
+                    .add(1, &[opentelemetry::KeyValue::new("subject", view.subject.name.clone())]);
                 violations.extend(errors.into_iter().map(|e| {
                     FieldViolation::new(
                         format!("{}{}", field("data"), e.pointer),

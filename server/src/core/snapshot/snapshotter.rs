@@ -60,6 +60,10 @@ impl SnapshotStats {
     }
 
     pub fn created(&self, aggregate_type: &str, took: Duration) {
+        let metrics = crate::core::metrics::metrics();
+        let kind = opentelemetry::KeyValue::new("aggregate_type", aggregate_type.to_string());
+        metrics.snapshots.add(1, &[kind.clone(), opentelemetry::KeyValue::new("outcome", "created")]);
+        metrics.snapshot_duration.record(took.as_secs_f64(), &[kind]);
         let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
         self.with(aggregate_type, |s| {
             s.snapshots_created += 1;
@@ -69,6 +73,13 @@ impl SnapshotStats {
     }
 
     pub fn failed(&self, aggregate_type: &str) {
+        crate::core::metrics::metrics().snapshots.add(
+            1,
+            &[
+                opentelemetry::KeyValue::new("aggregate_type", aggregate_type.to_string()),
+                opentelemetry::KeyValue::new("outcome", "failed"),
+            ],
+        );
         self.with(aggregate_type, |s| s.snapshot_failures += 1);
     }
 

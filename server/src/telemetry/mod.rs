@@ -1,0 +1,193 @@
+//! Observability: logs, traces and metrics (see docs/OBSERVABILITY.md).
+//!
+//! - **Logs** go to stderr through `tracing`, as text or JSON
+//!   ([`logs`]), filtered per module by `[log] filter` / `RUST_LOG`.
+//! - **Traces**: every gRPC call opens a server span ([`rpc`]); the command
+//!   pipeline, the store, the router, projections, watches and sagas open
+//!   child spans. With an OTLP endpoint they are exported over OTLP/gRPC
+//!   (the same tonic), sampled by `OTEL_TRACES_SAMPLER` or
+//!   `telemetry.sample_ratio`. The trace context travels in event metadata
+//!   ([`crate::core::trace_context`]), so consumers' spans join the
+//!   producer's tree.
+//! - **Metrics** ([`crate::core::metrics`]) are OpenTelemetry instruments, read by a
+//!   Prometheus exporter (the admin listener's `/metrics`) and, with an
+//!   OTLP endpoint, pushed over OTLP too.
+
+pub mod gauges;
+pub mod logs;
+pub mod rpc;
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use opentelemetry::{global, trace::TracerProvider as _};
+use opentelemetry_otlp::WithExportConfig;
+use opentelemetry_sdk::{
+    Resource,
+    metrics::SdkMeterProvider,
+    propagation::TraceContextPropagator,
+    runtime,
+    trace::{Sampler, SdkTracerProvider},
+};
+use tracing_subscriber::{EnvFilter, Layer as _, layer::SubscriberExt, util::SubscriberInitExt};
+
+use crate::config::{LogConfig, LogFormat, TelemetryConfig};
+
+/// What [`init`] set up; [`Telemetry::shutdown`] flushes it.
+pub struct Telemetry {
+    tracer: Option<SdkTracerProvider>,
+    meters: SdkMeterProvider,
+    prometheus: prometheus::Registry,
+    otlp: Option<String>,
+}
+
+impl Telemetry {
+    /// The registry the admin listener renders as Prometheus text.
+    pub fn prometheus(&self) -> &prometheus::Registry {
+        &self.prometheus
+    }
+
+    /// The OTLP endpoint traces and metrics go to, if any.
+    pub fn otlp_endpoint(&self) -> Option<&str> {
+        self.otlp.as_deref()
+    }
+
+    /// Exports what is buffered and stops the exporters (bounded: an
+    /// unreachable collector does not hold up the shutdown).
+    pub async fn shutdown(self) {
+        let Telemetry { tracer, meters, .. } = self;
+        let flushing = tokio::task::spawn_blocking(move || {
+            if let Some(tracer) = tracer {
+                let _ = tracer.shutdown();
+            }
+            let _ = meters.shutdown();
+        });
+        if tokio::time::timeout(Duration::from_secs(5), flushing).await.is_err() {
+            tracing::warn!("telemetry did not flush within 5 s; some spans or metrics may be lost");
+        }
+    }
+}
+
+/// The OTLP endpoint from the configuration or the standard variables.
+fn otlp_endpoint(config: &TelemetryConfig) -> Option<String> {
+    let sdk_disabled = std::env::var("OTEL_SDK_DISABLED").is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+    if sdk_disabled {
+        return None;
+    }
+    config
+        .otlp_endpoint
+        .clone()
+        .or_else(|| std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok())
+        .or_else(|| std::env::var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").ok())
+        .filter(|e| !e.trim().is_empty())
+}
+
+/// Installs logging, tracing and metrics for the process. Call once, inside
+/// the tokio runtime (the OTLP exporters run on it), before the server
+/// starts (instruments bind to the provider installed here).
+pub fn init(log: &LogConfig, config: &TelemetryConfig) -> anyhow::Result<Telemetry> {
+    global::set_text_map_propagator(TraceContextPropagator::new());
+    let otlp = otlp_endpoint(config);
+    let resource = Resource::builder().with_service_name(service_name()).build();
+
+    let tracer = match &otlp {
+        Some(endpoint) => {
+            let exporter = opentelemetry_otlp::SpanExporter::builder()
+                .with_tonic()
+                .with_endpoint(endpoint.clone())
+                .build()
+                .context("cannot set up the OTLP span exporter")?;
+            let processor = opentelemetry_sdk::trace::span_processor_with_async_runtime::BatchSpanProcessor::builder(
+                exporter,
+                runtime::Tokio,
+            )
+            .build();
+            let mut builder =
+                SdkTracerProvider::builder().with_span_processor(processor).with_resource(resource.clone());
+            if std::env::var_os("OTEL_TRACES_SAMPLER").is_none() {
+                builder = builder
+                    .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(config.sample_ratio))));
+            }
+            Some(builder.build())
+        }
+        None => None,
+    };
+
+    let prometheus = prometheus::Registry::new();
+    let exporter = opentelemetry_prometheus::exporter()
+        .with_registry(prometheus.clone())
+        .build()
+        .context("cannot set up the Prometheus exporter")?;
+    let mut meters = SdkMeterProvider::builder().with_reader(exporter).with_resource(resource);
+    if let Some(endpoint) = &otlp {
+        let exporter = opentelemetry_otlp::MetricExporter::builder()
+            .with_tonic()
+            .with_endpoint(endpoint.clone())
+            .build()
+            .context("cannot set up the OTLP metric exporter")?;
+        let interval = std::env::var("OTEL_METRIC_EXPORT_INTERVAL")
+            .ok()
+            .and_then(|ms| ms.parse::<u64>().ok())
+            .map_or(config.metrics_interval, Duration::from_millis);
+        let reader = opentelemetry_sdk::metrics::periodic_reader_with_async_runtime::PeriodicReader::builder(
+            exporter,
+            runtime::Tokio,
+        )
+        .with_interval(interval)
+        .build();
+        meters = meters.with_reader(reader);
+    }
+    let meters = meters.build();
+    global::set_meter_provider(meters.clone());
+
+    init_logging(log, config, tracer.as_ref())?;
+    if let Some(endpoint) = &otlp {
+        tracing::info!(endpoint, "exporting traces and metrics over OTLP/gRPC");
+    }
+    Ok(Telemetry { tracer, meters, prometheus, otlp })
+}
+
+fn service_name() -> String {
+    std::env::var("OTEL_SERVICE_NAME").ok().filter(|s| !s.is_empty()).unwrap_or_else(|| "nexus".into())
+}
+
+/// Logs only, for the commands that are not the server.
+pub fn init_logging_only(log: &LogConfig) {
+    let _ = init_logging(log, &TelemetryConfig::default(), None);
+}
+
+fn init_logging(log: &LogConfig, config: &TelemetryConfig, tracer: Option<&SdkTracerProvider>) -> anyhow::Result<()> {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&log.filter));
+    // Colours only for a terminal: a log file or pipeline gets plain text.
+    use std::io::IsTerminal;
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal());
+    let fmt = match log.format {
+        LogFormat::Text => fmt.boxed(),
+        LogFormat::Json => fmt.event_format(logs::JsonFormat).boxed(),
+    };
+    let traces = match tracer {
+        Some(provider) => {
+            let filter = EnvFilter::try_new(&config.trace_filter)
+                .with_context(|| format!("telemetry.trace_filter {:?} is not a tracing filter", config.trace_filter))?;
+            // Spans as the filter says; log events only from WARN up (they
+            // become span events).
+            use tracing_subscriber::filter::FilterExt as _;
+            let events = tracing_subscriber::filter::filter_fn(|metadata| {
+                metadata.is_span() || *metadata.level() <= tracing::Level::WARN
+            });
+            Some(tracing_opentelemetry::layer().with_tracer(provider.tracer("nexus")).with_filter(filter.and(events)))
+        }
+        None => None,
+    };
+    // Only spans, and only down to INFO (where the call spans are): a layer
+    // without a filter would turn on every callsite of every level.
+    let request_fields = logs::RequestFieldsLayer.with_filter(tracing_subscriber::filter::filter_fn(|metadata| {
+        metadata.is_span() && *metadata.level() <= tracing::Level::INFO
+    }));
+    tracing_subscriber::registry()
+        .with(request_fields)
+        .with(fmt.with_filter(filter))
+        .with(traces)
+        .try_init()
+        .context("a global tracing subscriber is already installed")
+}

@@ -1,0 +1,311 @@
+//! The outermost gRPC layer: one server span per call (the root of the
+//! call's span tree, a child of the caller's `traceparent`) and the
+//! `rpc.server.call.duration` histogram, measured until the last byte of the
+//! response, so streaming calls count their whole life.
+//!
+//! The span carries the fields every log line of the call repeats:
+//! `trace_id`, `correlation_id` (the `x-correlation-id` header, or later
+//! the command's) and `principal` (recorded once authenticated).
+
+use std::{
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll, ready},
+    time::Instant,
+};
+
+use http::{HeaderMap, Request, Response};
+use http_body::{Body, Frame, SizeHint};
+use opentelemetry::{KeyValue, trace::TraceContextExt};
+use tonic::Code;
+use tracing::field::Empty;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+use crate::core::{metrics::metrics, trace_context as context};
+
+/// Adds [`RpcService`] around the gRPC routes.
+#[derive(Debug, Clone, Default)]
+pub struct RpcLayer;
+
+impl<S> tower_layer::Layer<S> for RpcLayer {
+    type Service = RpcService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RpcService { inner }
+    }
+}
+
+/// See the module docs.
+#[derive(Debug, Clone)]
+pub struct RpcService<S> {
+    inner: S,
+}
+
+impl<S, B, ResBody> tower_service::Service<Request<B>> for RpcService<S>
+where
+    S: tower_service::Service<Request<B>, Response = Response<ResBody>>,
+    ResBody: Body<Data = bytes::Bytes> + Send + 'static,
+    ResBody::Error: Into<tonic::codegen::StdError>,
+{
+    type Response = Response<tonic::body::Body>;
+    type Error = S::Error;
+    type Future = RpcFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let call = Call::of(request.uri().path());
+        let span = tracing::info_span!(
+            "rpc",
+            otel.name = %call.full_name(),
+            otel.kind = "server",
+            otel.status_code = Empty,
+            rpc.system = "grpc",
+            rpc.service = %call.service,
+            rpc.method = %call.method,
+            rpc.grpc.status_code = Empty,
+            trace_id = Empty,
+            correlation_id = Empty,
+            principal = Empty,
+        );
+        let parent = context::from_headers(request.headers());
+        let remote = parent.span().span_context().clone();
+        if remote.is_valid() {
+            let _ = span.set_parent(parent);
+        }
+        let own = span.context().span().span_context().trace_id();
+        let trace_id = if own != opentelemetry::trace::TraceId::INVALID {
+            own.to_string()
+        } else if remote.is_valid() {
+            remote.trace_id().to_string()
+        } else {
+            // No tracing and no caller's trace: an id of our own still ties
+            // the call's log lines together.
+            format!("{:032x}", rand::random::<u128>())
+        };
+        span.record("trace_id", trace_id.as_str());
+        if let Some(correlation) = request.headers().get("x-correlation-id").and_then(|v| v.to_str().ok()) {
+            span.record("correlation_id", correlation);
+        }
+        let inner = span.in_scope(|| self.inner.call(request));
+        RpcFuture { inner, call: Some(Finish { call, span, start: Instant::now() }) }
+    }
+}
+
+/// `/package.Service/Method`, split.
+#[derive(Debug, Clone)]
+struct Call {
+    service: String,
+    method: String,
+}
+
+impl Call {
+    fn of(path: &str) -> Self {
+        let path = path.trim_start_matches('/');
+        match path.split_once('/') {
+            Some((service, method)) => Self { service: service.to_string(), method: method.to_string() },
+            None => Self { service: path.to_string(), method: String::new() },
+        }
+    }
+
+    fn full_name(&self) -> String {
+        format!("{}/{}", self.service, self.method)
+    }
+}
+
+/// What is recorded once the call's status is known.
+struct Finish {
+    call: Call,
+    span: tracing::Span,
+    start: Instant,
+}
+
+impl Finish {
+    fn done(self, code: Code, message: Option<&str>) {
+        let Finish { call, span, start } = self;
+        span.record("rpc.grpc.status_code", code as i32);
+        if is_server_error(code) {
+            span.record("otel.status_code", "ERROR");
+        }
+        if code == Code::OutOfRange && message.is_some_and(|m| m.contains("message length too large")) {
+            metrics().reject("too_large");
+        }
+        let elapsed = start.elapsed();
+        // An access log at DEBUG, on the call's span (so with its trace id,
+        // correlation id and principal).
+        span.in_scope(|| tracing::debug!(code = ?code, micros = elapsed.as_micros() as u64, "rpc finished"));
+        metrics().rpc_duration.record(
+            elapsed.as_secs_f64(),
+            &[
+                KeyValue::new("rpc.system", "grpc"),
+                KeyValue::new("rpc.service", call.service),
+                KeyValue::new("rpc.method", call.method),
+                KeyValue::new("rpc.grpc.status_code", code as i64),
+            ],
+        );
+    }
+}
+
+/// The codes OpenTelemetry counts as a server span's error.
+fn is_server_error(code: Code) -> bool {
+    matches!(
+        code,
+        Code::Unknown
+            | Code::DeadlineExceeded
+            | Code::Unimplemented
+            | Code::Internal
+            | Code::Unavailable
+            | Code::DataLoss
+    )
+}
+
+/// The `grpc-status` (and message) of headers or trailers, if present.
+fn status_of(headers: &HeaderMap) -> Option<(Code, Option<String>)> {
+    let code = headers.get("grpc-status")?.to_str().ok()?.parse::<i32>().ok()?;
+    let message = headers.get("grpc-message").and_then(|v| v.to_str().ok()).map(percent_decode);
+    Some((Code::from_i32(code), message))
+}
+
+/// grpc-message is percent-encoded; only the ASCII text matters here.
+fn percent_decode(message: &str) -> String {
+    message.replace("%20", " ").replace("%3A", ":")
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`RpcService`].
+    pub struct RpcFuture<F> {
+        #[pin]
+        inner: F,
+        call: Option<Finish>,
+    }
+}
+
+impl<F, ResBody, E> Future for RpcFuture<F>
+where
+    F: Future<Output = Result<Response<ResBody>, E>>,
+    ResBody: Body<Data = bytes::Bytes> + Send + 'static,
+    ResBody::Error: Into<tonic::codegen::StdError>,
+{
+    type Output = Result<Response<tonic::body::Body>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let result = {
+            let _entered = this.call.as_ref().map(|c| c.span.enter());
+            ready!(this.inner.poll(cx))
+        };
+        let call = this.call.take();
+        Poll::Ready(match result {
+            Ok(response) => {
+                // A trailers-only response (every error tonic returns) has
+                // its status in the headers; otherwise it comes in trailers.
+                let call = match (call, status_of(response.headers())) {
+                    (Some(call), Some((code, message))) => {
+                        call.done(code, message.as_deref());
+                        None
+                    }
+                    (call, _) => call,
+                };
+                Ok(response.map(|inner| tonic::body::Body::new(RpcBody { inner, call })))
+            }
+            Err(error) => {
+                if let Some(call) = call {
+                    call.done(Code::Internal, None);
+                }
+                Err(error)
+            }
+        })
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response body of [`RpcService`]: records the call when the
+    /// trailers pass, or as CANCELLED when dropped before (the client went
+    /// away, or a deadline passed).
+    pub struct RpcBody<B> {
+        #[pin]
+        inner: B,
+        call: Option<Finish>,
+    }
+
+    impl<B> PinnedDrop for RpcBody<B> {
+        fn drop(this: Pin<&mut Self>) {
+            if let Some(call) = this.project().call.take() {
+                call.done(Code::Cancelled, None);
+            }
+        }
+    }
+}
+
+impl<B: Body> Body for RpcBody<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = self.project();
+        let frame = {
+            let _entered = this.call.as_ref().map(|c| c.span.enter());
+            ready!(this.inner.poll_frame(cx))
+        };
+        match &frame {
+            Some(Ok(frame)) => {
+                if let Some(trailers) = frame.trailers_ref()
+                    && let Some(call) = this.call.take()
+                {
+                    let (code, message) = status_of(trailers).unwrap_or((Code::Ok, None));
+                    call.done(code, message.as_deref());
+                }
+            }
+            Some(Err(_)) => {
+                if let Some(call) = this.call.take() {
+                    call.done(Code::Internal, None);
+                }
+            }
+            None => {
+                if let Some(call) = this.call.take() {
+                    call.done(Code::Ok, None);
+                }
+            }
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_split_into_service_and_method() {
+        let call = Call::of("/nexus.v1.CommandService/Execute");
+        assert_eq!((call.service.as_str(), call.method.as_str()), ("nexus.v1.CommandService", "Execute"));
+        assert_eq!(call.full_name(), "nexus.v1.CommandService/Execute");
+        let odd = Call::of("/nothing");
+        assert_eq!((odd.service.as_str(), odd.method.as_str()), ("nothing", ""));
+    }
+
+    #[test]
+    fn statuses_from_headers() {
+        let mut headers = HeaderMap::new();
+        assert!(status_of(&headers).is_none());
+        headers.insert("grpc-status", "11".parse().unwrap_or_else(|_| unreachable!()));
+        headers.insert(
+            "grpc-message",
+            "Error,%20decoded%20message%20length%20too%20large".parse().unwrap_or_else(|_| unreachable!()),
+        );
+        let (code, message) = status_of(&headers).unwrap_or_else(|| unreachable!());
+        assert_eq!(code, Code::OutOfRange);
+        assert_eq!(message.as_deref(), Some("Error, decoded message length too large"));
+        assert!(is_server_error(Code::Unavailable) && !is_server_error(Code::NotFound));
+    }
+}
