@@ -216,6 +216,9 @@ enum BenchCommand {
     /// Closed-loop Execute calls for any aggregate type, in-process or
     /// remote (HandlerService): commands/s and latency percentiles.
     Commands(bench::commands::CommandBenchArgs),
+    /// An OTLP/gRPC collector that counts what it receives and prints the
+    /// counts when stopped (to measure what exporting telemetry costs).
+    OtlpSink(bench::otlp_sink::OtlpSinkArgs),
     /// Completed transfer sagas per second and saga duration percentiles,
     /// with N sagas running at once (32 by default).
     Sagas(bench::sagas::SagaBenchArgs),
@@ -318,6 +321,9 @@ fn main() -> anyhow::Result<ExitCode> {
         }
         Command::Bench(BenchCommand::ReadSide(args)) => {
             runtime.block_on(bench::readside::run(args)).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::OtlpSink(args)) => {
+            runtime.block_on(bench::otlp_sink::run(args)).map(|()| ExitCode::SUCCESS)
         }
         Command::Policy(PolicyCommand::Test(args)) => Ok(policy_cli::test(args)),
         Command::Health(args) => Ok(runtime.block_on(health_cli::run(args))),

@@ -32,6 +32,7 @@ use tonic::{Code, Status};
 
 pub mod commands;
 #[cfg(feature = "aws")]
+pub mod otlp_sink;
 pub mod paths;
 pub mod payload;
 pub mod policy;
