@@ -166,7 +166,7 @@ impl Guard {
             resource: call.resource.clone(),
             correlation_id: call.correlation_id.clone(),
         };
-        let decision = tracing::info_span!("policy.authorize", allow = tracing::field::Empty).in_scope(|| {
+        let decision = tracing::debug_span!("policy.authorize", allow = tracing::field::Empty).in_scope(|| {
             let decision = self.engine.authorize(&input);
             tracing::Span::current().record("allow", decision.allow);
             decision
@@ -225,7 +225,7 @@ impl Guard {
         events: &[ProposedEvent],
         governed: Vec<Governed>,
     ) -> Result<Permit, Status> {
-        let decision = tracing::info_span!("policy.events", allow = tracing::field::Empty).in_scope(|| {
+        let decision = tracing::debug_span!("policy.events", allow = tracing::field::Empty).in_scope(|| {
             let input = events_input(principal, stream, events, governed, self.engine.payload_routes());
             let decision = self.engine.check_events(&input);
             tracing::Span::current().record("allow", decision.allow);

@@ -107,7 +107,7 @@ impl proto::event_store_service_server::EventStoreService for EventStoreApi {
             .state
             .governance
             .govern("events", &mut events)
-            .instrument(tracing::info_span!("schema.validate", event_count))
+            .instrument(tracing::debug_span!("schema.validate", event_count))
             .await?;
         let permit = guard.check_events(permit, &principal, &request.stream_id, &events, governed).await?;
         let expected = convert::expected_revision(request.expected_revision);

@@ -47,13 +47,8 @@ impl TraceService for Sink {
         &self,
         request: Request<ExportTraceServiceRequest>,
     ) -> Result<Response<ExportTraceServiceResponse>, Status> {
-        let spans: usize = request
-            .get_ref()
-            .resource_spans
-            .iter()
-            .flat_map(|r| &r.scope_spans)
-            .map(|s| s.spans.len())
-            .sum();
+        let spans: usize =
+            request.get_ref().resource_spans.iter().flat_map(|r| &r.scope_spans).map(|s| s.spans.len()).sum();
         self.0.spans.fetch_add(spans as u64, Ordering::Relaxed);
         self.0.exports.fetch_add(1, Ordering::Relaxed);
         Ok(Response::new(ExportTraceServiceResponse { partial_success: None }))
@@ -66,13 +61,8 @@ impl MetricsService for Sink {
         &self,
         request: Request<ExportMetricsServiceRequest>,
     ) -> Result<Response<ExportMetricsServiceResponse>, Status> {
-        let metrics: usize = request
-            .get_ref()
-            .resource_metrics
-            .iter()
-            .flat_map(|r| &r.scope_metrics)
-            .map(|s| s.metrics.len())
-            .sum();
+        let metrics: usize =
+            request.get_ref().resource_metrics.iter().flat_map(|r| &r.scope_metrics).map(|s| s.metrics.len()).sum();
         self.0.points.fetch_add(metrics as u64, Ordering::Relaxed);
         self.0.exports.fetch_add(1, Ordering::Relaxed);
         Ok(Response::new(ExportMetricsServiceResponse { partial_success: None }))

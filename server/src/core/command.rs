@@ -201,7 +201,7 @@ impl CommandBus {
             let loaded = self
                 .loader
                 .load(handler.as_ref(), &stream_id, None)
-                .instrument(tracing::info_span!("aggregate.load", stream = %stream_id, attempt))
+                .instrument(tracing::debug_span!("aggregate.load", stream = %stream_id, attempt))
                 .await?;
             let revision = loaded.stream_revision;
             if let Some(expected) = request.expected {
@@ -219,9 +219,9 @@ impl CommandBus {
                         command_id: command_id.clone(),
                         correlation_id: correlation_id.clone(),
                     };
-                    remote.decide(input).instrument(tracing::info_span!("handler.decide", remote = true)).await?
+                    remote.decide(input).instrument(tracing::debug_span!("handler.decide", remote = true)).await?
                 }
-                None => tracing::info_span!("handler.decide", remote = false)
+                None => tracing::debug_span!("handler.decide", remote = false)
                     .in_scope(|| loaded.state.decide(&request.command_type, request.payload.clone()))?,
             };
             if new_events.is_empty() {
@@ -233,9 +233,9 @@ impl CommandBus {
             let governed = self
                 .governance
                 .govern("events", &mut proposed)
-                .instrument(tracing::info_span!("schema.validate", event_count))
+                .instrument(tracing::debug_span!("schema.validate", event_count))
                 .await?;
-            let decision = tracing::info_span!("policy.events", allow = tracing::field::Empty).in_scope(|| {
+            let decision = tracing::debug_span!("policy.events", allow = tracing::field::Empty).in_scope(|| {
                 let input =
                     events_input(&request.principal, &stream_id, &proposed, governed, self.policy.payload_routes());
                 let decision = self.policy.check_events(&input);

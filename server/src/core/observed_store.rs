@@ -73,7 +73,7 @@ impl EventStore for ObservedEventStore {
         events: Vec<ProposedEvent>,
     ) -> Result<AppendResult, StoreError> {
         let count = events.len() as u64;
-        let span = tracing::info_span!(
+        let span = tracing::debug_span!(
             "event_store.append",
             stream = stream_id,
             event_count = count,

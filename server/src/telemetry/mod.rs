@@ -172,22 +172,58 @@ fn init_logging(log: &LogConfig, config: &TelemetryConfig, tracer: Option<&SdkTr
             // Spans as the filter says; log events only from WARN up (they
             // become span events).
             use tracing_subscriber::filter::FilterExt as _;
-            let events = tracing_subscriber::filter::filter_fn(|metadata| {
-                metadata.is_span() || *metadata.level() <= tracing::Level::WARN
-            });
+            let events = Static { spans: tracing::Level::TRACE, events: Some(tracing::Level::WARN) };
             Some(tracing_opentelemetry::layer().with_tracer(provider.tracer("nexus")).with_filter(filter.and(events)))
         }
         None => None,
     };
     // Only spans, and only down to INFO (where the call spans are): a layer
     // without a filter would turn on every callsite of every level.
-    let request_fields = logs::RequestFieldsLayer.with_filter(tracing_subscriber::filter::filter_fn(|metadata| {
-        metadata.is_span() && *metadata.level() <= tracing::Level::INFO
-    }));
+    let request_fields = logs::RequestFieldsLayer.with_filter(Static { spans: tracing::Level::INFO, events: None });
     tracing_subscriber::registry()
         .with(request_fields)
         .with(fmt.with_filter(filter))
         .with(traces)
         .try_init()
         .context("a global tracing subscriber is already installed")
+}
+
+/// A per-layer filter decided by a callsite's kind and level alone, so
+/// tracing caches the answer per callsite (a closure filter would be asked
+/// again on every event of every crate, hyper's and h2's included).
+#[derive(Debug, Clone, Copy)]
+struct Static {
+    /// Spans down to this level pass.
+    spans: tracing::Level,
+    /// Events down to this level pass; `None`: no events.
+    events: Option<tracing::Level>,
+}
+
+impl Static {
+    fn passes(&self, metadata: &tracing::Metadata<'_>) -> bool {
+        if metadata.is_span() {
+            *metadata.level() <= self.spans
+        } else {
+            self.events.is_some_and(|level| *metadata.level() <= level)
+        }
+    }
+}
+
+impl<S> tracing_subscriber::layer::Filter<S> for Static {
+    fn enabled(&self, metadata: &tracing::Metadata<'_>, _: &tracing_subscriber::layer::Context<'_, S>) -> bool {
+        self.passes(metadata)
+    }
+
+    fn callsite_enabled(&self, metadata: &'static tracing::Metadata<'static>) -> tracing::subscriber::Interest {
+        if self.passes(metadata) {
+            tracing::subscriber::Interest::always()
+        } else {
+            tracing::subscriber::Interest::never()
+        }
+    }
+
+    fn max_level_hint(&self) -> Option<tracing_subscriber::filter::LevelFilter> {
+        let most = self.events.map_or(self.spans, |events| self.spans.max(events));
+        Some(tracing_subscriber::filter::LevelFilter::from_level(most))
+    }
 }

@@ -136,12 +136,18 @@ impl Finish {
         // An access log at DEBUG, on the call's span (so with its trace id,
         // correlation id and principal).
         span.in_scope(|| tracing::debug!(code = ?code, micros = elapsed.as_micros() as u64, "rpc finished"));
+        // A path no service answers is the client's to choose: it must not
+        // mint a metric series.
+        let (service, method) = match code {
+            Code::Unimplemented => ("unknown".to_string(), "unknown".to_string()),
+            _ => (call.service, call.method),
+        };
         metrics().rpc_duration.record(
             elapsed.as_secs_f64(),
             &[
                 KeyValue::new("rpc.system", "grpc"),
-                KeyValue::new("rpc.service", call.service),
-                KeyValue::new("rpc.method", call.method),
+                KeyValue::new("rpc.service", service),
+                KeyValue::new("rpc.method", method),
                 KeyValue::new("rpc.grpc.status_code", code as i64),
             ],
         );
