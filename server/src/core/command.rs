@@ -157,7 +157,7 @@ impl CommandBus {
             .get(&aggregate_type)
             .cloned()
             .or_else(|| self.remote.handler(&aggregate_type))
-            .map(|handler| handler.command_types().iter().any(|c| *c == command_type));
+            .map(|handler| handler.command_types().contains(&command_type));
         let (aggregate_type, command_type) = match known {
             Some(true) => (aggregate_type.as_str(), command_type.as_str()),
             Some(false) => (aggregate_type.as_str(), "unknown"),
