@@ -716,3 +716,42 @@ fn parse_prometheus(text: &str) -> Vec<Sample> {
     assert!(!samples.is_empty(), "no samples in:\n{text}");
     samples
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsampled_call_exports_no_span_at_all() {
+    let collector = Collector::default();
+    let endpoint = collector.start().await;
+    let server = NexusProcess::start_with(
+        ServerOptions::default()
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str())
+            .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+            .env("OTEL_TRACES_SAMPLER", "parentbased_always_off"),
+    )
+    .await;
+    // The caller did not sample this one: nothing of it may be exported,
+    // not the RPC, not the command's steps, not the consumers' spans.
+    let (unsampled, unsampled_trace, _) = traceparent();
+    let unsampled = unsampled.replace("-01", "-00");
+    execute(&server, with_trace(command(&unique("quiet-"), "OpenAccount", json!({ "owner": "q" })), &unsampled, "q"))
+        .await;
+    // The caller sampled this one: it is exported whole.
+    let (sampled, sampled_trace, _) = traceparent();
+    execute(&server, with_trace(command(&unique("loud-"), "OpenAccount", json!({ "owner": "l" })), &sampled, "l"))
+        .await;
+    collector
+        .wait_for_spans(
+            &sampled_trace,
+            &["nexus.v1.CommandService/Execute", "command OpenAccount", "event_store.append", "route"],
+            &server,
+        )
+        .await;
+    // Give the unsampled call's spans, had there been any, time to arrive.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let received = collector.0.lock().expect("collector lock").spans.clone();
+    let strays: Vec<(String, String)> = received
+        .iter()
+        .filter(|s| hex(&s.trace_id) != sampled_trace)
+        .map(|s| (hex(&s.trace_id), s.name.clone()))
+        .collect();
+    assert!(strays.is_empty(), "spans outside the sampled trace (unsampled trace {unsampled_trace}): {strays:?}");
+}

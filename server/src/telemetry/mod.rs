@@ -16,6 +16,13 @@
 pub mod gauges;
 pub mod logs;
 pub mod rpc;
+pub mod sampling;
+
+/// The target of a sampled call's span.
+pub(crate) const RPC_TARGET: &str = "nexus_server::telemetry::rpc";
+/// The target of an unsampled call's span: the exporter's layer drops it and
+/// every span under it before they are built.
+pub(crate) const UNSAMPLED_RPC_TARGET: &str = "nexus_server::telemetry::rpc::unsampled";
 
 use std::time::Duration;
 
@@ -102,12 +109,14 @@ pub fn init(log: &LogConfig, config: &TelemetryConfig) -> anyhow::Result<Telemet
                 runtime::Tokio,
             )
             .build();
-            let mut builder =
-                SdkTracerProvider::builder().with_span_processor(processor).with_resource(resource.clone());
-            if std::env::var_os("OTEL_TRACES_SAMPLER").is_none() {
-                builder = builder
-                    .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(config.sample_ratio))));
-            }
+            // Calls are sampled when they arrive (sampling::sample, from
+            // OTEL_TRACES_SAMPLER or telemetry.sample_ratio); what reaches
+            // the SDK is kept, except under a caller's "not sampled".
+            sampling::configure(sampling::Sampling::from_env(config.sample_ratio));
+            let builder = SdkTracerProvider::builder()
+                .with_span_processor(processor)
+                .with_resource(resource.clone())
+                .with_sampler(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)));
             Some(builder.build())
         }
         None => None,
@@ -173,14 +182,18 @@ fn init_logging(log: &LogConfig, config: &TelemetryConfig, tracer: Option<&SdkTr
             // become span events).
             use tracing_subscriber::filter::FilterExt as _;
             let events = Static { spans: tracing::Level::TRACE, events: Some(tracing::Level::WARN) };
-            Some(tracing_opentelemetry::layer().with_tracer(provider.tracer("nexus")).with_filter(filter.and(events)))
+            let filter = filter.and(events).and(sampling::SampledCalls);
+            Some(tracing_opentelemetry::layer().with_tracer(provider.tracer("nexus")).with_filter(filter))
         }
         None => None,
     };
     // Only spans, and only down to INFO (where the call spans are): a layer
     // without a filter would turn on every callsite of every level.
     let request_fields = logs::RequestFieldsLayer.with_filter(Static { spans: tracing::Level::INFO, events: None });
+    // Only when exporting: marks the threads polling an unsampled call.
+    let unsampled = tracer.is_some().then(|| sampling::UnsampledScope.with_filter(sampling::UnsampledCallsites));
     tracing_subscriber::registry()
+        .with(unsampled)
         .with(request_fields)
         .with(fmt.with_filter(filter))
         .with(traces)

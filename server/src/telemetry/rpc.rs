@@ -23,6 +23,27 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::core::{metrics::metrics, trace_context as context};
 
+/// The call's span; `target` says whether it is sampled (two callsites, so
+/// the exporter's filter can tell them apart from their metadata alone).
+macro_rules! rpc_span {
+    ($target:expr, $call:expr) => {
+        tracing::info_span!(
+            target: $target,
+            "rpc",
+            otel.name = %$call.full_name(),
+            otel.kind = "server",
+            otel.status_code = Empty,
+            rpc.system = "grpc",
+            rpc.service = %$call.service,
+            rpc.method = %$call.method,
+            rpc.grpc.status_code = Empty,
+            trace_id = Empty,
+            correlation_id = Empty,
+            principal = Empty,
+        )
+    };
+}
+
 /// Adds [`RpcService`] around the gRPC routes.
 #[derive(Debug, Clone, Default)]
 pub struct RpcLayer;
@@ -57,21 +78,15 @@ where
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let call = Call::of(request.uri().path());
-        let span = tracing::info_span!(
-            "rpc",
-            otel.name = %call.full_name(),
-            otel.kind = "server",
-            otel.status_code = Empty,
-            rpc.system = "grpc",
-            rpc.service = %call.service,
-            rpc.method = %call.method,
-            rpc.grpc.status_code = Empty,
-            trace_id = Empty,
-            correlation_id = Empty,
-            principal = Empty,
-        );
         let parent = context::from_headers(request.headers());
         let remote = parent.span().span_context().clone();
+        // Sampling is decided here, once per call: an unsampled call's spans
+        // are never built for the exporter (see super::sampling).
+        let span = if super::sampling::sample(&remote) {
+            rpc_span!(super::RPC_TARGET, call)
+        } else {
+            rpc_span!(super::UNSAMPLED_RPC_TARGET, call)
+        };
         if remote.is_valid() {
             let _ = span.set_parent(parent);
         }
