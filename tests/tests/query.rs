@@ -306,7 +306,12 @@ async fn a_tenant_sees_only_its_own_documents_and_cannot_register_projections() 
     let keys: Vec<String> = found.documents.into_iter().map(|d| d.key).collect();
     assert_eq!((keys, found.total), (vec![ours.clone()], 1), "only acme's account");
     alice
-        .get_document(GetDocumentRequest { projection: "account-balance".into(), key: ours.clone(), consistency: None })
+        // Each projection catches up on its own: wait for this one too.
+        .get_document(GetDocumentRequest {
+            projection: "account-balance".into(),
+            key: ours.clone(),
+            consistency: consistent(&last),
+        })
         .await
         .expect("its own document");
     let hidden = alice
