@@ -5,7 +5,10 @@
 //! Through the global propagator, which `telemetry::init` sets to W3C
 //! trace context; the core depends on the OpenTelemetry API only.
 
-use std::collections::BTreeMap;
+use std::{
+    collections::BTreeMap,
+    sync::atomic::{AtomicBool, Ordering},
+};
 
 use opentelemetry::{
     Context, global,
@@ -63,12 +66,25 @@ pub fn from_metadata(custom: &BTreeMap<String, String>) -> Context {
     global::get_text_map_propagator(|p| p.extract(&Map(custom)))
 }
 
+/// Whether spans are exported at all (set once by the telemetry set-up):
+/// without, no span has a context to record, and finding that out per event
+/// costs a span lookup.
+static EXPORTING: AtomicBool = AtomicBool::new(false);
+
+/// Says spans are exported from now on (see [`inject_current`]).
+pub fn set_exporting() {
+    EXPORTING.store(true, Ordering::Relaxed);
+}
+
 /// Records the current span's trace context in event metadata, replacing a
 /// `traceparent` the client sent: the consumer's spans then hang under this
 /// server's span, which itself continues the client's trace. Without
 /// tracing (no exporter) the current span has no context and the client's
 /// headers are kept as they came.
 pub fn inject_current(custom: &mut BTreeMap<String, String>) {
+    if !EXPORTING.load(Ordering::Relaxed) {
+        return;
+    }
     let context = tracing::Span::current().context();
     if context.span().span_context().is_valid() {
         global::get_text_map_propagator(|p| p.inject_context(&context, &mut MapInjector(custom)));

@@ -85,6 +85,26 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> tracing_subscriber::Layer<S> for Re
     }
 }
 
+/// The span field formatter of JSON logs: spans' fields are not part of a
+/// JSON line (the request fields come from [`RequestFieldsLayer`]), so
+/// nothing is formatted when a span opens or records.
+#[derive(Debug, Default)]
+pub struct NoSpanFields;
+
+impl<'writer> FormatFields<'writer> for NoSpanFields {
+    fn format_fields<R: tracing_subscriber::field::RecordFields>(&self, _: Writer<'writer>, _: R) -> fmt::Result {
+        Ok(())
+    }
+
+    fn add_fields(
+        &self,
+        _: &'writer mut tracing_subscriber::fmt::FormattedFields<Self>,
+        _: &Record<'_>,
+    ) -> fmt::Result {
+        Ok(())
+    }
+}
+
 /// One JSON object per line: `timestamp`, `level`, `target`, `message`,
 /// the event's fields, `trace_id`, `correlation_id` and `principal` of the
 /// enclosing call (when inside one), and `span`, the innermost span's name.

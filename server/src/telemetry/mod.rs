@@ -113,6 +113,7 @@ pub fn init(log: &LogConfig, config: &TelemetryConfig) -> anyhow::Result<Telemet
             // OTEL_TRACES_SAMPLER or telemetry.sample_ratio); what reaches
             // the SDK is kept, except under a caller's "not sampled".
             sampling::configure(sampling::Sampling::from_env(config.sample_ratio));
+            crate::core::trace_context::set_exporting();
             let builder = SdkTracerProvider::builder()
                 .with_span_processor(processor)
                 .with_resource(resource.clone())
@@ -167,38 +168,74 @@ pub fn init_logging_only(log: &LogConfig) {
 
 fn init_logging(log: &LogConfig, config: &TelemetryConfig, tracer: Option<&SdkTracerProvider>) -> anyhow::Result<()> {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&log.filter));
+    let layers = layers(log.format, filter, config, tracer)?;
+    tracing_subscriber::registry().with(layers).try_init().context("a global tracing subscriber is already installed")
+}
+
+type BoxedLayer = Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
+
+/// The process's tracing layers: logs filtered by `filter`, and with a
+/// tracer the OTLP exporter's.
+fn layers(
+    format: LogFormat,
+    filter: EnvFilter,
+    config: &TelemetryConfig,
+    tracer: Option<&SdkTracerProvider>,
+) -> anyhow::Result<Vec<BoxedLayer>> {
+    // The layers present, in a Vec: tracing-subscriber's `Option` layer,
+    // when `None`, makes the registry enable every span callsite that all
+    // the other filters refuse (h2's trace spans, for one: built on every
+    // frame, then seen by no layer), which cost more than all the rest of
+    // the telemetry together.
+    let mut layers: Vec<BoxedLayer> = Vec::new();
+    if tracer.is_some() {
+        // Marks the threads polling an unsampled call (see sampling).
+        layers.push(sampling::UnsampledScope.with_filter(sampling::UnsampledCallsites).boxed());
+    }
     // Colours only for a terminal: a log file or pipeline gets plain text.
     use std::io::IsTerminal;
     let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal());
-    let fmt = match log.format {
-        LogFormat::Text => fmt.boxed(),
-        LogFormat::Json => fmt.event_format(logs::JsonFormat).boxed(),
-    };
-    let traces = match tracer {
-        Some(provider) => {
-            let filter = EnvFilter::try_new(&config.trace_filter)
-                .with_context(|| format!("telemetry.trace_filter {:?} is not a tracing filter", config.trace_filter))?;
-            // Spans as the filter says; log events only from WARN up (they
-            // become span events).
-            use tracing_subscriber::filter::FilterExt as _;
-            let events = Static { spans: tracing::Level::TRACE, events: Some(tracing::Level::WARN) };
-            let filter = filter.and(events).and(sampling::SampledCalls);
-            Some(tracing_opentelemetry::layer().with_tracer(provider.tracer("nexus")).with_filter(filter))
+    match format {
+        // Text shows a line's spans with their fields, formatted by the fmt
+        // layer when each span opens.
+        LogFormat::Text => layers.push(fmt.with_filter(filter).boxed()),
+        // JSON lines carry only the call's request fields, kept by
+        // `RequestFieldsLayer` (which sees only spans, and only down to
+        // INFO, where the call spans are), so spans' fields go unformatted.
+        LogFormat::Json => {
+            layers.push(
+                logs::RequestFieldsLayer.with_filter(Static { spans: tracing::Level::INFO, events: None }).boxed(),
+            );
+            layers.push(fmt.event_format(logs::JsonFormat).fmt_fields(logs::NoSpanFields).with_filter(filter).boxed());
         }
-        None => None,
-    };
-    // Only spans, and only down to INFO (where the call spans are): a layer
-    // without a filter would turn on every callsite of every level.
-    let request_fields = logs::RequestFieldsLayer.with_filter(Static { spans: tracing::Level::INFO, events: None });
-    // Only when exporting: marks the threads polling an unsampled call.
-    let unsampled = tracer.is_some().then(|| sampling::UnsampledScope.with_filter(sampling::UnsampledCallsites));
-    tracing_subscriber::registry()
-        .with(unsampled)
-        .with(request_fields)
-        .with(fmt.with_filter(filter))
-        .with(traces)
-        .try_init()
-        .context("a global tracing subscriber is already installed")
+    }
+    if let Some(provider) = tracer {
+        let filter = EnvFilter::try_new(&config.trace_filter)
+            .with_context(|| format!("telemetry.trace_filter {:?} is not a tracing filter", config.trace_filter))?;
+        // Spans as the filter says; log events only from WARN up (they
+        // become span events).
+        use tracing_subscriber::filter::FilterExt as _;
+        let events = Static { spans: tracing::Level::TRACE, events: Some(tracing::Level::WARN) };
+        // The unsampled-call check first: it is one thread-local read, and
+        // under sampling it refuses most spans before the others are asked.
+        let filter = sampling::SampledCalls.and(filter).and(events);
+        // Each of the layer's defaults below costs work on every span, or on
+        // every poll of a future inside one, for an attribute the span tree
+        // does not need: busy/idle time (two clock reads per enter and
+        // exit), source location and thread (five attributes), the target
+        // (the span's name says what it is), and an OTel context activated
+        // on every enter (nothing here reads `Context::current`;
+        // trace_context reads the span's own).
+        let layer = tracing_opentelemetry::layer()
+            .with_tracer(provider.tracer("nexus"))
+            .with_tracked_inactivity(false)
+            .with_location(false)
+            .with_threads(false)
+            .with_target(false)
+            .with_context_activation(false);
+        layers.push(layer.with_filter(filter).boxed());
+    }
+    Ok(layers)
 }
 
 /// A per-layer filter decided by a callsite's kind and level alone, so
@@ -238,5 +275,63 @@ impl<S> tracing_subscriber::layer::Filter<S> for Static {
     fn max_level_hint(&self) -> Option<tracing_subscriber::filter::LevelFilter> {
         let most = self.events.map_or(self.spans, |events| self.spans.max(events));
         Some(tracing_subscriber::filter::LevelFilter::from_level(most))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing::Level;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    use super::*;
+
+    /// Which spans the process's layers enable, under a scoped subscriber.
+    fn enabled_spans(format: LogFormat, tracer: Option<&SdkTracerProvider>) -> Vec<(&'static str, bool)> {
+        let config = TelemetryConfig::default();
+        let layers = layers(format, EnvFilter::new("info"), &config, tracer).unwrap_or_else(|e| panic!("{e:#}"));
+        let subscriber = tracing_subscriber::registry().with(layers);
+        tracing::subscriber::with_default(subscriber, || {
+            vec![
+                ("h2 trace span", !tracing::span!(target: "h2::proto", Level::TRACE, "pop_frame").is_disabled()),
+                ("hyper debug span", !tracing::span!(target: "hyper", Level::DEBUG, "conn").is_disabled()),
+                ("our debug span", !tracing::span!(target: "nexus_server::core", Level::DEBUG, "step").is_disabled()),
+                ("a call's span", !tracing::span!(target: RPC_TARGET, Level::INFO, "rpc").is_disabled()),
+                (
+                    "an unsampled call's span",
+                    !tracing::span!(target: UNSAMPLED_RPC_TARGET, Level::INFO, "rpc").is_disabled(),
+                ),
+            ]
+        })
+    }
+
+    #[test]
+    fn no_layer_set_turns_on_spans_nobody_reads() {
+        let tracer = SdkTracerProvider::builder().build();
+        for format in [LogFormat::Text, LogFormat::Json] {
+            let off = enabled_spans(format, None);
+            assert_eq!(
+                off,
+                vec![
+                    ("h2 trace span", false),
+                    ("hyper debug span", false),
+                    ("our debug span", false),
+                    ("a call's span", true),
+                    ("an unsampled call's span", true),
+                ],
+                "{format:?}, no exporter"
+            );
+            let exporting = enabled_spans(format, Some(&tracer));
+            assert_eq!(
+                exporting,
+                vec![
+                    ("h2 trace span", false),
+                    ("hyper debug span", false),
+                    ("our debug span", true),
+                    ("a call's span", true),
+                    ("an unsampled call's span", true),
+                ],
+                "{format:?}, exporting"
+            );
+        }
     }
 }

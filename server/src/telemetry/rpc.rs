@@ -8,8 +8,10 @@
 //! the command's) and `principal` (recorded once authenticated).
 
 use std::{
+    collections::HashMap,
     future::Future,
     pin::Pin,
+    sync::{Arc, LazyLock, RwLock},
     task::{Context, Poll, ready},
     time::Instant,
 };
@@ -23,25 +25,51 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::core::{metrics::metrics, trace_context as context};
 
-/// The call's span; `target` says whether it is sampled (two callsites, so
-/// the exporter's filter can tell them apart from their metadata alone).
-macro_rules! rpc_span {
-    ($target:expr, $call:expr) => {
+/// A sampled call's span: everything the exporter shows. Its target tells
+/// the exporter's filter it is sampled (from the callsite's metadata alone).
+macro_rules! sampled_span {
+    ($names:expr) => {
         tracing::info_span!(
-            target: $target,
+            target: super::RPC_TARGET,
             "rpc",
-            otel.name = %$call.full_name(),
+            otel.name = $names.full_name.as_str(),
             otel.kind = "server",
             otel.status_code = Empty,
             rpc.system = "grpc",
-            rpc.service = %$call.service,
-            rpc.method = %$call.method,
+            rpc.service = $names.service.as_str(),
+            rpc.method = $names.method.as_str(),
             rpc.grpc.status_code = Empty,
             trace_id = Empty,
             correlation_id = Empty,
             principal = Empty,
         )
     };
+}
+
+/// Every other call's span (no exporter, or not sampled): only what log
+/// lines repeat, all but the principal given when it opens, so the log
+/// layers format it once. Its target keeps it, and every span under it,
+/// from the exporter.
+macro_rules! lean_span {
+    ($names:expr, $trace_id:expr) => {
+        tracing::info_span!(
+            target: super::UNSAMPLED_RPC_TARGET,
+            "rpc",
+            rpc.method = $names.method.as_str(),
+            trace_id = %$trace_id,
+            correlation_id = Empty,
+            principal = Empty,
+        )
+    };
+}
+
+/// A 128-bit trace id as 32 hex digits, formatted where it is written.
+struct TraceIdHex(u128);
+
+impl std::fmt::Display for TraceIdHex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:032x}", self.0)
+    }
 }
 
 /// Adds [`RpcService`] around the gRPC routes.
@@ -77,69 +105,107 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        let call = Call::of(request.uri().path());
+        let names = CallNames::of(request.uri().path());
         let parent = context::from_headers(request.headers());
         let remote = parent.span().span_context().clone();
         // Sampling is decided here, once per call: an unsampled call's spans
         // are never built for the exporter (see super::sampling).
         let span = if super::sampling::sample(&remote) {
-            rpc_span!(super::RPC_TARGET, call)
+            let span = sampled_span!(names);
+            if remote.is_valid() {
+                let _ = span.set_parent(parent);
+            }
+            let own = span.context().span().span_context().trace_id();
+            let trace_id = if own != opentelemetry::trace::TraceId::INVALID { own } else { remote.trace_id() };
+            span.record("trace_id", tracing::field::display(TraceIdHex(u128::from_be_bytes(trace_id.to_bytes()))));
+            span
         } else {
-            rpc_span!(super::UNSAMPLED_RPC_TARGET, call)
+            // The caller's trace id, or (no tracing and no caller's trace)
+            // one of our own: it still ties the call's log lines together.
+            let trace_id = if remote.is_valid() {
+                u128::from_be_bytes(remote.trace_id().to_bytes())
+            } else {
+                rand::random::<u128>()
+            };
+            lean_span!(names, TraceIdHex(trace_id))
         };
-        if remote.is_valid() {
-            let _ = span.set_parent(parent);
-        }
-        let own = span.context().span().span_context().trace_id();
-        let trace_id = if own != opentelemetry::trace::TraceId::INVALID {
-            own.to_string()
-        } else if remote.is_valid() {
-            remote.trace_id().to_string()
-        } else {
-            // No tracing and no caller's trace: an id of our own still ties
-            // the call's log lines together.
-            format!("{:032x}", rand::random::<u128>())
-        };
-        span.record("trace_id", trace_id.as_str());
         if let Some(correlation) = request.headers().get("x-correlation-id").and_then(|v| v.to_str().ok()) {
             span.record("correlation_id", correlation);
         }
         let inner = span.in_scope(|| self.inner.call(request));
-        RpcFuture { inner, call: Some(Finish { call, span, start: Instant::now() }) }
+        RpcFuture { inner, call: Some(Finish { names, span, start: Instant::now() }) }
     }
 }
 
-/// `/package.Service/Method`, split.
-#[derive(Debug, Clone)]
-struct Call {
+/// A call's names (`/package.Service/Method` split) and its metric
+/// attributes, made once per path and shared by every call of it.
+#[derive(Debug)]
+struct CallNames {
     service: String,
     method: String,
+    full_name: String,
+    /// `rpc.system`, `rpc.service`, `rpc.method`.
+    attributes: [KeyValue; 3],
 }
 
-impl Call {
-    fn of(path: &str) -> Self {
-        let path = path.trim_start_matches('/');
-        match path.split_once('/') {
-            Some((service, method)) => Self { service: service.to_string(), method: method.to_string() },
-            None => Self { service: path.to_string(), method: String::new() },
+/// Paths seen so far. Bounded: paths are the client's to choose, and a path
+/// no service answers is only ever recorded as "unknown".
+static CALL_NAMES: LazyLock<RwLock<HashMap<String, Arc<CallNames>>>> = LazyLock::new(Default::default);
+const MAX_CALL_NAMES: usize = 1024;
+
+impl CallNames {
+    fn of(path: &str) -> Arc<Self> {
+        if let Some(names) = CALL_NAMES.read().ok().and_then(|known| known.get(path).cloned()) {
+            return names;
+        }
+        let names = Arc::new(Self::split(path));
+        if let Ok(mut known) = CALL_NAMES.write()
+            && known.len() < MAX_CALL_NAMES
+        {
+            known.insert(path.to_string(), names.clone());
+        }
+        names
+    }
+
+    fn split(path: &str) -> Self {
+        let trimmed = path.trim_start_matches('/');
+        let (service, method) = trimmed.split_once('/').unwrap_or((trimmed, ""));
+        Self::named(service, method)
+    }
+
+    fn named(service: &str, method: &str) -> Self {
+        let (service, method): (Arc<str>, Arc<str>) = (service.into(), method.into());
+        Self {
+            service: service.to_string(),
+            method: method.to_string(),
+            full_name: format!("{service}/{method}"),
+            attributes: [
+                KeyValue::new("rpc.system", "grpc"),
+                KeyValue::new("rpc.service", service),
+                KeyValue::new("rpc.method", method),
+            ],
         }
     }
 
-    fn full_name(&self) -> String {
-        format!("{}/{}", self.service, self.method)
+    /// The names a path no service answers is recorded under.
+    fn unknown() -> Arc<Self> {
+        static UNKNOWN: LazyLock<Arc<CallNames>> = LazyLock::new(|| Arc::new(CallNames::named("unknown", "unknown")));
+        UNKNOWN.clone()
     }
 }
 
 /// What is recorded once the call's status is known.
 struct Finish {
-    call: Call,
+    names: Arc<CallNames>,
     span: tracing::Span,
     start: Instant,
 }
 
 impl Finish {
     fn done(self, code: Code, message: Option<&str>) {
-        let Finish { call, span, start } = self;
+        let Finish { names, span, start } = self;
+        // (Only the sampled span has these fields; on the lean one they are
+        // no-ops.)
         span.record("rpc.grpc.status_code", code as i32);
         if is_server_error(code) {
             span.record("otel.status_code", "ERROR");
@@ -150,21 +216,14 @@ impl Finish {
         let elapsed = start.elapsed();
         // An access log at DEBUG, on the call's span (so with its trace id,
         // correlation id and principal).
-        span.in_scope(|| tracing::debug!(code = ?code, micros = elapsed.as_micros() as u64, "rpc finished"));
+        tracing::debug!(parent: &span, code = ?code, micros = elapsed.as_micros() as u64, "rpc finished");
         // A path no service answers is the client's to choose: it must not
         // mint a metric series.
-        let (service, method) = match code {
-            Code::Unimplemented => ("unknown".to_string(), "unknown".to_string()),
-            _ => (call.service, call.method),
-        };
+        let names = if code == Code::Unimplemented { CallNames::unknown() } else { names };
+        let [system, service, method] = names.attributes.clone();
         metrics().rpc_duration.record(
             elapsed.as_secs_f64(),
-            &[
-                KeyValue::new("rpc.system", "grpc"),
-                KeyValue::new("rpc.service", service),
-                KeyValue::new("rpc.method", method),
-                KeyValue::new("rpc.grpc.status_code", code as i64),
-            ],
+            &[system, service, method, KeyValue::new("rpc.grpc.status_code", code as i64)],
         );
     }
 }
@@ -308,11 +367,14 @@ mod tests {
 
     #[test]
     fn calls_split_into_service_and_method() {
-        let call = Call::of("/nexus.v1.CommandService/Execute");
+        let call = CallNames::of("/nexus.v1.CommandService/Execute");
         assert_eq!((call.service.as_str(), call.method.as_str()), ("nexus.v1.CommandService", "Execute"));
-        assert_eq!(call.full_name(), "nexus.v1.CommandService/Execute");
-        let odd = Call::of("/nothing");
+        assert_eq!(call.full_name, "nexus.v1.CommandService/Execute");
+        assert_eq!(call.attributes[2], KeyValue::new("rpc.method", "Execute"));
+        assert!(Arc::ptr_eq(&call, &CallNames::of("/nexus.v1.CommandService/Execute")), "made once per path");
+        let odd = CallNames::of("/nothing");
         assert_eq!((odd.service.as_str(), odd.method.as_str()), ("nothing", ""));
+        assert_eq!(format!("{}", TraceIdHex(0xab)), format!("{:030}ab", 0));
     }
 
     #[test]

@@ -71,11 +71,11 @@ pub fn configure(sampling: Sampling) {
 }
 
 /// Whether a call whose caller sent `remote` (maybe invalid) is sampled.
-/// Without an exporter every call counts as sampled (nothing is built for
-/// one anyway).
+/// Without an exporter none is: nothing would read a sampled span's extra
+/// fields.
 pub fn sample(remote: &SpanContext) -> bool {
     match SAMPLING.get() {
-        None => true,
+        None => false,
         Some(sampling) if sampling.ratio >= 1.0 && !sampling.parent_based => true,
         Some(sampling) => sampling.decide(remote, rand::random::<f64>()),
     }
@@ -106,6 +106,13 @@ impl<S> tracing_subscriber::layer::Filter<S> for SampledCalls {
         } else {
             tracing::subscriber::Interest::sometimes()
         }
+    }
+
+    /// No limit of its own; said, so that the filters it is combined with
+    /// still give the process its maximum level (without a hint, tracing
+    /// would assume TRACE and check every trace callsite of every crate).
+    fn max_level_hint(&self) -> Option<tracing_subscriber::filter::LevelFilter> {
+        Some(tracing_subscriber::filter::LevelFilter::TRACE)
     }
 }
 
