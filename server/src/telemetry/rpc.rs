@@ -18,7 +18,10 @@ use std::{
 
 use http::{HeaderMap, Request, Response};
 use http_body::{Body, Frame, SizeHint};
-use opentelemetry::{KeyValue, trace::TraceContextExt};
+use opentelemetry::{
+    KeyValue,
+    trace::{TraceContextExt, TraceId},
+};
 use tonic::Code;
 use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -36,8 +39,8 @@ macro_rules! sampled_span {
             otel.kind = "server",
             otel.status_code = Empty,
             rpc.system = "grpc",
-            rpc.service = $names.service.as_str(),
-            rpc.method = $names.method.as_str(),
+            rpc.service = &*$names.service,
+            rpc.method = &*$names.method,
             rpc.grpc.status_code = Empty,
             trace_id = Empty,
             correlation_id = Empty,
@@ -55,21 +58,12 @@ macro_rules! lean_span {
         tracing::info_span!(
             target: super::UNSAMPLED_RPC_TARGET,
             "rpc",
-            rpc.method = $names.method.as_str(),
+            rpc.method = &*$names.method,
             trace_id = %$trace_id,
             correlation_id = Empty,
             principal = Empty,
         )
     };
-}
-
-/// A 128-bit trace id as 32 hex digits, formatted where it is written.
-struct TraceIdHex(u128);
-
-impl std::fmt::Display for TraceIdHex {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:032x}", self.0)
-    }
 }
 
 /// Adds [`RpcService`] around the gRPC routes.
@@ -116,18 +110,15 @@ where
                 let _ = span.set_parent(parent);
             }
             let own = span.context().span().span_context().trace_id();
-            let trace_id = if own != opentelemetry::trace::TraceId::INVALID { own } else { remote.trace_id() };
-            span.record("trace_id", tracing::field::display(TraceIdHex(u128::from_be_bytes(trace_id.to_bytes()))));
+            let trace_id = if own != TraceId::INVALID { own } else { remote.trace_id() };
+            // (TraceId displays as the 32 hex digits of a traceparent.)
+            span.record("trace_id", tracing::field::display(trace_id));
             span
         } else {
             // The caller's trace id, or (no tracing and no caller's trace)
             // one of our own: it still ties the call's log lines together.
-            let trace_id = if remote.is_valid() {
-                u128::from_be_bytes(remote.trace_id().to_bytes())
-            } else {
-                rand::random::<u128>()
-            };
-            lean_span!(names, TraceIdHex(trace_id))
+            let trace_id = if remote.is_valid() { remote.trace_id() } else { TraceId::from(rand::random::<u128>()) };
+            lean_span!(names, trace_id)
         };
         if let Some(correlation) = request.headers().get("x-correlation-id").and_then(|v| v.to_str().ok()) {
             span.record("correlation_id", correlation);
@@ -141,8 +132,8 @@ where
 /// attributes, made once per path and shared by every call of it.
 #[derive(Debug)]
 struct CallNames {
-    service: String,
-    method: String,
+    service: Arc<str>,
+    method: Arc<str>,
     full_name: String,
     /// `rpc.system`, `rpc.service`, `rpc.method`.
     attributes: [KeyValue; 3],
@@ -176,14 +167,14 @@ impl CallNames {
     fn named(service: &str, method: &str) -> Self {
         let (service, method): (Arc<str>, Arc<str>) = (service.into(), method.into());
         Self {
-            service: service.to_string(),
-            method: method.to_string(),
             full_name: format!("{service}/{method}"),
             attributes: [
                 KeyValue::new("rpc.system", "grpc"),
-                KeyValue::new("rpc.service", service),
-                KeyValue::new("rpc.method", method),
+                KeyValue::new("rpc.service", service.clone()),
+                KeyValue::new("rpc.method", method.clone()),
             ],
+            service,
+            method,
         }
     }
 
@@ -368,13 +359,13 @@ mod tests {
     #[test]
     fn calls_split_into_service_and_method() {
         let call = CallNames::of("/nexus.v1.CommandService/Execute");
-        assert_eq!((call.service.as_str(), call.method.as_str()), ("nexus.v1.CommandService", "Execute"));
+        assert_eq!((&*call.service, &*call.method), ("nexus.v1.CommandService", "Execute"));
         assert_eq!(call.full_name, "nexus.v1.CommandService/Execute");
         assert_eq!(call.attributes[2], KeyValue::new("rpc.method", "Execute"));
         assert!(Arc::ptr_eq(&call, &CallNames::of("/nexus.v1.CommandService/Execute")), "made once per path");
         let odd = CallNames::of("/nothing");
-        assert_eq!((odd.service.as_str(), odd.method.as_str()), ("nothing", ""));
-        assert_eq!(format!("{}", TraceIdHex(0xab)), format!("{:030}ab", 0));
+        assert_eq!((&*odd.service, &*odd.method), ("nothing", ""));
+        assert_eq!(format!("{}", TraceId::from(0xab_u128)), format!("{:030}ab", 0));
     }
 
     #[test]
