@@ -305,8 +305,13 @@ async fn every_port_on_aws_services_with_three_replicas_and_a_kill_under_load() 
     *want.get_mut(&accounts[0]).expect("a") -= 25;
     *want.get_mut(&accounts[1]).expect("b") += 25;
 
+    let settled = wait_for_balances(&nodes[others[1]], &want).await;
+    assert_eq!(settled.len(), 6, "{settled:?}");
+
     // A watcher on a replica that follows the projections (it reads the
-    // shared store's change log) and survives the kill.
+    // shared store's change log) and survives the kill. It opens once the
+    // saga's withdrawal is in the read model: from here every balance only
+    // grows, so the changes it sees must come each once and in order.
     let keys: Vec<String> = accounts.iter().map(|a| format!("account-{a}")).collect();
     let watch_node = &nodes[others[0]];
     let mut watch = QueryServiceClient::new(watch_node.channel().await)
@@ -314,8 +319,6 @@ async fn every_port_on_aws_services_with_three_replicas_and_a_kill_under_load() 
         .await
         .expect("watch")
         .into_inner();
-    let settled = wait_for_balances(&nodes[others[1]], &want).await;
-    assert_eq!(settled.len(), 6, "{settled:?}");
 
     // Read-your-writes through every replica, the followers included: a
     // deposit through one, then a read through the next that names its

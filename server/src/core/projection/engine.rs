@@ -504,8 +504,14 @@ impl ProjectionEngine {
     /// The status of one projection.
     pub async fn status(&self, name: &str) -> Result<ProjectionStatus, EngineError> {
         let slot = self.slot(name)?;
-        let serving = slot.serving.read().map_err(|_| poisoned())?.clone();
-        let building = slot.building.lock().map_err(|_| poisoned())?.clone();
+        // Read under the serving lock, as the switch writes under it: a
+        // status never shows the generation it just switched to as still
+        // rebuilding.
+        let (serving, building) = {
+            let serving = slot.serving.read().map_err(|_| poisoned())?;
+            let building = slot.building.lock().map_err(|_| poisoned())?.clone();
+            (serving.clone(), building)
+        };
         let serving_progress = serving.progress.borrow().clone();
         let building_progress = building.as_ref().map(|b| b.progress.borrow().clone());
         let stopped = serving_progress.stopped || building_progress.as_ref().is_some_and(|p| p.stopped);
@@ -721,13 +727,15 @@ impl ProjectionEngine {
             fingerprint: runner.projection.fingerprint.clone(),
         })
         .await?;
+        // One step for readers of the status: the rebuilt generation serves
+        // and is no longer building (lock order: serving, then building).
         let old = {
             let mut serving = slot.serving.write().map_err(|_| poisoned())?;
+            if let Ok(mut building) = slot.building.lock() {
+                building.take();
+            }
             std::mem::replace(&mut *serving, runner.clone())
         };
-        if let Ok(mut building) = slot.building.lock() {
-            building.take();
-        }
         slot.serving_tx.send_replace(runner.index.clone());
         old.stop();
         tracing::info!(projection = %slot.name, generation = runner.index.generation, "switched reads to the rebuilt generation");
