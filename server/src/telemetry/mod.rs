@@ -36,7 +36,12 @@ use opentelemetry_sdk::{
     runtime,
     trace::{Sampler, SdkTracerProvider},
 };
-use tracing_subscriber::{EnvFilter, Layer as _, layer::SubscriberExt, util::SubscriberInitExt};
+use tracing_subscriber::{
+    EnvFilter, Layer as _,
+    filter::{FilterExt as _, Targets},
+    layer::SubscriberExt,
+    util::SubscriberInitExt,
+};
 
 use crate::config::{LogConfig, LogFormat, TelemetryConfig};
 
@@ -167,18 +172,72 @@ pub fn init_logging_only(log: &LogConfig) {
 }
 
 fn init_logging(log: &LogConfig, config: &TelemetryConfig, tracer: Option<&SdkTracerProvider>) -> anyhow::Result<()> {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&log.filter));
+    let from_env = std::env::var(EnvFilter::DEFAULT_ENV).ok().filter(|f| !f.trim().is_empty());
+    let filter = Directives::parse(from_env.as_deref().unwrap_or(&log.filter));
     let layers = layers(log.format, filter, config, tracer)?;
     tracing_subscriber::registry().with(layers).try_init().context("a global tracing subscriber is already installed")
 }
 
 type BoxedLayer = Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
 
+/// A level-per-module filter (`nexus_server=debug,info`).
+///
+/// Plain `target=level` lists become a [`Targets`] filter, whose answer
+/// tracing caches per callsite. An [`EnvFilter`] is kept for the lists that
+/// need one (span-field directives such as `[append{stream=x}]=trace`): it
+/// takes a lock to look up the span on every span open, enter, exit and
+/// close, and a call's span is entered on every poll of its future.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // made once at start-up
+enum Directives {
+    Static(Targets),
+    Dynamic(EnvFilter),
+}
+
+impl Directives {
+    /// Never fails: like `RUST_LOG`, directives it cannot read are left out.
+    fn parse(directives: &str) -> Self {
+        Self::targets(directives).map_or_else(|| Self::Dynamic(EnvFilter::new(directives)), Self::Static)
+    }
+
+    /// Refuses directives it cannot read (the trace filter is configuration,
+    /// and a typo there is the operator's to fix).
+    fn try_parse(directives: &str) -> anyhow::Result<Self> {
+        match Self::targets(directives) {
+            Some(targets) => Ok(Self::Static(targets)),
+            None => Ok(Self::Dynamic(EnvFilter::try_new(directives)?)),
+        }
+    }
+
+    /// The directives as a [`Targets`] filter, if they are a plain
+    /// `target=level` list. Anything with brackets or braces is left to
+    /// `EnvFilter`: `Targets` would read `[append]=trace` (the spans named
+    /// `append`) as a target named `[append`.
+    fn targets(directives: &str) -> Option<Targets> {
+        if directives.contains(['[', ']', '{', '}', '"']) {
+            return None;
+        }
+        directives.parse().ok()
+    }
+
+    /// `layer` filtered by these directives and then `and`.
+    fn filter<L, F>(self, layer: L, and: F) -> BoxedLayer
+    where
+        L: tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync,
+        F: tracing_subscriber::layer::Filter<tracing_subscriber::Registry> + Send + Sync + 'static,
+    {
+        match self {
+            Self::Static(targets) => layer.with_filter(targets.and(and)).boxed(),
+            Self::Dynamic(env) => layer.with_filter(env.and(and)).boxed(),
+        }
+    }
+}
+
 /// The process's tracing layers: logs filtered by `filter`, and with a
 /// tracer the OTLP exporter's.
 fn layers(
     format: LogFormat,
-    filter: EnvFilter,
+    filter: Directives,
     config: &TelemetryConfig,
     tracer: Option<&SdkTracerProvider>,
 ) -> anyhow::Result<Vec<BoxedLayer>> {
@@ -188,17 +247,13 @@ fn layers(
     // frame, then seen by no layer), which cost more than all the rest of
     // the telemetry together.
     let mut layers: Vec<BoxedLayer> = Vec::new();
-    if tracer.is_some() {
-        // Marks the threads polling an unsampled call (see sampling).
-        layers.push(sampling::UnsampledScope.with_filter(sampling::UnsampledCallsites).boxed());
-    }
     // Colours only for a terminal: a log file or pipeline gets plain text.
     use std::io::IsTerminal;
     let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal());
     match format {
         // Text shows a line's spans with their fields, formatted by the fmt
         // layer when each span opens.
-        LogFormat::Text => layers.push(fmt.with_filter(filter).boxed()),
+        LogFormat::Text => layers.push(filter.filter(fmt, Static::ALL)),
         // JSON lines carry only the call's request fields, kept by
         // `RequestFieldsLayer` (which sees only spans, and only down to
         // INFO, where the call spans are), so spans' fields go unformatted.
@@ -206,19 +261,15 @@ fn layers(
             layers.push(
                 logs::RequestFieldsLayer.with_filter(Static { spans: tracing::Level::INFO, events: None }).boxed(),
             );
-            layers.push(fmt.event_format(logs::JsonFormat).fmt_fields(logs::NoSpanFields).with_filter(filter).boxed());
+            layers.push(filter.filter(fmt.event_format(logs::JsonFormat).fmt_fields(logs::NoSpanFields), Static::ALL));
         }
     }
     if let Some(provider) = tracer {
-        let filter = EnvFilter::try_new(&config.trace_filter)
+        let filter = Directives::try_parse(&config.trace_filter)
             .with_context(|| format!("telemetry.trace_filter {:?} is not a tracing filter", config.trace_filter))?;
         // Spans as the filter says; log events only from WARN up (they
         // become span events).
-        use tracing_subscriber::filter::FilterExt as _;
         let events = Static { spans: tracing::Level::TRACE, events: Some(tracing::Level::WARN) };
-        // The unsampled-call check first: it is one thread-local read, and
-        // under sampling it refuses most spans before the others are asked.
-        let filter = sampling::SampledCalls.and(filter).and(events);
         // Each of the layer's defaults below costs work on every span, or on
         // every poll of a future inside one, for an attribute the span tree
         // does not need: busy/idle time (two clock reads per enter and
@@ -233,7 +284,12 @@ fn layers(
             .with_threads(false)
             .with_target(false)
             .with_context_activation(false);
-        layers.push(layer.with_filter(filter).boxed());
+        // The unsampled-call check first: it is one thread-local read, and
+        // under sampling it refuses most spans before the others are asked.
+        layers.push(match filter {
+            Directives::Static(targets) => layer.with_filter(sampling::SampledCalls.and(targets).and(events)).boxed(),
+            Directives::Dynamic(env) => layer.with_filter(sampling::SampledCalls.and(env).and(events)).boxed(),
+        });
     }
     Ok(layers)
 }
@@ -250,6 +306,9 @@ struct Static {
 }
 
 impl Static {
+    /// Lets everything through (to combine with another filter).
+    const ALL: Self = Self { spans: tracing::Level::TRACE, events: Some(tracing::Level::TRACE) };
+
     fn passes(&self, metadata: &tracing::Metadata<'_>) -> bool {
         if metadata.is_span() {
             *metadata.level() <= self.spans
@@ -287,8 +346,9 @@ mod tests {
 
     /// Which spans the process's layers enable, under a scoped subscriber.
     fn enabled_spans(format: LogFormat, tracer: Option<&SdkTracerProvider>) -> Vec<(&'static str, bool)> {
+        let _turn = SUBSCRIBERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let config = TelemetryConfig::default();
-        let layers = layers(format, EnvFilter::new("info"), &config, tracer).unwrap_or_else(|e| panic!("{e:#}"));
+        let layers = layers(format, Directives::parse("info"), &config, tracer).unwrap_or_else(|e| panic!("{e:#}"));
         let subscriber = tracing_subscriber::registry().with(layers);
         tracing::subscriber::with_default(subscriber, || {
             vec![
@@ -302,6 +362,45 @@ mod tests {
                 ),
             ]
         })
+    }
+
+    /// Tests that install a scoped subscriber take turns: tracing caches
+    /// each callsite's interest process-wide, combined over the live
+    /// subscribers, so two at once see each other's answers.
+    static SUBSCRIBERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    /// Which of a few callsites a filter lets through, as a lone layer.
+    fn passed(filter: Directives) -> Vec<bool> {
+        let _turn = SUBSCRIBERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let layer = filter.filter(tracing_subscriber::layer::Identity::new(), Static::ALL);
+        let subscriber = tracing_subscriber::registry().with(vec![layer]);
+        tracing::subscriber::with_default(subscriber, || {
+            vec![
+                !tracing::span!(target: "nexus_server::core", Level::DEBUG, "step").is_disabled(),
+                !tracing::span!(target: "nexus_server::core", Level::TRACE, "detail").is_disabled(),
+                !tracing::span!(target: "nexus_server", Level::INFO, "rpc").is_disabled(),
+                !tracing::span!(target: "h2::proto", Level::DEBUG, "frame").is_disabled(),
+                !tracing::span!(target: "hyper", Level::INFO, "conn").is_disabled(),
+                !tracing::span!(target: "hyper", Level::WARN, "conn").is_disabled(),
+            ]
+        })
+    }
+
+    #[test]
+    fn level_lists_become_a_static_filter_that_agrees_with_env_filter() {
+        for directives in ["nexus_server=debug,info", "warn,nexus_server::core=trace", "info", "off"] {
+            let chosen = Directives::parse(directives);
+            assert!(matches!(chosen, Directives::Static(_)), "{directives}: {chosen:?}");
+            assert_eq!(
+                passed(chosen),
+                passed(Directives::Dynamic(EnvFilter::new(directives))),
+                "{directives}: a Targets filter passes what an EnvFilter would"
+            );
+        }
+        for spans in ["info,[append{stream=orders}]=trace", "info,[append]=trace", "nexus_server[{stream}]=debug"] {
+            assert!(matches!(Directives::parse(spans), Directives::Dynamic(_)), "{spans}: needs an EnvFilter");
+        }
+        assert!(Directives::try_parse("info,[bad").is_err(), "a broken trace filter is refused");
     }
 
     #[test]

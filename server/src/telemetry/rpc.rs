@@ -26,6 +26,7 @@ use tonic::Code;
 use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+use super::sampling::UnsampledPoll;
 use crate::core::{metrics::metrics, trace_context as context};
 
 /// A sampled call's span: everything the exporter shows. Its target tells
@@ -104,7 +105,8 @@ where
         let remote = parent.span().span_context().clone();
         // Sampling is decided here, once per call: an unsampled call's spans
         // are never built for the exporter (see super::sampling).
-        let span = if super::sampling::sample(&remote) {
+        let sampled = super::sampling::sample(&remote);
+        let span = if sampled {
             let span = sampled_span!(names);
             if remote.is_valid() {
                 let _ = span.set_parent(parent);
@@ -123,8 +125,11 @@ where
         if let Some(correlation) = request.headers().get("x-correlation-id").and_then(|v| v.to_str().ok()) {
             span.record("correlation_id", correlation);
         }
-        let inner = span.in_scope(|| self.inner.call(request));
-        RpcFuture { inner, call: Some(Finish { names, span, start: Instant::now() }) }
+        let inner = {
+            let _unsampled = UnsampledPoll::enter(sampled);
+            span.in_scope(|| self.inner.call(request))
+        };
+        RpcFuture { inner, call: Some(Finish { names, span, sampled, start: Instant::now() }) }
     }
 }
 
@@ -189,12 +194,20 @@ impl CallNames {
 struct Finish {
     names: Arc<CallNames>,
     span: tracing::Span,
+    /// Whether the exporter gets this call's spans.
+    sampled: bool,
     start: Instant,
 }
 
 impl Finish {
+    /// Enters the call's span (and, unsampled, tells the exporter's filter
+    /// so) for one poll.
+    fn enter(&self) -> (UnsampledPoll, tracing::span::Entered<'_>) {
+        (UnsampledPoll::enter(self.sampled), self.span.enter())
+    }
+
     fn done(self, code: Code, message: Option<&str>) {
-        let Finish { names, span, start } = self;
+        let Finish { names, span, start, .. } = self;
         // (Only the sampled span has these fields; on the lean one they are
         // no-ops.)
         span.record("rpc.grpc.status_code", code as i32);
@@ -264,7 +277,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let result = {
-            let _entered = this.call.as_ref().map(|c| c.span.enter());
+            let _entered = this.call.as_ref().map(Finish::enter);
             ready!(this.inner.poll(cx))
         };
         let call = this.call.take();
@@ -317,7 +330,7 @@ impl<B: Body> Body for RpcBody<B> {
     fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
         let this = self.project();
         let frame = {
-            let _entered = this.call.as_ref().map(|c| c.span.enter());
+            let _entered = this.call.as_ref().map(Finish::enter);
             ready!(this.inner.poll_frame(cx))
         };
         match &frame {

@@ -17,7 +17,7 @@
 use std::sync::OnceLock;
 
 use opentelemetry::trace::SpanContext;
-use tracing_subscriber::{layer::Context, registry::LookupSpan};
+use tracing_subscriber::layer::Context;
 
 use super::UNSAMPLED_RPC_TARGET;
 
@@ -82,8 +82,8 @@ pub fn sample(remote: &SpanContext) -> bool {
 }
 
 thread_local! {
-    /// How many unsampled calls' spans are entered on this thread (more
-    /// than one when a call's work runs inside another's poll).
+    /// How many unsampled calls are being polled on this thread (more than
+    /// one when a call's work runs inside another's poll).
     static UNSAMPLED_ENTERED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
@@ -116,40 +116,28 @@ impl<S> tracing_subscriber::layer::Filter<S> for SampledCalls {
     }
 }
 
-/// Counts, per thread, the unsampled calls' spans entered (see
-/// [`SampledCalls`]). Its filter lets only those spans through.
-#[derive(Debug, Clone, Copy)]
-pub struct UnsampledScope;
+/// Marks the current thread as polling an unsampled call until dropped
+/// (see [`SampledCalls`]). The RPC layer holds one around every poll of a
+/// call and of its response body, where it also enters the call's span: it
+/// knows the decision already, so no tracing layer has to look the span up
+/// on every enter and exit to find it out.
+#[must_use]
+pub(crate) struct UnsampledPoll(bool);
 
-impl<S: tracing::Subscriber + for<'a> LookupSpan<'a>> tracing_subscriber::Layer<S> for UnsampledScope {
-    fn on_enter(&self, _: &tracing::span::Id, _: Context<'_, S>) {
-        UNSAMPLED_ENTERED.set(UNSAMPLED_ENTERED.get() + 1);
-    }
-
-    fn on_exit(&self, _: &tracing::span::Id, _: Context<'_, S>) {
-        UNSAMPLED_ENTERED.set(UNSAMPLED_ENTERED.get().saturating_sub(1));
+impl UnsampledPoll {
+    pub(crate) fn enter(sampled: bool) -> Self {
+        if !sampled {
+            UNSAMPLED_ENTERED.set(UNSAMPLED_ENTERED.get() + 1);
+        }
+        Self(!sampled)
     }
 }
 
-/// [`UnsampledScope`]'s filter: the unsampled call spans' callsite only.
-#[derive(Debug, Clone, Copy)]
-pub struct UnsampledCallsites;
-
-impl<S> tracing_subscriber::layer::Filter<S> for UnsampledCallsites {
-    fn enabled(&self, metadata: &tracing::Metadata<'_>, _: &Context<'_, S>) -> bool {
-        metadata.is_span() && metadata.target() == UNSAMPLED_RPC_TARGET
-    }
-
-    fn callsite_enabled(&self, metadata: &'static tracing::Metadata<'static>) -> tracing::subscriber::Interest {
-        if metadata.is_span() && metadata.target() == UNSAMPLED_RPC_TARGET {
-            tracing::subscriber::Interest::always()
-        } else {
-            tracing::subscriber::Interest::never()
+impl Drop for UnsampledPoll {
+    fn drop(&mut self) {
+        if self.0 {
+            UNSAMPLED_ENTERED.set(UNSAMPLED_ENTERED.get().saturating_sub(1));
         }
-    }
-
-    fn max_level_hint(&self) -> Option<tracing_subscriber::filter::LevelFilter> {
-        Some(tracing_subscriber::filter::LevelFilter::INFO)
     }
 }
 
