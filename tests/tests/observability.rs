@@ -22,7 +22,8 @@ use std::{
 use nexus_e2e::{NexusProcess, ServerOptions, proposed, unique};
 use nexus_sdk::proto::{
     AppendToStreamRequest, ConsumeRequest, ConsumerSettings, CreateConsumerRequest, DataFormat, ExecuteRequest,
-    PutSubjectRequest, Route, StartSagaRequest, Subject, WatchDocumentsRequest,
+    PutSubjectRequest, ReadDirection, ReadStreamRequest, RecordedEvent, Route, StartSagaRequest, Subject,
+    WatchDocumentsRequest,
     command_service_client::CommandServiceClient,
     consume_request::{self, Kind as Inbound},
     consume_response::Kind as Outbound,
@@ -717,6 +718,30 @@ fn parse_prometheus(text: &str) -> Vec<Sample> {
     samples
 }
 
+/// The first event of `event_type` in `stream`, once it is there.
+async fn wait_for_event(server: &NexusProcess, stream: &str, event_type: &str) -> RecordedEvent {
+    let mut events = EventStoreServiceClient::new(server.channel().await);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let page = events
+            .read_stream(ReadStreamRequest {
+                stream_id: stream.into(),
+                direction: ReadDirection::Forwards as i32,
+                from_revision: Some(0),
+                page_size: 100,
+                as_stored: false,
+            })
+            .await;
+        if let Ok(page) = page
+            && let Some(event) = page.into_inner().events.into_iter().find(|e| e.event_type == event_type)
+        {
+            return event;
+        }
+        assert!(std::time::Instant::now() < deadline, "no {event_type} in {stream}\n{}", server.log_tail(40));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unsampled_call_exports_no_span_at_all() {
     let collector = Collector::default();
@@ -734,6 +759,32 @@ async fn an_unsampled_call_exports_no_span_at_all() {
     let unsampled = unsampled.replace("-01", "-00");
     execute(&server, with_trace(command(&unique("quiet-"), "OpenAccount", json!({ "owner": "q" })), &unsampled, "q"))
         .await;
+    // Calls without a caller's decision are not sampled either (ratio 0),
+    // and neither is the work they leave behind: a saga's driver, its
+    // steps' commands, and the consumers of the events those write.
+    let (from, to) = (unique("quiet-from-"), unique("quiet-to-"));
+    for id in [&from, &to] {
+        execute(&server, Request::new(command(id, "OpenAccount", json!({ "owner": "q" })))).await;
+    }
+    execute(&server, Request::new(command(&from, "DepositMoney", json!({ "amount": 100 })))).await;
+    let saga = SagaServiceClient::new(server.channel().await)
+        .start_saga(StartSagaRequest {
+            definition: "transfer".into(),
+            input: payload(json!({ "from": from, "to": to, "amount": 40 })),
+            request_id: String::new(),
+        })
+        .await
+        .expect("start saga")
+        .into_inner()
+        .saga
+        .expect("saga");
+    let deposited = wait_for_event(&server, &format!("account-{to}"), "MoneyDeposited").await;
+    let recorded = deposited.metadata.and_then(|m| m.custom.get("traceparent").cloned()).unwrap_or_default();
+    assert!(
+        recorded.starts_with("00-") && recorded.ends_with("-00"),
+        "the saga's events say their trace is not sampled: {recorded:?} (saga {})",
+        saga.saga_id
+    );
     // The caller sampled this one: it is exported whole.
     let (sampled, sampled_trace, _) = traceparent();
     execute(&server, with_trace(command(&unique("loud-"), "OpenAccount", json!({ "owner": "l" })), &sampled, "l"))

@@ -225,7 +225,7 @@ impl Router {
             .iter()
             .map(|e| (e, "stream"))
             .chain(secondary.iter().map(|e| (e, "queue")))
-            .filter(|(event, _)| event.metadata.custom.contains_key(trace_context::TRACEPARENT))
+            .filter(|(event, _)| trace_context::recorded(&event.metadata.custom) == trace_context::Recorded::Sampled)
             .map(|(event, path)| {
                 let span = tracing::debug_span!(
                     "route",

@@ -6,14 +6,18 @@
 //! trace context; the core depends on the OpenTelemetry API only.
 
 use std::{
+    cell::Cell,
     collections::BTreeMap,
+    future::Future,
+    pin::Pin,
     sync::atomic::{AtomicBool, Ordering},
+    task::{Context as TaskContext, Poll},
 };
 
 use opentelemetry::{
     Context, global,
     propagation::{Extractor, Injector},
-    trace::TraceContextExt,
+    trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState},
 };
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
@@ -76,19 +80,134 @@ pub fn set_exporting() {
     EXPORTING.store(true, Ordering::Relaxed);
 }
 
-/// Records the current span's trace context in event metadata, replacing a
+thread_local! {
+    /// The trace whose work this thread is polling, when that trace is not
+    /// sampled (set by [`Scope`]).
+    static UNSAMPLED: Cell<Option<TraceId>> = const { Cell::new(None) };
+}
+
+/// Whether the work being polled on this thread belongs to a trace that is
+/// not sampled: no span opened for it may be exported.
+pub fn unsampled() -> bool {
+    UNSAMPLED.get().is_some()
+}
+
+/// Says, until dropped, which sampling decision the work polled on this
+/// thread falls under: `Some(trace)` for a trace that is not sampled,
+/// `None` for a sampled one (or none at all). The RPC layer holds one
+/// around every poll of a call; [`carry`] holds one around every poll of
+/// work the call spawned.
+#[must_use]
+pub struct Scope {
+    previous: Option<TraceId>,
+}
+
+impl Scope {
+    pub fn enter(unsampled: Option<TraceId>) -> Self {
+        Self { previous: UNSAMPLED.replace(unsampled) }
+    }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        UNSAMPLED.set(self.previous);
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A future polled under the sampling decision of the code that made it
+    /// (see [`carry`]).
+    pub struct Carried<F> {
+        #[pin]
+        inner: F,
+        unsampled: Option<TraceId>,
+    }
+}
+
+impl<F: Future> Future for Carried<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let _scope = Scope::enter(*this.unsampled);
+        this.inner.poll(cx)
+    }
+}
+
+/// `future`, to be spawned, keeps the sampling decision of the work that
+/// spawns it: a saga started by an unsampled call exports none of its
+/// steps, where without this they would start exported traces of their own.
+pub fn carry<F: Future>(future: F) -> Carried<F> {
+    within(UNSAMPLED.get(), future)
+}
+
+/// `future`, polled as work of the not-sampled trace `unsampled` (`None`:
+/// of a sampled trace, or of none).
+pub fn within<F: Future>(unsampled: Option<TraceId>, future: F) -> Carried<F> {
+    Carried { inner: future, unsampled }
+}
+
+/// What the trace context recorded in an event's metadata says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// No (well-formed) `traceparent`: the event was written untraced.
+    Untraced,
+    /// A sampled trace: consumers' spans join it.
+    Sampled,
+    /// A trace that is not sampled: consumers open no spans for it and
+    /// work they start stays unsampled.
+    Unsampled(TraceId),
+}
+
+/// Reads the sampling decision of the trace recorded in `custom` (cheaply:
+/// consumers ask this of every event).
+pub fn recorded(custom: &BTreeMap<String, String>) -> Recorded {
+    let Some(traceparent) = custom.get(TRACEPARENT) else { return Recorded::Untraced };
+    let mut parts = traceparent.split('-');
+    let (Some(version), Some(trace_id), Some(parent), Some(flags)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Recorded::Untraced;
+    };
+    let hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
+    if !hex(version, 2) || version == "ff" || !hex(parent, 16) || !hex(flags, 2) {
+        return Recorded::Untraced;
+    }
+    let (Ok(trace_id), Ok(flags)) = (TraceId::from_hex(trace_id), u8::from_str_radix(flags, 16)) else {
+        return Recorded::Untraced;
+    };
+    if trace_id == TraceId::INVALID || parent.bytes().all(|b| b == b'0') || (version == "00" && parts.next().is_some())
+    {
+        return Recorded::Untraced;
+    }
+    if flags & 1 == 1 { Recorded::Sampled } else { Recorded::Unsampled(trace_id) }
+}
+
+/// Records the current trace context in event metadata, replacing a
 /// `traceparent` the client sent: the consumer's spans then hang under this
-/// server's span, which itself continues the client's trace. Without
-/// tracing (no exporter) the current span has no context and the client's
+/// server's span, which itself continues the client's trace. Work of an
+/// unsampled trace records its trace id with the sampled flag off, so
+/// consumers follow the decision instead of starting traces of their own.
+/// Without tracing (no exporter) nothing is recorded and the client's
 /// headers are kept as they came.
 pub fn inject_current(custom: &mut BTreeMap<String, String>) {
     if !EXPORTING.load(Ordering::Relaxed) {
         return;
     }
-    let context = tracing::Span::current().context();
+    let context = match UNSAMPLED.get() {
+        Some(trace_id) => not_sampled(trace_id),
+        None => tracing::Span::current().context(),
+    };
     if context.span().span_context().is_valid() {
         global::get_text_map_propagator(|p| p.inject_context(&context, &mut MapInjector(custom)));
     }
+}
+
+/// A context in `trace_id` that is not sampled, under a span id of its own.
+fn not_sampled(trace_id: TraceId) -> Context {
+    let span_id = SpanId::from(rand::random::<u64>().max(1));
+    let span = SpanContext::new(trace_id, span_id, TraceFlags::default(), true, TraceState::default());
+    Context::new().with_remote_span_context(span)
 }
 
 /// Makes `span` a child of the producer's span recorded in an event's
@@ -113,6 +232,62 @@ pub fn trace_id_of(traceparent: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unsampled_work_records_its_trace_as_not_sampled() {
+        global::set_text_map_propagator(opentelemetry_sdk::propagation::TraceContextPropagator::new());
+        let trace_id = TraceId::from(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736_u128);
+        let mut custom = BTreeMap::new();
+        global::get_text_map_propagator(|p| p.inject_context(&not_sampled(trace_id), &mut MapInjector(&mut custom)));
+        let traceparent = custom.get(TRACEPARENT).expect("a traceparent");
+        assert!(traceparent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"), "{traceparent}");
+        assert!(traceparent.ends_with("-00"), "the sampled flag is off: {traceparent}");
+        let parent = from_metadata(&custom);
+        assert!(parent.span().span_context().is_valid() && !parent.span().span_context().is_sampled());
+    }
+
+    #[test]
+    fn the_recorded_decision_is_read_from_the_traceparent() {
+        let with = |traceparent: &str| BTreeMap::from([(TRACEPARENT.to_string(), traceparent.to_string())]);
+        let id = "4bf92f3577b34da6a3ce929d0e0e4736";
+        assert_eq!(recorded(&with(&format!("00-{id}-00f067aa0ba902b7-01"))), Recorded::Sampled);
+        assert_eq!(
+            recorded(&with(&format!("00-{id}-00f067aa0ba902b7-00"))),
+            Recorded::Unsampled(TraceId::from_hex(id).expect("hex"))
+        );
+        assert_eq!(recorded(&BTreeMap::new()), Recorded::Untraced);
+        for broken in [
+            "garbage".to_string(),
+            format!("00-{}-00f067aa0ba902b7-01", "0".repeat(32)),
+            format!("00-{id}-0000000000000000-01"),
+            format!("00-{id}-00f067aa0ba902b7-01-extra"),
+            format!("ff-{id}-00f067aa0ba902b7-01"),
+            format!("00-{id}-00f067aa0ba902b7-zz"),
+        ] {
+            assert_eq!(recorded(&with(&broken)), Recorded::Untraced, "{broken}");
+        }
+        // What the propagator writes reads back the same.
+        global::set_text_map_propagator(opentelemetry_sdk::propagation::TraceContextPropagator::new());
+        let mut custom = BTreeMap::new();
+        let trace_id = TraceId::from(99u128);
+        global::get_text_map_propagator(|p| p.inject_context(&not_sampled(trace_id), &mut MapInjector(&mut custom)));
+        assert_eq!(recorded(&custom), Recorded::Unsampled(trace_id));
+    }
+
+    #[tokio::test]
+    async fn spawned_work_keeps_the_decision_of_its_spawner() {
+        let trace_id = TraceId::from(7u128);
+        let (carried, bare) = {
+            let _scope = Scope::enter(Some(trace_id));
+            assert!(unsampled());
+            (tokio::spawn(carry(async { unsampled() })), tokio::spawn(async { unsampled() }))
+        };
+        assert!(!unsampled(), "the scope ends with its guard");
+        assert!(carried.await.expect("task"), "carried work stays unsampled");
+        assert!(!bare.await.expect("task"), "work spawned bare knows nothing of it");
+        let _sampled = Scope::enter(None);
+        assert!(!carry(async { unsampled() }).await);
+    }
 
     #[test]
     fn trace_ids_of_traceparents() {

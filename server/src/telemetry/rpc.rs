@@ -26,7 +26,6 @@ use tonic::Code;
 use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use super::sampling::UnsampledPoll;
 use crate::core::{metrics::metrics, trace_context as context};
 
 /// A sampled call's span: everything the exporter shows. Its target tells
@@ -106,6 +105,7 @@ where
         // Sampling is decided here, once per call: an unsampled call's spans
         // are never built for the exporter (see super::sampling).
         let sampled = super::sampling::sample(&remote);
+        let mut unsampled = None;
         let span = if sampled {
             let span = sampled_span!(names);
             if remote.is_valid() {
@@ -120,16 +120,17 @@ where
             // The caller's trace id, or (no tracing and no caller's trace)
             // one of our own: it still ties the call's log lines together.
             let trace_id = if remote.is_valid() { remote.trace_id() } else { TraceId::from(rand::random::<u128>()) };
+            unsampled = Some(trace_id);
             lean_span!(names, trace_id)
         };
         if let Some(correlation) = request.headers().get("x-correlation-id").and_then(|v| v.to_str().ok()) {
             span.record("correlation_id", correlation);
         }
         let inner = {
-            let _unsampled = UnsampledPoll::enter(sampled);
+            let _scope = context::Scope::enter(unsampled);
             span.in_scope(|| self.inner.call(request))
         };
-        RpcFuture { inner, call: Some(Finish { names, span, sampled, start: Instant::now() }) }
+        RpcFuture { inner, call: Some(Finish { names, span, unsampled, start: Instant::now() }) }
     }
 }
 
@@ -194,16 +195,17 @@ impl CallNames {
 struct Finish {
     names: Arc<CallNames>,
     span: tracing::Span,
-    /// Whether the exporter gets this call's spans.
-    sampled: bool,
+    /// The call's trace when it is not sampled (the exporter gets none of
+    /// its spans).
+    unsampled: Option<TraceId>,
     start: Instant,
 }
 
 impl Finish {
     /// Enters the call's span (and, unsampled, tells the exporter's filter
     /// so) for one poll.
-    fn enter(&self) -> (UnsampledPoll, tracing::span::Entered<'_>) {
-        (UnsampledPoll::enter(self.sampled), self.span.enter())
+    fn enter(&self) -> (context::Scope, tracing::span::Entered<'_>) {
+        (context::Scope::enter(self.unsampled), self.span.enter())
     }
 
     fn done(self, code: Code, message: Option<&str>) {

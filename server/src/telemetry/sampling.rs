@@ -7,7 +7,10 @@
 //! first: a sampled call's span has the target [`super::RPC_TARGET`], an
 //! unsampled one [`super::UNSAMPLED_RPC_TARGET`], and [`SampledCalls`], the
 //! exporter layer's filter, drops the latter and every span opened under
-//! it before anything is built. Logs see both alike.
+//! it before anything is built. Logs see both alike. The decision travels
+//! on: into work the call spawns ([`trace_context::carry`]) and, as a
+//! `traceparent` with the sampled flag off, into the events it writes, so
+//! their consumers do not start traces of their own.
 //!
 //! The decision follows `OTEL_TRACES_SAMPLER` (and `_ARG`) like the SDK
 //! would: `always_on`, `always_off`, `traceidratio`, and their
@@ -20,6 +23,7 @@ use opentelemetry::trace::SpanContext;
 use tracing_subscriber::layer::Context;
 
 use super::UNSAMPLED_RPC_TARGET;
+use crate::core::trace_context;
 
 /// How calls are sampled.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -81,21 +85,15 @@ pub fn sample(remote: &SpanContext) -> bool {
     }
 }
 
-thread_local! {
-    /// How many unsampled calls are being polled on this thread (more than
-    /// one when a call's work runs inside another's poll).
-    static UNSAMPLED_ENTERED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
-}
-
 /// The exporter layer's filter: no unsampled call's span, nor any span
-/// opened while one is entered (its future is being polled), which is where
-/// all of a call's own spans are opened.
+/// opened while the work of an unsampled trace is polled (its call, or what
+/// the call spawned: see [`trace_context::Scope`]).
 #[derive(Debug, Clone, Copy)]
 pub struct SampledCalls;
 
 impl<S> tracing_subscriber::layer::Filter<S> for SampledCalls {
     fn enabled(&self, metadata: &tracing::Metadata<'_>, _: &Context<'_, S>) -> bool {
-        !metadata.is_span() || (metadata.target() != UNSAMPLED_RPC_TARGET && UNSAMPLED_ENTERED.get() == 0)
+        !metadata.is_span() || (metadata.target() != UNSAMPLED_RPC_TARGET && !trace_context::unsampled())
     }
 
     fn callsite_enabled(&self, metadata: &'static tracing::Metadata<'static>) -> tracing::subscriber::Interest {
@@ -113,31 +111,6 @@ impl<S> tracing_subscriber::layer::Filter<S> for SampledCalls {
     /// would assume TRACE and check every trace callsite of every crate).
     fn max_level_hint(&self) -> Option<tracing_subscriber::filter::LevelFilter> {
         Some(tracing_subscriber::filter::LevelFilter::TRACE)
-    }
-}
-
-/// Marks the current thread as polling an unsampled call until dropped
-/// (see [`SampledCalls`]). The RPC layer holds one around every poll of a
-/// call and of its response body, where it also enters the call's span: it
-/// knows the decision already, so no tracing layer has to look the span up
-/// on every enter and exit to find it out.
-#[must_use]
-pub(crate) struct UnsampledPoll(bool);
-
-impl UnsampledPoll {
-    pub(crate) fn enter(sampled: bool) -> Self {
-        if !sampled {
-            UNSAMPLED_ENTERED.set(UNSAMPLED_ENTERED.get() + 1);
-        }
-        Self(!sampled)
-    }
-}
-
-impl Drop for UnsampledPoll {
-    fn drop(&mut self) {
-        if self.0 {
-            UNSAMPLED_ENTERED.set(UNSAMPLED_ENTERED.get().saturating_sub(1));
-        }
     }
 }
 

@@ -430,8 +430,9 @@ impl Task {
         let mut batch = FoldedBatch::default();
         for event in events {
             if self.projection.consumes(event) {
-                // A traced event's fold is a child of the span that stored it.
-                let traced = event.metadata.custom.contains_key(trace_context::TRACEPARENT);
+                // A traced event's fold is a child of the span that stored
+                // it (none for a trace that is not sampled).
+                let traced = trace_context::recorded(&event.metadata.custom) == trace_context::Recorded::Sampled;
                 let folded = if traced {
                     let span = tracing::debug_span!(
                         "projection.apply",

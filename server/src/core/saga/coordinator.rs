@@ -459,14 +459,25 @@ impl SagaCoordinator {
                 let slice = log.read_all(query).await.map_err(|e| e.to_string())?;
                 for event in &slice.events {
                     for (_, definition) in triggers.iter().filter(|(t, _)| *t == event.event_type) {
-                        let span = tracing::debug_span!(
-                            "saga.trigger",
-                            definition = %definition.name,
-                            event_type = %event.event_type,
-                            stream = %event.stream_id,
-                        );
-                        trace_context::follow(&span, &event.metadata.custom);
-                        self.start_for_event(definition, event).instrument(span).await.map_err(|e| e.to_string())?;
+                        let started = self.start_for_event(definition, event);
+                        let started = match trace_context::recorded(&event.metadata.custom) {
+                            // The event's trace is not sampled: neither is the
+                            // saga it starts (the driver carries this on).
+                            trace_context::Recorded::Unsampled(trace_id) => {
+                                trace_context::within(Some(trace_id), started).await
+                            }
+                            _ => {
+                                let span = tracing::debug_span!(
+                                    "saga.trigger",
+                                    definition = %definition.name,
+                                    event_type = %event.event_type,
+                                    stream = %event.stream_id,
+                                );
+                                trace_context::follow(&span, &event.metadata.custom);
+                                started.instrument(span).await
+                            }
+                        };
+                        started.map_err(|e| e.to_string())?;
                     }
                 }
                 if let Some(next) = slice.next {
@@ -541,7 +552,9 @@ impl SagaCoordinator {
         // The driver's spans hang under whatever started the saga (the
         // StartSaga call, or the triggering event's producer).
         let span = tracing::debug_span!("saga", saga_id = %saga_id);
-        tokio::spawn(async move {
+        // (Under the starter's sampling decision too: the driver of a saga
+        // started by an unsampled call exports nothing.)
+        tokio::spawn(trace_context::carry(async move {
             this.drive(&saga_id).instrument(span).await;
             if let Ok(mut drivers) = this.drivers.lock() {
                 drivers.remove(&saga_id);
@@ -552,7 +565,7 @@ impl SagaCoordinator {
             if let Ok(mut written) = this.written.lock() {
                 written.remove(&saga_id);
             }
-        });
+        }));
     }
 
     /// Stores one transition of `saga` (read at its version) and the state
@@ -812,7 +825,7 @@ impl SagaCoordinator {
             let commands = self.commands.clone();
             let execution = tokio::spawn({
                 let request = request.clone();
-                async move { commands.execute(request).await }.in_current_span()
+                trace_context::carry(async move { commands.execute(request).await }.in_current_span())
             });
             tokio::pin!(execution);
             let result = tokio::select! {
