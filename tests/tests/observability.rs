@@ -779,12 +779,8 @@ async fn an_unsampled_call_exports_no_span_at_all() {
         .saga
         .expect("saga");
     let deposited = wait_for_event(&server, &format!("account-{to}"), "MoneyDeposited").await;
-    let recorded = deposited.metadata.and_then(|m| m.custom.get("traceparent").cloned()).unwrap_or_default();
-    assert!(
-        recorded.starts_with("00-") && recorded.ends_with("-00"),
-        "the saga's events say their trace is not sampled: {recorded:?} (saga {})",
-        saga.saga_id
-    );
+    let recorded = deposited.metadata.and_then(|m| m.custom.get("traceparent").cloned());
+    assert_eq!(recorded, None, "the saga's events carry no trace for consumers to join (saga {})", saga.saga_id);
     // The caller sampled this one: it is exported whole.
     let (sampled, sampled_trace, _) = traceparent();
     execute(&server, with_trace(command(&unique("loud-"), "OpenAccount", json!({ "owner": "l" })), &sampled, "l"))

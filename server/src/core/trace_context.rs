@@ -17,7 +17,7 @@ use std::{
 use opentelemetry::{
     Context, global,
     propagation::{Extractor, Injector},
-    trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState},
+    trace::{TraceContextExt, TraceId},
 };
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
@@ -147,6 +147,11 @@ pub fn within<F: Future>(unsampled: Option<TraceId>, future: F) -> Carried<F> {
     Carried { inner: future, unsampled }
 }
 
+/// A fresh random trace id (for work that has none from a caller).
+pub fn new_trace_id() -> TraceId {
+    TraceId::from(rand::random::<u128>().max(1))
+}
+
 /// What the trace context recorded in an event's metadata says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recorded {
@@ -183,31 +188,20 @@ pub fn recorded(custom: &BTreeMap<String, String>) -> Recorded {
     if flags & 1 == 1 { Recorded::Sampled } else { Recorded::Unsampled(trace_id) }
 }
 
-/// Records the current trace context in event metadata, replacing a
+/// Records the current span's trace context in event metadata, replacing a
 /// `traceparent` the client sent: the consumer's spans then hang under this
-/// server's span, which itself continues the client's trace. Work of an
-/// unsampled trace records its trace id with the sampled flag off, so
-/// consumers follow the decision instead of starting traces of their own.
-/// Without tracing (no exporter) nothing is recorded and the client's
-/// headers are kept as they came.
+/// server's span, which itself continues the client's trace. Work of a
+/// trace that is not sampled, and any work without tracing (no exporter),
+/// records nothing and keeps the client's headers as they came: consumers
+/// open spans only for events of sampled traces (see [`recorded`]).
 pub fn inject_current(custom: &mut BTreeMap<String, String>) {
-    if !EXPORTING.load(Ordering::Relaxed) {
+    if !EXPORTING.load(Ordering::Relaxed) || unsampled() {
         return;
     }
-    let context = match UNSAMPLED.get() {
-        Some(trace_id) => not_sampled(trace_id),
-        None => tracing::Span::current().context(),
-    };
+    let context = tracing::Span::current().context();
     if context.span().span_context().is_valid() {
         global::get_text_map_propagator(|p| p.inject_context(&context, &mut MapInjector(custom)));
     }
-}
-
-/// A context in `trace_id` that is not sampled, under a span id of its own.
-fn not_sampled(trace_id: TraceId) -> Context {
-    let span_id = SpanId::from(rand::random::<u64>().max(1));
-    let span = SpanContext::new(trace_id, span_id, TraceFlags::default(), true, TraceState::default());
-    Context::new().with_remote_span_context(span)
 }
 
 /// Makes `span` a child of the producer's span recorded in an event's
@@ -234,19 +228,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unsampled_work_records_its_trace_as_not_sampled() {
-        global::set_text_map_propagator(opentelemetry_sdk::propagation::TraceContextPropagator::new());
-        let trace_id = TraceId::from(0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736_u128);
-        let mut custom = BTreeMap::new();
-        global::get_text_map_propagator(|p| p.inject_context(&not_sampled(trace_id), &mut MapInjector(&mut custom)));
-        let traceparent = custom.get(TRACEPARENT).expect("a traceparent");
-        assert!(traceparent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"), "{traceparent}");
-        assert!(traceparent.ends_with("-00"), "the sampled flag is off: {traceparent}");
-        let parent = from_metadata(&custom);
-        assert!(parent.span().span_context().is_valid() && !parent.span().span_context().is_sampled());
-    }
-
-    #[test]
     fn the_recorded_decision_is_read_from_the_traceparent() {
         let with = |traceparent: &str| BTreeMap::from([(TRACEPARENT.to_string(), traceparent.to_string())]);
         let id = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -268,10 +249,17 @@ mod tests {
         }
         // What the propagator writes reads back the same.
         global::set_text_map_propagator(opentelemetry_sdk::propagation::TraceContextPropagator::new());
-        let mut custom = BTreeMap::new();
-        let trace_id = TraceId::from(99u128);
-        global::get_text_map_propagator(|p| p.inject_context(&not_sampled(trace_id), &mut MapInjector(&mut custom)));
-        assert_eq!(recorded(&custom), Recorded::Unsampled(trace_id));
+        for sampled in [true, false] {
+            use opentelemetry::trace::{SpanContext, SpanId, TraceFlags, TraceState};
+            let trace_id = TraceId::from(99u128);
+            let flags = if sampled { TraceFlags::SAMPLED } else { TraceFlags::default() };
+            let span = SpanContext::new(trace_id, SpanId::from(5u64), flags, true, TraceState::default());
+            let mut custom = BTreeMap::new();
+            let context = Context::new().with_remote_span_context(span);
+            global::get_text_map_propagator(|p| p.inject_context(&context, &mut MapInjector(&mut custom)));
+            let want = if sampled { Recorded::Sampled } else { Recorded::Unsampled(trace_id) };
+            assert_eq!(recorded(&custom), want);
+        }
     }
 
     #[tokio::test]

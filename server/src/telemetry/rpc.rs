@@ -119,7 +119,7 @@ where
         } else {
             // The caller's trace id, or (no tracing and no caller's trace)
             // one of our own: it still ties the call's log lines together.
-            let trace_id = if remote.is_valid() { remote.trace_id() } else { TraceId::from(rand::random::<u128>()) };
+            let trace_id = if remote.is_valid() { remote.trace_id() } else { context::new_trace_id() };
             unsampled = Some(trace_id);
             lean_span!(names, trace_id)
         };

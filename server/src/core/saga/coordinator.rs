@@ -461,12 +461,17 @@ impl SagaCoordinator {
                     for (_, definition) in triggers.iter().filter(|(t, _)| *t == event.event_type) {
                         let started = self.start_for_event(definition, event);
                         let started = match trace_context::recorded(&event.metadata.custom) {
-                            // The event's trace is not sampled: neither is the
-                            // saga it starts (the driver carries this on).
+                            // The event's trace is not sampled (or it has
+                            // none): neither is the saga it starts, where it
+                            // would be a trace of its own (the driver carries
+                            // the decision on).
                             trace_context::Recorded::Unsampled(trace_id) => {
                                 trace_context::within(Some(trace_id), started).await
                             }
-                            _ => {
+                            trace_context::Recorded::Untraced => {
+                                trace_context::within(Some(trace_context::new_trace_id()), started).await
+                            }
+                            trace_context::Recorded::Sampled => {
                                 let span = tracing::debug_span!(
                                     "saga.trigger",
                                     definition = %definition.name,
