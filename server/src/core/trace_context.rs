@@ -167,25 +167,29 @@ pub enum Recorded {
 /// Reads the sampling decision of the trace recorded in `custom` (cheaply:
 /// consumers ask this of every event).
 pub fn recorded(custom: &BTreeMap<String, String>) -> Recorded {
-    let Some(traceparent) = custom.get(TRACEPARENT) else { return Recorded::Untraced };
+    match custom.get(TRACEPARENT).and_then(|t| parse(t)).map(|(id, sampled)| (TraceId::from_hex(id), sampled)) {
+        Some((Ok(_), true)) => Recorded::Sampled,
+        Some((Ok(trace_id), false)) => Recorded::Unsampled(trace_id),
+        _ => Recorded::Untraced,
+    }
+}
+
+/// The trace id (32 hex digits) and sampled flag of a well-formed
+/// `traceparent` (W3C trace context, version 00 or a later one).
+fn parse(traceparent: &str) -> Option<(&str, bool)> {
     let mut parts = traceparent.split('-');
-    let (Some(version), Some(trace_id), Some(parent), Some(flags)) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Recorded::Untraced;
-    };
+    let (version, trace_id, parent, flags) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     let hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
-    if !hex(version, 2) || version == "ff" || !hex(parent, 16) || !hex(flags, 2) {
-        return Recorded::Untraced;
-    }
-    let (Ok(trace_id), Ok(flags)) = (TraceId::from_hex(trace_id), u8::from_str_radix(flags, 16)) else {
-        return Recorded::Untraced;
-    };
-    if trace_id == TraceId::INVALID || parent.bytes().all(|b| b == b'0') || (version == "00" && parts.next().is_some())
-    {
-        return Recorded::Untraced;
-    }
-    if flags & 1 == 1 { Recorded::Sampled } else { Recorded::Unsampled(trace_id) }
+    let well_formed = hex(version, 2)
+        && version != "ff"
+        && (version != "00" || parts.next().is_none())
+        && hex(trace_id, 32)
+        && trace_id.bytes().any(|b| b != b'0')
+        && hex(parent, 16)
+        && parent.bytes().any(|b| b != b'0')
+        && hex(flags, 2);
+    let flags = u8::from_str_radix(flags, 16).ok()?;
+    well_formed.then_some((trace_id, flags & 1 == 1))
 }
 
 /// Records the current span's trace context in event metadata, replacing a
@@ -217,10 +221,7 @@ pub fn follow(span: &tracing::Span, custom: &BTreeMap<String, String>) {
 
 /// The trace id (32 hex digits) of a `traceparent` value, if well-formed.
 pub fn trace_id_of(traceparent: &str) -> Option<&str> {
-    let mut parts = traceparent.split('-');
-    let (_version, trace_id) = (parts.next()?, parts.next()?);
-    (trace_id.len() == 32 && trace_id.bytes().all(|b| b.is_ascii_hexdigit()) && trace_id != "0".repeat(32))
-        .then_some(trace_id)
+    parse(traceparent).map(|(trace_id, _)| trace_id)
 }
 
 #[cfg(test)]

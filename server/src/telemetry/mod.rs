@@ -220,15 +220,11 @@ impl Directives {
         directives.parse().ok()
     }
 
-    /// `layer` filtered by these directives and then `and`.
-    fn filter<L, F>(self, layer: L, and: F) -> BoxedLayer
-    where
-        L: tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync,
-        F: tracing_subscriber::layer::Filter<tracing_subscriber::Registry> + Send + Sync + 'static,
-    {
+    /// As a filter for a layer, or to combine with others.
+    fn boxed(self) -> Box<dyn tracing_subscriber::layer::Filter<tracing_subscriber::Registry> + Send + Sync> {
         match self {
-            Self::Static(targets) => layer.with_filter(targets.and(and)).boxed(),
-            Self::Dynamic(env) => layer.with_filter(env.and(and)).boxed(),
+            Self::Static(targets) => Box::new(targets),
+            Self::Dynamic(env) => Box::new(env),
         }
     }
 }
@@ -253,7 +249,7 @@ fn layers(
     match format {
         // Text shows a line's spans with their fields, formatted by the fmt
         // layer when each span opens.
-        LogFormat::Text => layers.push(filter.filter(fmt, Static::ALL)),
+        LogFormat::Text => layers.push(fmt.with_filter(filter.boxed()).boxed()),
         // JSON lines carry only the call's request fields, kept by
         // `RequestFieldsLayer` (which sees only spans, and only down to
         // INFO, where the call spans are), so spans' fields go unformatted.
@@ -261,7 +257,8 @@ fn layers(
             layers.push(
                 logs::RequestFieldsLayer.with_filter(Static { spans: tracing::Level::INFO, events: None }).boxed(),
             );
-            layers.push(filter.filter(fmt.event_format(logs::JsonFormat).fmt_fields(logs::NoSpanFields), Static::ALL));
+            let fmt = fmt.event_format(logs::JsonFormat).fmt_fields(logs::NoSpanFields);
+            layers.push(fmt.with_filter(filter.boxed()).boxed());
         }
     }
     if let Some(provider) = tracer {
@@ -286,10 +283,7 @@ fn layers(
             .with_context_activation(false);
         // The unsampled-call check first: it is one thread-local read, and
         // under sampling it refuses most spans before the others are asked.
-        layers.push(match filter {
-            Directives::Static(targets) => layer.with_filter(sampling::SampledCalls.and(targets).and(events)).boxed(),
-            Directives::Dynamic(env) => layer.with_filter(sampling::SampledCalls.and(env).and(events)).boxed(),
-        });
+        layers.push(layer.with_filter(sampling::SampledCalls.and(filter.boxed()).and(events)).boxed());
     }
     Ok(layers)
 }
@@ -306,9 +300,6 @@ struct Static {
 }
 
 impl Static {
-    /// Lets everything through (to combine with another filter).
-    const ALL: Self = Self { spans: tracing::Level::TRACE, events: Some(tracing::Level::TRACE) };
-
     fn passes(&self, metadata: &tracing::Metadata<'_>) -> bool {
         if metadata.is_span() {
             *metadata.level() <= self.spans
@@ -372,7 +363,7 @@ mod tests {
     /// Which of a few callsites a filter lets through, as a lone layer.
     fn passed(filter: Directives) -> Vec<bool> {
         let _turn = SUBSCRIBERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let layer = filter.filter(tracing_subscriber::layer::Identity::new(), Static::ALL);
+        let layer = tracing_subscriber::layer::Identity::new().with_filter(filter.boxed()).boxed();
         let subscriber = tracing_subscriber::registry().with(vec![layer]);
         tracing::subscriber::with_default(subscriber, || {
             vec![
